@@ -1,0 +1,112 @@
+"""The bot: one ``commands.Bot`` subclass that owns every service and loads the cogs."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import pkgutil
+from datetime import UTC, datetime
+
+import aiohttp
+import discord
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from discord import app_commands
+from discord.ext import commands
+
+import cogs
+from bot import __version__
+from bot.config import Settings
+from bot.db import Database
+from bot.errors import on_app_command_error
+from bot.pubsub import ChangeBus
+
+log = logging.getLogger(__name__)
+
+TREE_HASH_KEY = "discord.command_tree_hash"
+
+
+def extension_names() -> list[str]:
+    """Every module of the ``cogs`` package, as extension names."""
+    return sorted(f"cogs.{m.name}" for m in pkgutil.iter_modules(cogs.__path__) if not m.name.startswith("_"))
+
+
+class TMinusTree(app_commands.CommandTree["TMinusBot"]):
+    """Command tree whose errors go to the central handler."""
+
+    async def on_error(self, interaction: discord.Interaction[TMinusBot], error: app_commands.AppCommandError) -> None:
+        await on_app_command_error(interaction, error)
+
+
+class TMinusBot(commands.Bot):
+    """The T-Minus bot. Cogs reach services as ``self.bot.db``, ``self.bot.settings`` and so on."""
+
+    settings: Settings
+    db: Database
+    http_session: aiohttp.ClientSession
+    scheduler: AsyncIOScheduler
+    changes: ChangeBus
+    started_at: datetime
+
+    def __init__(self, settings: Settings, *, db: Database | None = None) -> None:
+        super().__init__(
+            # Slash commands only: no prefix commands, so no message content intent is needed.
+            command_prefix=commands.when_mentioned,
+            intents=discord.Intents(guilds=True),
+            # Nobody is pinged unless a send says so explicitly.
+            allowed_mentions=discord.AllowedMentions.none(),
+            help_command=None,
+            owner_ids=set(settings.owner_ids) or None,
+            tree_cls=TMinusTree,
+        )
+        self.settings = settings
+        self.db = db if db is not None else Database(settings.db_path)
+        self.changes = ChangeBus()
+        # The alert engine adds jobs; every trigger is timezone-aware and the scheduler itself runs in UTC.
+        self.scheduler = AsyncIOScheduler(timezone=UTC)
+        self.started_at = datetime.now(UTC)
+
+    async def setup_hook(self) -> None:
+        """Open resources, load cogs, and sync the command tree if it changed."""
+        await self.db.connect()
+        self.http_session = aiohttp.ClientSession(headers={"User-Agent": f"T-Minus/{__version__} (Discord bot)"})
+        self.scheduler.start()
+        for name in extension_names():
+            await self.load_extension(name)
+        await self.sync_commands()
+
+    def _tree_payload(self) -> list[dict[str, object]]:
+        return sorted(
+            (cmd.to_dict(self.tree) for cmd in self.tree.get_commands()),
+            key=lambda c: (str(c.get("type")), str(c["name"])),
+        )
+
+    async def sync_commands(self, *, force: bool = False) -> bool:
+        """Upload the command tree when it differs from the last upload (or when forced); True if it synced."""
+        guild = discord.Object(self.settings.dev_guild_id) if self.settings.dev_guild_id else None
+        if guild is not None:
+            self.tree.copy_global_to(guild=guild)
+        payload = json.dumps({"guild": self.settings.dev_guild_id, "tree": self._tree_payload()}, sort_keys=True)
+        digest = hashlib.sha256(payload.encode()).hexdigest()
+        if not force and await self.db.get_state(TREE_HASH_KEY) == digest:
+            log.info("command tree unchanged; not syncing")
+            return False
+        synced = await self.tree.sync(guild=guild)
+        await self.db.set_state(TREE_HASH_KEY, digest)
+        log.info("synced %d commands %s", len(synced), f"to guild {guild.id}" if guild else "globally")
+        return True
+
+    async def close(self) -> None:
+        """Stop the scheduler and close the HTTP session and the database, then disconnect."""
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        session = getattr(self, "http_session", None)
+        if session is not None and not session.closed:
+            await session.close()
+        await super().close()
+        await self.db.close()
+
+    @property
+    def uptime_since(self) -> datetime:
+        """When this process started the bot."""
+        return self.started_at

@@ -1,0 +1,41 @@
+"""``check``: validate settings, create or migrate the database, and summarise what it holds."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from bot.config import load_settings
+from bot.db import Database
+from bot.db.events import count_events
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``check`` sub-command."""
+    parser = subparsers.add_parser("check", help="validate settings and create or migrate the database")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print a short summary; exit 0 when settings and database are usable."""
+    settings = load_settings()
+    return asyncio.run(_check(settings.db_path, settings.default_timezone, settings.discord_token is not None))
+
+
+async def _check(db_path: object, zone: str, has_token: bool) -> int:
+    db = Database(str(db_path))
+    version = await db.connect()
+    try:
+        counts = await count_events(db)
+        last_sync = await db.get_state("ll2.last_sync")
+    finally:
+        await db.close()
+    print(f"settings ok (default time zone {zone}; Discord token {'set' if has_token else 'not set'})")
+    print(f"database {db_path} at schema version {version}")
+    print(
+        f"events: {counts.get('events_ll2', 0)} from LL2, {counts.get('events_manual', 0)} entered by hand; "
+        f"{counts['milestones']} milestones; {counts['subscriptions']} subscriptions; "
+        f"{counts['deliveries_pending']} alerts pending"
+    )
+    print(f"last LL2 sync: {last_sync or 'never'}")
+    return 0

@@ -1,0 +1,119 @@
+"""Settings: the one place configuration is read, from environment variables and ``.env``.
+
+Only ``run`` needs the Discord token, so it is optional here and checked by :meth:`Settings.require_token`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_LL2_BASE_URL = "https://ll.thespacedevs.com/2.3.0"
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+
+class ConfigError(Exception):
+    """A setting is missing or wrong; the message is one line naming the variable."""
+
+
+def _env(name: str) -> AliasChoices:
+    # Accept the env var name and the field name, so tests can build Settings(field=...) directly.
+    return AliasChoices(name, name.lower())
+
+
+class Settings(BaseSettings):
+    """Every setting of the bot; see ``.env.example`` for what each one means."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True, frozen=True
+    )
+
+    discord_token: SecretStr | None = Field(default=None, validation_alias=_env("DISCORD_TOKEN"))
+    db_path: Path = Field(default=Path("./data/tminus.sqlite3"), validation_alias=_env("TMINUS_DB_PATH"))
+    ll2_base_url: str = Field(default=DEFAULT_LL2_BASE_URL, validation_alias=_env("LL2_BASE_URL"))
+    ll2_api_key: SecretStr | None = Field(default=None, validation_alias=_env("LL2_API_KEY"))
+    ll2_requests_per_hour: int = Field(default=15, ge=1, le=100_000, validation_alias=_env("LL2_REQUESTS_PER_HOUR"))
+    default_timezone: str = Field(default="UTC", validation_alias=_env("DEFAULT_TIMEZONE"))
+    owner_ids: Annotated[frozenset[int], NoDecode] = Field(default=frozenset(), validation_alias=_env("OWNER_IDS"))
+    dev_guild_id: int | None = Field(default=None, validation_alias=_env("DEV_GUILD_ID"))
+    log_level: LogLevel = Field(default="INFO", validation_alias=_env("LOG_LEVEL"))
+
+    @field_validator("discord_token", "ll2_api_key", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        # `DISCORD_TOKEN=` copied from .env.example means "not set", not "an empty token".
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator("dev_guild_id", mode="before")
+    @classmethod
+    def _blank_guild_is_unset(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator("ll2_base_url")
+    @classmethod
+    def _check_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"{value!r} is not an http(s) URL, e.g. {DEFAULT_LL2_BASE_URL}")
+        return value.rstrip("/")
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _check_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not an IANA time zone name such as UTC or America/New_York") from None
+        return value
+
+    @field_validator("owner_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p for p in value.replace(";", ",").replace(" ", ",").split(",") if p]
+            if not all(p.isdigit() for p in parts):
+                raise ValueError(f"{value!r} is not a comma-separated list of Discord user ids")
+            return frozenset(int(p) for p in parts)
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        """The default zone as a ``ZoneInfo``."""
+        return ZoneInfo(self.default_timezone)
+
+    def require_token(self) -> str:
+        """The Discord token, or a ConfigError naming the variable."""
+        if self.discord_token is None or not self.discord_token.get_secret_value().strip():
+            raise ConfigError("DISCORD_TOKEN is not set: copy .env.example to .env and put your bot token there")
+        return self.discord_token.get_secret_value().strip()
+
+
+_ALIASES = {
+    name: (field.validation_alias.choices[0] if isinstance(field.validation_alias, AliasChoices) else name)
+    for name, field in Settings.model_fields.items()
+}
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment and ``.env``; a bad value raises ConfigError with one line."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = first["loc"][0] if first["loc"] else "settings"
+        name = _ALIASES.get(str(loc), str(loc).upper())
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"{name}: {message} (see .env.example)") from None

@@ -1,0 +1,184 @@
+"""The one owner of the bot's SQLite connection.
+
+A single aiosqlite connection serves the whole bot. SQLite allows one writer at a time anyway, and one
+connection means a transaction can never see another task's half-finished writes: an asyncio lock makes
+every transaction (and every read) run alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+log = logging.getLogger(__name__)
+
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+BUSY_TIMEOUT_MS = 5_000
+
+
+class DatabaseError(Exception):
+    """The database cannot be opened or used; the message is one line for the operator."""
+
+
+class SchemaTooNewError(DatabaseError):
+    """The file was written by a newer T-Minus than this one."""
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """All bundled migrations as ``(version, name, sql)``, in order; versions must be 1..N without gaps."""
+    found: list[tuple[int, str, str]] = []
+    for entry in resources.files("bot.db").joinpath("migrations").iterdir():
+        match = _MIGRATION_NAME.match(entry.name)
+        if match:
+            found.append((int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
+    found.sort()
+    if [v for v, _, _ in found] != list(range(1, len(found) + 1)):
+        raise RuntimeError(f"migration numbers must run 1..N without gaps: {[n for _, n, _ in found]}")
+    return found
+
+
+def latest_version() -> int:
+    """The schema version this code writes."""
+    return len(migrations())
+
+
+class Database:
+    """Opens, migrates and serialises access to the SQLite file."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self._conn: aiosqlite.Connection | None = None
+        self._lock = asyncio.Lock()
+
+    @property
+    def conn(self) -> aiosqlite.Connection:
+        """The open connection; use :meth:`transaction` or the helpers rather than this directly."""
+        if self._conn is None:
+            raise DatabaseError("the database is not open")
+        return self._conn
+
+    async def connect(self, *, migrate: bool = True) -> int:
+        """Open the file (creating it and its folder), set pragmas, and migrate; returns the schema version."""
+        if self._conn is not None:
+            return await self.version()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # isolation_level=None: we issue BEGIN/COMMIT ourselves, so the sqlite3 module never opens a
+            # transaction behind our back.
+            conn = await aiosqlite.connect(self.path, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise DatabaseError(f"cannot open database {self.path}: {exc}") from exc
+        conn.row_factory = aiosqlite.Row
+        try:
+            await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            await conn.execute("PRAGMA journal_mode = WAL")
+            await conn.execute("PRAGMA foreign_keys = ON")
+            await conn.execute("PRAGMA synchronous = NORMAL")
+            self._conn = conn
+            version = await self.migrate() if migrate else await self.version()
+        except sqlite3.Error as exc:
+            await conn.close()
+            self._conn = None
+            raise DatabaseError(f"cannot use database {self.path}: {exc}") from exc
+        except DatabaseError:
+            await conn.close()
+            self._conn = None
+            raise
+        return version
+
+    async def close(self) -> None:
+        """Close the connection if open (idempotent)."""
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            await conn.close()
+
+    async def __aenter__(self) -> Database:
+        await self.connect()
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.close()
+
+    async def version(self) -> int:
+        """The file's schema version (``PRAGMA user_version``)."""
+        async with self.conn.execute("PRAGMA user_version") as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def migrate(self, target: int | None = None) -> int:
+        """Apply pending migrations, each in its own transaction; returns the resulting version."""
+        known = migrations()
+        target = len(known) if target is None else target
+        async with self._lock:
+            current = await self.version()
+            if current > len(known):
+                raise SchemaTooNewError(
+                    f"database {self.path} has schema version {current}, but this T-Minus knows only up to "
+                    f"{len(known)}: upgrade T-Minus or point TMINUS_DB_PATH at another file"
+                )
+            for version, name, sql in known[current:target]:
+                log.info("applying migration %s", name)
+                try:
+                    # executescript runs the whole file; the explicit BEGIN ... COMMIT around it (and the
+                    # version bump inside) makes the migration all-or-nothing.
+                    await self.conn.executescript(f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {version};\nCOMMIT;")
+                except sqlite3.Error as exc:
+                    if self.conn.in_transaction:
+                        await self.conn.rollback()
+                    raise DatabaseError(f"migration {name} failed: {exc}") from exc
+            return await self.version()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A write transaction (``BEGIN IMMEDIATE``): committed on success, rolled back on any error."""
+        async with self._lock:
+            conn = self.conn
+            await conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                await conn.rollback()
+                raise
+            else:
+                await conn.commit()
+
+    async def fetchall(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[aiosqlite.Row]:
+        """Run a read and return all rows."""
+        async with self._lock, self.conn.execute(sql, params) as cur:
+            return list(await cur.fetchall())
+
+    async def fetchone(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> aiosqlite.Row | None:
+        """Run a read and return the first row, if any."""
+        async with self._lock, self.conn.execute(sql, params) as cur:
+            return await cur.fetchone()
+
+    async def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
+        """Run one write in its own transaction; returns the affected row count."""
+        async with self.transaction() as conn, conn.execute(sql, params) as cur:
+            return cur.rowcount
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """Run one write for many rows in a single transaction."""
+        async with self.transaction() as conn:
+            await conn.executemany(sql, rows)
+
+    async def get_state(self, key: str) -> str | None:
+        """A value from ``bot_state``."""
+        row = await self.fetchone("SELECT value FROM bot_state WHERE key = ?", (key,))
+        return str(row["value"]) if row else None
+
+    async def set_state(self, key: str, value: str) -> None:
+        """Store a value in ``bot_state``."""
+        await self.execute(
+            "INSERT INTO bot_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )

@@ -1,0 +1,72 @@
+"""Errors that carry a message meant for the user, and the app-command error handler."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord import app_commands
+
+log = logging.getLogger(__name__)
+
+APOLOGY = "Sorry, something went wrong on our side. It has been logged; please try again in a moment."
+
+
+class UserFacingError(app_commands.AppCommandError):
+    """An expected failure whose message tells the user what to do instead; shown ephemerally."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def user_message(error: app_commands.AppCommandError) -> str | None:
+    """The short text for an expected error, or ``None`` when the error is a bug to log."""
+    match error:
+        case UserFacingError():
+            return error.message
+        case app_commands.MissingPermissions() | app_commands.BotMissingPermissions():
+            perms = ", ".join(p.replace("_", " ").replace("guild", "server").title() for p in error.missing_permissions)
+            who = "You need" if isinstance(error, app_commands.MissingPermissions) else "I need"
+            return f"{who} the {perms} permission for this."
+        case app_commands.NoPrivateMessage():
+            return "This command only works in a server, not in DMs."
+        case app_commands.CommandOnCooldown():
+            return f"Slow down a little: try again in {error.retry_after:.0f} s."
+        case app_commands.TransformerError():
+            return f"I couldn't read {error.value!r} there. {error.__cause__ or ''}".strip()
+        case app_commands.CheckFailure():
+            return "You can't use this command here."
+        case app_commands.CommandSignatureMismatch() | app_commands.CommandNotFound():
+            return "This command changed since your Discord loaded it. Please try again in a minute."
+    return None
+
+
+async def send_ephemeral(interaction: discord.Interaction, text: str) -> None:
+    """Answer ``interaction`` with an ephemeral message, whether or not it was already answered."""
+    mentions = discord.AllowedMentions.none()
+    if interaction.response.is_done():
+        await interaction.followup.send(text, ephemeral=True, allowed_mentions=mentions)
+    else:
+        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=mentions)
+
+
+async def on_app_command_error(interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+    """Central handler: expected errors become a short ephemeral message, anything else is logged."""
+    original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+    text = user_message(original) if isinstance(original, app_commands.AppCommandError) else None
+    if text is None:
+        command = interaction.command.qualified_name if interaction.command else "?"
+        log.error(
+            "command /%s failed for user %s in guild %s",
+            command,
+            interaction.user.id,
+            interaction.guild_id,
+            exc_info=original,
+        )
+        text = APOLOGY
+    try:
+        await send_ephemeral(interaction, text)
+    except discord.HTTPException:
+        # The interaction may have expired (3 s / 15 min); nothing more can reach the user.
+        log.warning("could not deliver the error message for interaction %s", interaction.id)

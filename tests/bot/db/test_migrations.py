@@ -1,0 +1,120 @@
+"""Migrations: an empty file and a file at every older version all reach the newest schema, identically."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot.db import Database, DatabaseError, SchemaTooNewError
+from bot.db import database as database_module
+from bot.db.database import latest_version, migrations
+
+
+def schema_of(path: Path) -> list[tuple[str, str, str]]:
+    with sqlite3.connect(path) as conn:
+        rows = conn.execute(
+            "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name"
+        ).fetchall()
+    return [(t, n, s or "") for t, n, s in rows]
+
+
+def test_migration_files_are_numbered_without_gaps() -> None:
+    versions = [v for v, _, _ in migrations()]
+    assert versions == list(range(1, len(versions) + 1))
+    assert latest_version() == len(versions) >= 1
+
+
+async def test_empty_database_migrates_to_newest(tmp_path: Path) -> None:
+    path = tmp_path / "nested" / "dir" / "t.sqlite3"
+    async with Database(path) as db:
+        assert await db.version() == latest_version()
+        row = await db.fetchone("PRAGMA journal_mode")
+        assert row is not None
+        assert row[0] == "wal"
+        row = await db.fetchone("PRAGMA foreign_keys")
+        assert row is not None
+        assert row[0] == 1
+    assert {n for t, n, _ in schema_of(path) if t == "table"} >= {
+        "events",
+        "milestones",
+        "milestone_history",
+        "subscriptions",
+        "deliveries",
+        "user_settings",
+        "guild_settings",
+        "bot_state",
+    }
+
+
+@pytest.mark.parametrize("start", range(latest_version()))
+async def test_every_older_version_migrates_to_newest(tmp_path: Path, start: int) -> None:
+    fresh = tmp_path / "fresh.sqlite3"
+    async with Database(fresh):
+        pass
+    old = tmp_path / "old.sqlite3"
+    db = Database(old)
+    await db.connect(migrate=False)
+    assert await db.migrate(target=start) == start
+    if start >= 1:
+        # Data written at the old version survives the upgrade.
+        await db.set_state("marker", f"written at v{start}")
+    await db.close()
+
+    async with Database(old) as db:
+        assert await db.version() == latest_version()
+        if start >= 1:
+            assert await db.get_state("marker") == f"written at v{start}"
+    assert schema_of(old) == schema_of(fresh)
+
+
+async def test_reopening_is_a_no_op(tmp_path: Path) -> None:
+    path = tmp_path / "t.sqlite3"
+    async with Database(path) as db:
+        await db.set_state("k", "v")
+    before = schema_of(path)
+    async with Database(path) as db:
+        assert await db.get_state("k") == "v"
+    assert schema_of(path) == before
+
+
+async def test_newer_schema_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "t.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.execute(f"PRAGMA user_version = {latest_version() + 1}")
+    with pytest.raises(SchemaTooNewError, match=r"schema version \d+, but this T-Minus knows only up to"):
+        await Database(path).connect()
+
+
+async def test_failed_migration_leaves_no_half_written_schema(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    good = migrations()
+    broken = [*good, (len(good) + 1, f"{len(good) + 1:04d}_broken.sql", "CREATE TABLE half (x);\nNOT SQL AT ALL;")]
+    monkeypatch.setattr(database_module, "migrations", lambda: broken)
+    path = tmp_path / "t.sqlite3"
+    db = Database(path)
+    with pytest.raises(DatabaseError, match=r"broken\.sql failed"):
+        await db.connect()
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == len(good)
+        assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'half'").fetchone()[0] == 0
+
+
+async def test_unwritable_path_is_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(DatabaseError, match="cannot open database"):
+        await Database(blocker / "t.sqlite3").connect()
+
+
+async def test_transaction_rolls_back_on_error(tmp_path: Path) -> None:
+    async with Database(tmp_path / "t.sqlite3") as db:
+
+        async def write_then_fail() -> None:
+            async with db.transaction() as conn:
+                await conn.execute("INSERT INTO bot_state (key, value) VALUES ('a', '1')")
+                raise RuntimeError("boom")
+
+        with pytest.raises(RuntimeError):
+            await write_then_fail()
+        assert await db.get_state("a") is None

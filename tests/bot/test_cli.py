@@ -1,0 +1,79 @@
+"""``python -m bot``: the foundation sub-commands, run as a user would, in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.db.database import latest_version
+
+
+def run_cli(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "TMINUS_", "LL2_", "DEFAULT_"))}
+    clean.update({"TMINUS_DB_PATH": str(tmp_path / "data" / "t.sqlite3"), **env})
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "bot", *args],
+        cwd=tmp_path,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_check_creates_and_summarises_database(tmp_path: Path) -> None:
+    result = run_cli(tmp_path, "check")
+    assert result.returncode == 0, result.stderr
+    assert f"schema version {latest_version()}" in result.stdout
+    assert "last LL2 sync: never" in result.stdout
+    with sqlite3.connect(tmp_path / "data" / "t.sqlite3") as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == latest_version()
+
+
+@pytest.mark.parametrize("args", [(), ("run",)])
+def test_run_without_token_exits_2_with_one_line(tmp_path: Path, args: tuple[str, ...]) -> None:
+    result = run_cli(tmp_path, *args)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "DISCORD_TOKEN" in lines[0]
+    assert ".env.example" in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("command", ["check", "run"])
+def test_bad_timezone_exits_2(tmp_path: Path, command: str) -> None:
+    result = run_cli(tmp_path, command, DEFAULT_TIMEZONE="Moon/Tranquility", DISCORD_TOKEN="x.y.z")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: DEFAULT_TIMEZONE: 'Moon/Tranquility' is not an IANA time zone name such as UTC or America/New_York "
+        "(see .env.example)"
+    ]
+
+
+@pytest.mark.parametrize("command", ["check", "run"])
+def test_unwritable_database_exits_2(tmp_path: Path, command: str) -> None:
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file where a folder should be")
+    result = run_cli(tmp_path, command, TMINUS_DB_PATH=str(blocker / "t.sqlite3"), DISCORD_TOKEN="x.y.z")
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "cannot open database" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["check", "run"])
+def test_newer_schema_exits_2(tmp_path: Path, command: str) -> None:
+    path = tmp_path / "future.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.execute(f"PRAGMA user_version = {latest_version() + 5}")
+    result = run_cli(tmp_path, command, TMINUS_DB_PATH=str(path), DISCORD_TOKEN="x.y.z")
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "upgrade T-Minus" in result.stderr
