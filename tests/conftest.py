@@ -1,0 +1,3 @@
+"""Shared pytest configuration; fixtures live in plugins registered here."""
+
+pytest_plugins = ["tests.fakediscord.pytest_plugin"]

@@ -1,0 +1,110 @@
+"""The real TMinusBot, unmodified, against the local fake Discord over HTTP and WebSocket."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.bot import TMinusBot
+from tests.fakediscord.pytest_plugin import FakeDiscordWithScene
+
+BotOnFake = tuple[FakeDiscordWithScene, TMinusBot]
+
+
+async def test_bot_logs_in_and_is_ready_in_the_guild(tminus_bot: BotOnFake) -> None:
+    fake, bot = tminus_bot
+    assert bot.is_ready()
+    assert bot.user is not None
+    assert bot.user.id == fake.world.bot_user.id
+    assert bot.get_guild(fake.scene.guild.id) is not None
+    assert fake.gateway.identifies == 1
+    assert fake.requests_to("GET", "/users/@me")
+    assert fake.requests_to("GET", "/oauth2/applications/@me")
+
+
+async def test_command_tree_sync_uploads_every_command_with_descriptions(tminus_bot: BotOnFake) -> None:
+    fake, bot = tminus_bot
+    (upload,) = fake.requests_to("PUT", "/applications/{application_id}/commands")
+    expected = {c.name: c.to_dict(bot.tree) for c in bot.tree.get_commands()}
+    uploaded = {c["name"]: c for c in upload.body}
+    assert uploaded.keys() == expected.keys()
+    for name, command in uploaded.items():
+        assert command["description"] == expected[name]["description"]
+        assert command.get("options", []) == expected[name].get("options", [])
+
+    def describe_all(options: list[dict[str, object]]) -> None:
+        for option in options:
+            assert option["description"], f"option {option['name']} has no description"
+            describe_all(option.get("options", []))  # type: ignore[arg-type]
+
+    for command in uploaded.values():
+        if command.get("type", 1) == 1:
+            assert command["description"], f"/{command['name']} has no description"
+            describe_all(command.get("options", []))
+
+
+async def test_about_answers_with_an_embed(tminus_bot: BotOnFake) -> None:
+    fake, _ = tminus_bot
+    scene = fake.scene
+    result = await fake.slash("about", user=scene.member, guild=scene.guild, channel=scene.general)
+    assert result.type == 4
+    (embed,) = result.embeds
+    assert embed["title"].startswith("T-Minus")
+    assert {f["name"] for f in embed["fields"]} >= {"Launch data", "Uptime"}
+
+
+async def test_about_works_in_a_dm(tminus_bot: BotOnFake) -> None:
+    fake, _ = tminus_bot
+    result = await fake.slash("about", user=fake.scene.member)
+    assert result.embeds
+
+
+async def test_bot_keeps_answering_after_gateway_reconnect(tminus_bot: BotOnFake) -> None:
+    fake, _ = tminus_bot
+    scene = fake.scene
+    resumes = fake.gateway.resumes
+    await fake.gateway.send_reconnect()
+    await fake.gateway.wait_resumed(after=resumes)
+    result = await fake.slash("about", user=scene.member, guild=scene.guild)
+    assert result.embeds
+
+
+async def test_bot_reidentifies_after_invalid_session(tminus_bot: BotOnFake) -> None:
+    fake, bot = tminus_bot
+    identifies = fake.gateway.identifies
+    await fake.gateway.invalidate_session(resumable=False)
+    await fake.gateway.wait_identified(after=identifies)
+    await fake.wait_for(bot.is_ready)
+    result = await fake.slash("about", user=fake.scene.member, guild=fake.scene.guild)
+    assert result.embeds
+
+
+@pytest.mark.parametrize("how", ["close-frame", "tcp-drop"])
+async def test_bot_resumes_after_abrupt_close(tminus_bot: BotOnFake, how: str) -> None:
+    fake, _ = tminus_bot
+    resumes = fake.gateway.resumes
+    if how == "close-frame":
+        await fake.gateway.close_abruptly()
+    else:
+        fake.gateway.drop_connections()
+    await fake.gateway.wait_resumed(after=resumes)
+    result = await fake.slash("about", user=fake.scene.member, guild=fake.scene.guild)
+    assert result.embeds
+
+
+async def test_interaction_during_disconnect_is_replayed_on_resume(tminus_bot: BotOnFake) -> None:
+    fake, _ = tminus_bot
+    resumes = fake.gateway.resumes
+    fake.gateway.drop_connections()
+    # Dispatched while no socket is open: the fake keeps it and replays it after RESUME.
+    result = await fake.slash("about", user=fake.scene.member, guild=fake.scene.guild)
+    assert fake.gateway.resumes > resumes
+    assert result.embeds
+
+
+async def test_interaction_callback_429_is_retried(tminus_bot: BotOnFake) -> None:
+    fake, _ = tminus_bot
+    route = "/interactions/{interaction_id}/{interaction_token}/callback"
+    fake.ratelimiter.force_429("POST", route, retry_after=0.05)
+    result = await fake.slash("about", user=fake.scene.member, guild=fake.scene.guild)
+    assert result.embeds
+    assert [r.status for r in fake.requests_to("POST", route)] == [429, 200]
