@@ -19,6 +19,7 @@ from bot import __version__
 from bot.config import Settings
 from bot.db import Database
 from bot.errors import on_app_command_error
+from bot.ll2 import LL2Sync
 from bot.pubsub import ChangeBus
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ class TMinusBot(commands.Bot):
     http_session: aiohttp.ClientSession
     scheduler: AsyncIOScheduler
     changes: ChangeBus
+    ll2: LL2Sync
     started_at: datetime
 
     def __init__(self, settings: Settings, *, db: Database | None = None) -> None:
@@ -73,6 +75,9 @@ class TMinusBot(commands.Bot):
         self.scheduler.start()
         for name in extension_names():
             await self.load_extension(name)
+        # LL2 sync (issue 4): started after the cogs so their ChangeBus subscribers see the first sync.
+        self.ll2 = LL2Sync(self.db, self.http_session, self.settings, self.changes)
+        await self.ll2.start()
         await self.sync_commands()
 
     def _tree_payload(self) -> list[dict[str, object]]:
@@ -98,6 +103,9 @@ class TMinusBot(commands.Bot):
 
     async def close(self) -> None:
         """Stop the scheduler and close the HTTP session and the database, then disconnect."""
+        ll2 = getattr(self, "ll2", None)  # LL2 sync (issue 4): stopped before the session it uses closes
+        if ll2 is not None:
+            await ll2.stop()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         session = getattr(self, "http_session", None)

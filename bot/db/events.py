@@ -375,6 +375,13 @@ async def get_event_by_source(db: Database, source: Source, source_id: str) -> S
     return found[0] if found else None
 
 
+async def events_in_feed(db: Database, source: Source, feed: str, *, include_gone: bool = False) -> list[StoredEvent]:
+    """Every stored event of one feed of a source (e.g. LL2's "launches"), for a sync's own gone detection."""
+    where = "source = ? AND feed = ?" + ("" if include_gone else " AND gone_at IS NULL")
+    async with db.transaction() as conn:
+        return await _load(conn, where, (source.value, feed))
+
+
 async def events_by_mission(db: Database, mission_key: str) -> list[StoredEvent]:
     """All events of one mission (e.g. a launch and its docking)."""
     async with db.transaction() as conn:

@@ -1,0 +1,597 @@
+"""The LL2 sync: fetch, map, upsert, detect what left the lists, publish the changes; and its background loop.
+
+Three feeds, each upserted on its own so that one list's absence never makes another's events look gone:
+``launches`` (``/launches/upcoming/``), ``docking_events`` (``/docking_events/?docking__gte=now``) and
+``events`` (``/events/upcoming/`` of station types).
+
+Gone detection is done here, not by the repository's ``complete=True``: a list read only in part (page cap,
+budget, a failed later page) says nothing about events beyond its last record, so only stored events whose
+time lies within the part that was read can be missing. A launch that left the upcoming list is not assumed
+cancelled: its detail (``/launches/<id>/``) says whether it flew (final status) or merely moved; without budget
+for that, a launch whose NET has passed waits (``DETAIL_GIVE_UP``) before it is marked gone with its status
+unchanged. Nothing is ever marked CANCELLED by the sync: LL2 has no such status, so there is no evidence.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from bot.db.database import Database
+from bot.db.events import StoredEvent, events_in_feed, mark_gone, to_epoch, upsert_events
+from bot.ll2 import mapping, schedule
+from bot.ll2 import records as r
+from bot.ll2.budget import RequestBudget
+from bot.ll2.client import (
+    BudgetExhaustedError,
+    ListResult,
+    LL2Client,
+    LL2Error,
+    LL2RateLimitedError,
+    Throttle,
+)
+from bot.ll2.records import BadResponseError
+from bot.models import Change, Event, EventStatus, MilestoneKind, Precision, Source, isoformat_z
+
+if TYPE_CHECKING:
+    import aiohttp
+
+    from bot.config import Settings
+    from bot.pubsub import ChangeBus
+
+log = logging.getLogger(__name__)
+
+FEED_LAUNCHES = "launches"
+FEED_EVENTS = "events"
+FEED_DOCKINGS = "docking_events"
+FEEDS = (FEED_LAUNCHES, FEED_DOCKINGS, FEED_EVENTS)  # fetch order: what alerts depend on most comes first
+
+STATE_LAST_SYNC = "ll2.last_sync"
+STATE_BLOCKED_UNTIL = "ll2.blocked_until"
+STATE_LAST_DEEP = "ll2.last_deep_sync"
+
+DETAIL_GIVE_UP = timedelta(hours=6)
+DETAIL_RETRY = timedelta(minutes=30)
+COVERAGE_REFRESH_FAR = timedelta(hours=3)
+COVERAGE_REFRESH_NEAR = timedelta(minutes=40)
+DEFAULT_RETRY_AFTER = timedelta(minutes=15)
+MAX_DETAILS_PER_SYNC = 3
+_FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class LL2Options:
+    """Tunables of the sync; the defaults suit the free 15 requests/hour."""
+
+    event_type_ids: tuple[int, ...] = mapping.STATION_EVENT_TYPE_IDS
+    max_pages: int = 1  # per list in a regular sync: the nearest 100 records are what alerts need
+    deep_max_pages: int = 4  # per list, in a deep sync every ``deep_every`` (far-future launches)
+    deep_every: timedelta = timedelta(hours=6)
+    fetch_details: bool = True
+
+
+@dataclass(slots=True)
+class SyncReport:
+    """What one ``sync_once`` did."""
+
+    started_at: datetime
+    ok: bool = False
+    skipped: str | None = None  # why nothing was fetched (budget, rate limit)
+    error: str | None = None
+    requests: int = 0
+    fetched: dict[str, int] = field(default_factory=dict)
+    complete: dict[str, bool] = field(default_factory=dict)
+    bad_records: int = 0
+    changes: list[Change] = field(default_factory=list)
+    happened: list[str] = field(default_factory=list)  # source ids gone because they took place
+    withdrawn: list[str] = field(default_factory=list)  # source ids gone before their time
+    retry_after: datetime | None = None
+
+    def summary(self) -> str:
+        """A few lines for the CLI and the log."""
+        if self.skipped:
+            head = f"LL2 sync skipped: {self.skipped}"
+        elif self.error:
+            head = f"LL2 sync failed: {self.error}"
+        else:
+            head = "LL2 sync ok"
+        counts = ", ".join(
+            f"{feed} {n}{'' if self.complete.get(feed, True) else '+'}" for feed, n in self.fetched.items()
+        )
+        lines = [f"{head} ({self.requests} requests{'; ' + counts if counts else ''}; {len(self.changes)} changes)"]
+        if self.bad_records:
+            lines.append(f"  {self.bad_records} bad records skipped")
+        lines.extend(f"  {c.describe()}" for c in self.changes)
+        return "\n".join(lines)
+
+
+class Fetcher(Protocol):
+    """Where LL2 data comes from: the API, or a directory of saved responses."""
+
+    async def throttle(self) -> Throttle | None: ...
+
+    async def launches(self, now: datetime, max_pages: int) -> ListResult[r.Launch]: ...
+
+    async def events(self, now: datetime, max_pages: int, type_ids: Sequence[int]) -> ListResult[r.Event]: ...
+
+    async def dockings(self, now: datetime, max_pages: int) -> ListResult[r.Docking]: ...
+
+    async def launch_detail(self, launch_id: str) -> r.Launch | None: ...
+
+    @property
+    def online(self) -> bool: ...
+
+
+class ApiFetcher:
+    """Reads LL2 through :class:`LL2Client`."""
+
+    online = True
+
+    def __init__(self, client: LL2Client) -> None:
+        self.client = client
+
+    async def throttle(self) -> Throttle | None:
+        """LL2's own count (free)."""
+        return await self.client.throttle()
+
+    async def launches(self, now: datetime, max_pages: int) -> ListResult[r.Launch]:
+        """Upcoming launches, soonest first, without the last day's past ones."""
+        params = {"mode": "normal", "hide_recent_previous": "true", "ordering": "net"}
+        return await self.client.fetch_list("/launches/upcoming/", params, r.Launch, max_pages=max_pages, what="launch")
+
+    async def events(self, now: datetime, max_pages: int, type_ids: Sequence[int]) -> ListResult[r.Event]:
+        """Upcoming events of the given types, soonest first."""
+        params = {"mode": "normal", "hide_recent_previous": "true", "ordering": "date"}
+        if type_ids:
+            params["type__ids"] = ",".join(str(t) for t in type_ids)
+        return await self.client.fetch_list("/events/upcoming/", params, r.Event, max_pages=max_pages, what="event")
+
+    async def dockings(self, now: datetime, max_pages: int) -> ListResult[r.Docking]:
+        """Dockings from now on (LL2 has no upcoming path for them), soonest first."""
+        params = {"mode": "normal", "docking__gte": isoformat_z(now), "ordering": "docking"}
+        return await self.client.fetch_list("/docking_events/", params, r.Docking, max_pages=max_pages, what="docking")
+
+    async def launch_detail(self, launch_id: str) -> r.Launch | None:
+        """One launch in detail (None: LL2 no longer has it)."""
+        return await self.client.launch_detail(launch_id)
+
+
+class DirectoryFetcher:
+    """Offline import from ``launches.json``, ``events.json`` and ``docking_events.json`` (each a 2.3.0 list
+    response, as the API returns in ``mode=normal``; a missing file is an empty list). No detail fetches."""
+
+    online = False
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def _load(self, name: str, model: type[r.RecordT], what: str) -> ListResult[r.RecordT]:
+        path = self.directory / name
+        if not path.exists():
+            return ListResult()
+        try:
+            payload = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise BadResponseError(f"{path}: {exc}") from None
+        page = r.parse_page(payload, model, what=what)
+        return ListResult(page.records, set(page.seen_ids), complete=True, pages=1, skipped=page.skipped)
+
+    async def throttle(self) -> Throttle | None:
+        """No server, no throttle."""
+        return None
+
+    async def launches(self, now: datetime, max_pages: int) -> ListResult[r.Launch]:
+        """The saved launch list."""
+        return self._load("launches.json", r.Launch, "launch")
+
+    async def events(self, now: datetime, max_pages: int, type_ids: Sequence[int]) -> ListResult[r.Event]:
+        """The saved event list, filtered to the types the API would have been asked for."""
+        result = self._load("events.json", r.Event, "event")
+        if type_ids:
+            result.records = [e for e in result.records if e.type.id in type_ids]
+        return result
+
+    async def dockings(self, now: datetime, max_pages: int) -> ListResult[r.Docking]:
+        """The saved docking list."""
+        return self._load("docking_events.json", r.Docking, "docking")
+
+    async def launch_detail(self, launch_id: str) -> r.Launch | None:
+        """Offline: never available."""
+        raise LL2Error("offline import has no launch details")
+
+
+class _Abort(Exception):
+    """Stop this sync: LL2 failed in a way that makes further requests pointless."""
+
+
+class LL2Sync:
+    """Keeps the events table in step with LL2 within the request budget; runs as a background task."""
+
+    def __init__(
+        self,
+        db: Database,
+        session: aiohttp.ClientSession | None,
+        settings: Settings,
+        changes: ChangeBus | None,
+        *,
+        now: Callable[[], datetime] | None = None,
+        options: LL2Options | None = None,
+        fetcher: Fetcher | None = None,
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.bus = changes
+        self.options = options or LL2Options()
+        self._now = now or (lambda: datetime.now(UTC))
+        self.budget = RequestBudget(db, settings.ll2_requests_per_hour)
+        if fetcher is None:
+            if session is None:
+                raise ValueError("LL2Sync needs an aiohttp session unless a fetcher is given")
+            key = settings.ll2_api_key.get_secret_value().strip() if settings.ll2_api_key else None
+            client = LL2Client(session, settings.ll2_base_url, budget=self.budget, now=self._now, api_key=key)
+            fetcher = ApiFetcher(client)
+        self.fetcher: Fetcher = fetcher
+        self.failures = 0
+        self.next_due: datetime | None = None
+        self.last_report: SyncReport | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._stop = asyncio.Event()
+
+    # -- background loop -------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start the background loop (idempotent); it never blocks the caller."""
+        if self._task is not None and not self._task.done():
+            return
+        self._stop.clear()
+        self._task = asyncio.create_task(self._run(), name="ll2-sync")
+
+    async def stop(self) -> None:
+        """Stop the loop and wait for it (a sync in flight is cancelled; its transaction rolls back)."""
+        self._stop.set()
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _run(self) -> None:
+        while not self._stop.is_set():
+            due = await self.step()
+            delay = max(1.0, (due - self._now()).total_seconds())
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), timeout=delay)
+
+    async def step(self) -> datetime:
+        """Sync if one is due, then return when the next one is due. Never raises (the loop must not die)."""
+        now = self._now()
+        if self.next_due is not None and now < self.next_due:
+            return self.next_due
+        try:
+            report = await self.sync_once(now)
+            self.next_due = await self._plan(now, report)
+        except Exception:
+            log.exception("LL2 sync crashed")
+            self.failures += 1
+            self.next_due = now + schedule.backoff(self.failures)
+        return self.next_due
+
+    async def _plan(self, now: datetime, report: SyncReport) -> datetime:
+        cost = len(FEEDS)
+        if report.skipped is None and report.error is None:
+            self.failures = 0
+            due = schedule.next_sync_at(await self._next_relevant(now), now, per_hour=self.budget.per_hour, cost=cost)
+        elif report.skipped is None:
+            self.failures += 1
+            due = now + schedule.backoff(self.failures)
+        else:
+            due = now + schedule.MIN_INTERVAL
+        if report.retry_after is not None:
+            due = max(due, report.retry_after)
+        return max(due, await self.budget.free_at(now, cost), await self._blocked_until() or now)
+
+    async def _next_relevant(self, now: datetime) -> datetime | None:
+        """The next LL2 milestone known to the day or better; one that passed in the last 2 h counts as now
+        (a launch in its window or just flown is when statuses change fastest)."""
+        fine = [p.value for p in Precision if p.rank <= Precision.DAY.rank]
+        finals = [s.value for s in EventStatus if s.is_final]
+        row = await self.db.fetchone(
+            "SELECT min(m.at_utc) FROM milestones m JOIN events e ON e.id = m.event_id "  # noqa: S608
+            "WHERE e.source = 'll2' AND e.gone_at IS NULL AND m.removed_at IS NULL AND m.at_utc >= ? "
+            f"AND m.precision IN ({','.join('?' * len(fine))}) AND e.status NOT IN ({','.join('?' * len(finals))})",
+            (to_epoch(now - schedule.SOON), *fine, *finals),
+        )
+        if row is None or row[0] is None:
+            return None
+        return max(now, datetime.fromtimestamp(int(row[0]), tz=UTC))
+
+    async def _blocked_until(self) -> datetime | None:
+        value = await self.db.get_state(STATE_BLOCKED_UNTIL)
+        return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+
+    # -- one sync --------------------------------------------------------------------------------------
+
+    async def sync_once(self, now: datetime | None = None) -> SyncReport:
+        """Fetch every feed once (within budget), store, publish; the report says what happened."""
+        now = now or self._now()
+        report = SyncReport(started_at=now)
+        before = await self._requests_since(now)
+        try:
+            await self._sync(now, report)
+        finally:
+            report.requests = await self._requests_since(now) - before
+            await self._finish(now, report)
+        return report
+
+    async def _requests_since(self, now: datetime) -> int:
+        row = await self.db.fetchone("SELECT count(*) FROM ll2_requests WHERE at >= ?", (to_epoch(now),))
+        return int(row[0]) if row else 0
+
+    async def _sync(self, now: datetime, report: SyncReport) -> None:
+        blocked = await self._blocked_until()
+        if blocked is not None and now < blocked:
+            report.skipped = f"LL2 asked us to wait until {isoformat_z(blocked)}"
+            report.retry_after = blocked
+            return
+        if self.fetcher.online:
+            await self._read_throttle(now)
+            if await self.budget.available(now) < 1:
+                report.skipped = f"request budget spent ({self.budget.per_hour}/h)"
+                return
+        deep = await self._deep_due(now)
+        pages = self.options.deep_max_pages if deep else self.options.max_pages
+        try:
+            launches = await self._fetch(report, FEED_LAUNCHES, self.fetcher.launches(now, pages))
+            if launches is not None:
+                await self._store_launches(now, launches, report)
+            dockings = await self._fetch(report, FEED_DOCKINGS, self.fetcher.dockings(now, pages))
+            if dockings is not None:
+                events = [mapping.map_docking(d) for d in dockings.records]
+                horizon = max((d.docking for d in dockings.records), default=None)
+                await self._store(now, FEED_DOCKINGS, events, dockings, horizon, report)
+            station = await self._fetch(
+                report, FEED_EVENTS, self.fetcher.events(now, pages, self.options.event_type_ids)
+            )
+            if station is not None:
+                mapped = [e for e in (mapping.map_event(x) for x in station.records) if e is not None]
+                horizon = max((x.date for x in station.records if x.date is not None), default=None)
+                await self._store(now, FEED_EVENTS, mapped, station, horizon, report)
+            if self.fetcher.online and self.options.fetch_details:
+                await self._coverage_details(now, report)
+        except _Abort:
+            return
+        if report.fetched and report.error is None:
+            report.ok = True
+            if deep and all(report.complete.get(f) is not None for f in FEEDS):
+                await self.db.set_state(STATE_LAST_DEEP, isoformat_z(now))
+
+    async def _read_throttle(self, now: datetime) -> None:
+        try:
+            throttle = await self.fetcher.throttle()
+        except (LL2Error, BadResponseError) as exc:
+            log.debug("LL2 throttle not readable: %s", exc)
+            return
+        if throttle is not None:
+            self.budget.observe_server(
+                now, limit=throttle.limit, current_use=throttle.current_use, next_use_secs=throttle.next_use_secs
+            )
+
+    async def _deep_due(self, now: datetime) -> bool:
+        if self.options.deep_max_pages <= self.options.max_pages:
+            return False
+        last = await self.db.get_state(STATE_LAST_DEEP)
+        if last is not None and now - datetime.fromisoformat(last.replace("Z", "+00:00")) < self.options.deep_every:
+            return False
+        # A deep sync only when the budget has room for it on top of a regular one.
+        return await self.budget.available(now) >= len(FEEDS) + self.options.deep_max_pages
+
+    async def _fetch(self, report: SyncReport, feed: str, call: Any) -> Any:
+        """Await one list fetch; classify failures (abort the sync, or skip just this list)."""
+        try:
+            result = await call
+        except BudgetExhaustedError as exc:
+            log.info("LL2 %s not fetched: %s", feed, exc)
+            return None
+        except LL2RateLimitedError as exc:
+            await self._rate_limited(report, exc)
+            raise _Abort from None
+        except (LL2Error, BadResponseError) as exc:
+            # LL2 is down or answering garbage: keep the last good data and stop spending requests.
+            log.warning("LL2 %s fetch failed: %s", feed, exc)
+            report.error = str(exc)
+            raise _Abort from None
+        assert isinstance(result, ListResult)
+        if isinstance(result.error, LL2RateLimitedError):
+            await self._rate_limited(report, result.error)
+        report.fetched[feed] = len(result.records)
+        report.complete[feed] = result.complete
+        report.bad_records += result.skipped
+        return result
+
+    async def _rate_limited(self, report: SyncReport, exc: LL2RateLimitedError) -> None:
+        wait = timedelta(seconds=exc.retry_after) if exc.retry_after is not None else DEFAULT_RETRY_AFTER
+        until = report.started_at + max(wait, timedelta(seconds=1))
+        log.warning("LL2 rate limit hit (429); waiting until %s", isoformat_z(until))
+        await self.db.set_state(STATE_BLOCKED_UNTIL, isoformat_z(until))
+        report.error = f"rate limited by LL2 until {isoformat_z(until)}"
+        report.retry_after = until
+
+    async def _store(
+        self,
+        now: datetime,
+        feed: str,
+        events: list[Event],
+        result: ListResult[Any],
+        horizon: datetime | None,
+        report: SyncReport,
+    ) -> tuple[list[StoredEvent], set[str]]:
+        """Upsert one feed and mark gone what is missing from the part of the list that was read.
+
+        Returns the stored events that are missing but could not be resolved yet (launches only) and the seen ids.
+        """
+        seen = {e.source_id for e in events}
+        prefix = {FEED_LAUNCHES: mapping.LAUNCH_PREFIX, FEED_EVENTS: mapping.EVENT_PREFIX}.get(
+            feed, mapping.DOCKING_PREFIX
+        )
+        seen |= {prefix + i for i in result.seen_ids}
+        if events:
+            report.changes.extend(await upsert_events(self.db, events, feed=feed, now=now, complete=False))
+        limit = _FAR_FUTURE if result.complete else horizon
+        missing: list[StoredEvent] = []
+        if limit is None:
+            return missing, seen
+        for stored in await events_in_feed(self.db, Source.LL2, feed):
+            if stored.event.source_id in seen:
+                continue
+            at = _main_time(stored.event)
+            if at is None or at > limit:
+                continue
+            if feed == FEED_LAUNCHES:
+                missing.append(stored)
+                continue
+            report.changes.extend(await mark_gone(self.db, Source.LL2, stored.event.source_id, now=now))
+            (report.happened if at <= now else report.withdrawn).append(stored.event.source_id)
+        return missing, seen
+
+    async def _store_launches(self, now: datetime, result: ListResult[r.Launch], report: SyncReport) -> None:
+        stored = {s.event.source_id: s for s in await events_in_feed(self.db, Source.LL2, FEED_LAUNCHES)}
+        events = [
+            _keep_coverage(mapping.map_launch(x), x, stored.get(mapping.LAUNCH_PREFIX + x.id)) for x in result.records
+        ]
+        horizon = max((x.net for x in result.records), default=None)
+        missing, _ = await self._store(now, FEED_LAUNCHES, events, result, horizon, report)
+        details = 0
+        for gone in missing:
+            source_id = gone.event.source_id
+            at = _main_time(gone.event) or now
+            if (
+                self.fetcher.online
+                and self.options.fetch_details
+                and details < MAX_DETAILS_PER_SYNC
+                and await self._detail_allowed(now, source_id, DETAIL_RETRY)
+            ):
+                details += 1
+                if await self._resolve_missing(now, gone, report):
+                    continue
+            elif at > now or now - at >= DETAIL_GIVE_UP:
+                # No detail to be had: a future launch missing from the list is withdrawn (it comes back as
+                # RETURNED if it was only delayed past what we read); a past one has waited long enough.
+                report.changes.extend(await mark_gone(self.db, Source.LL2, source_id, now=now))
+                (report.happened if at <= now else report.withdrawn).append(source_id)
+
+    async def _detail_allowed(self, now: datetime, source_id: str, every: timedelta) -> bool:
+        # Keep a regular sync's worth of requests for the lists: details are what spare budget is for.
+        if await self.budget.available(now) <= len(FEEDS):
+            return False
+        row = await self.db.fetchone("SELECT fetched_at FROM ll2_detail_fetches WHERE source_id = ?", (source_id,))
+        return row is None or to_epoch(now) - int(row[0]) >= every.total_seconds()
+
+    async def _detail(self, now: datetime, source_id: str) -> tuple[bool, r.Launch | None]:
+        """Fetch one launch's detail; (False, None) when it could not be had this time."""
+        status: int | None = 200
+        try:
+            rec = await self.fetcher.launch_detail(source_id.removeprefix(mapping.LAUNCH_PREFIX))
+            if rec is None:
+                status = 404
+            return True, rec
+        except (LL2Error, BadResponseError) as exc:
+            status = None
+            log.info("LL2 detail of %s not fetched: %s", source_id, exc)
+            return False, None
+        finally:
+            await self.db.execute(
+                "INSERT INTO ll2_detail_fetches (source_id, fetched_at, status) VALUES (?, ?, ?) "
+                "ON CONFLICT (source_id) DO UPDATE SET fetched_at = excluded.fetched_at, status = excluded.status",
+                (source_id, to_epoch(now), status),
+            )
+
+    async def _resolve_missing(self, now: datetime, gone: StoredEvent, report: SyncReport) -> bool:
+        """Tell a launch that flew from one that moved or vanished; True when its fate is settled."""
+        source_id = gone.event.source_id
+        fetched, rec = await self._detail(now, source_id)
+        if not fetched:
+            return False
+        if rec is None:
+            # LL2 deleted it (a duplicate, or dropped from the manifest): gone, status as it was.
+            report.changes.extend(await mark_gone(self.db, Source.LL2, source_id, now=now))
+            report.withdrawn.append(source_id)
+            return True
+        event = _keep_coverage(mapping.map_launch(rec), rec, gone)
+        report.changes.extend(await upsert_events(self.db, [event], feed=FEED_LAUNCHES, now=now, complete=False))
+        if event.status.is_final:
+            report.changes.extend(await mark_gone(self.db, Source.LL2, source_id, now=now))
+            report.happened.append(source_id)
+            return True
+        # Still pending: if it now lies in the future it only moved beyond what we read; a past NET without a
+        # final status is LL2 lagging, asked again later (until DETAIL_GIVE_UP).
+        return False
+
+    async def _coverage_details(self, now: datetime, report: SyncReport) -> None:
+        """Spare budget buys the detail of the next imminent launch: its webcast start (COVERAGE_START)."""
+        soon = [
+            s
+            for s in await events_in_feed(self.db, Source.LL2, FEED_LAUNCHES)
+            if (m := s.event.milestone(MilestoneKind.LIFTOFF)) is not None
+            and m.precision.is_exact
+            and now <= m.at <= now + schedule.TODAY
+            and not s.event.status.is_final
+        ]
+        soon.sort(key=lambda s: _main_time(s.event) or now)
+        for stored in soon[:1]:
+            at = _main_time(stored.event) or now
+            every = COVERAGE_REFRESH_NEAR if at - now <= schedule.SOON else COVERAGE_REFRESH_FAR
+            if not await self._detail_allowed(now, stored.event.source_id, every):
+                continue
+            fetched, rec = await self._detail(now, stored.event.source_id)
+            if fetched and rec is not None:
+                event = _keep_coverage(mapping.map_launch(rec), rec, stored)
+                report.changes.extend(
+                    await upsert_events(self.db, [event], feed=FEED_LAUNCHES, now=now, complete=False)
+                )
+
+    async def _finish(self, now: datetime, report: SyncReport) -> None:
+        self.last_report = report
+        if report.ok:
+            await self.db.set_state(STATE_LAST_SYNC, isoformat_z(now))
+        await self.db.execute(
+            "INSERT INTO ll2_sync_runs (started_at, finished_at, ok, requests, changes, error) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                to_epoch(now),
+                to_epoch(self._now()),
+                int(report.ok),
+                report.requests,
+                len(report.changes),
+                report.error or report.skipped,
+            ),
+        )
+        if report.changes and self.bus is not None:
+            await self.bus.publish(report.changes)
+        log.info("%s", report.summary().splitlines()[0])
+
+
+def _main_time(event: Event) -> datetime | None:
+    """The instant that decides whether an event is past: its first non-coverage milestone."""
+    main = [m.at for m in event.milestones if m.kind is not MilestoneKind.COVERAGE_START]
+    return min(main) if main else None
+
+
+def _keep_coverage(event: Event, rec: r.Launch, stored: StoredEvent | None) -> Event:
+    """A list launch (``mode=normal`` has no ``vid_urls``) keeps the webcast start and links a detail gave."""
+    if rec.vid_urls is not None or stored is None:
+        return event
+    old = stored.event.milestone(MilestoneKind.COVERAGE_START)
+    if old is None:
+        return event
+    return replace(
+        event,
+        milestones=(*event.milestones, old),
+        webcast_urls=stored.event.webcast_urls or event.webcast_urls,
+    )

@@ -1,0 +1,101 @@
+"""``python -m bot sync --once [--from DIR]`` and ``python -m bot upcoming`` as subprocesses on a fresh database."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from tests.fakell2.server import DATA, FakeLL2
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+async def _run(*args: str, env: dict[str, str]) -> tuple[int, str, str]:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
+    assert proc.returncode is not None
+    return proc.returncode, out.decode(), err.decode()
+
+
+def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LL2_", "TMINUS_", "DISCORD_"))}
+    return env | {"TMINUS_DB_PATH": str(tmp_path / "cli.sqlite3")} | extra
+
+
+def _shift(directory: Path, days: int) -> None:
+    """Move every date in the fixture files ``days`` ahead, so they are upcoming when the CLI runs."""
+    for path in directory.glob("*.json"):
+        text = path.read_text(encoding="utf-8")
+        for year in ("2020-07-", "2020-09-", "2020-11-"):
+            text = text.replace(f'"{year}', f'"@{year}')
+        parts = text.split('"@')
+        out = [parts[0]]
+        for part in parts[1:]:
+            stamp, rest = part[:20], part[20:]
+            moved = datetime.fromisoformat(stamp.replace("Z", "+00:00")) + timedelta(days=days)
+            out.append('"' + moved.strftime("%Y-%m-%dT%H:%M:%SZ") + rest)
+        path.write_text("".join(out), encoding="utf-8")
+
+
+async def test_sync_from_directory_then_upcoming_json(tmp_path: Path) -> None:
+    data = tmp_path / "ll2"
+    shutil.copytree(DATA, data)
+    (data / "events.json").unlink()  # a missing file is an empty list
+    days = (datetime.now(UTC) - datetime(2020, 7, 22, tzinfo=UTC)).days + 1
+    _shift(data, days)
+    env = _env(tmp_path)
+    code, out, err = await _run("sync", "--once", "--from", str(data), env=env)
+    assert code == 0, err
+    assert "LL2 sync ok" in out
+    assert "new     Soyuz 2.1a | Progress MS-15 (76P)" in out
+
+    code, out, err = await _run("upcoming", "--json", "--limit", "10", env=env)
+    assert code == 0, err
+    rows = json.loads(out)
+    assert [r["milestone"] for r in rows] == ["liftoff", "docking", "liftoff", "docking"]
+    first = rows[0]
+    assert first["name"] == "Soyuz 2.1a | Progress MS-15 (76P)"
+    assert first["utc"].endswith("Z")
+    assert first["precision"] == "minute"
+    assert first["status"] == "go"
+    assert first["source"] == "ll2"
+    assert first["source_id"] == "launch:c7f03e53-e4e3-42e3-9d57-71666ad80c18"
+    assert rows[2]["precision"] == "month"
+
+    code, out, _ = await _run("upcoming", "--kind", "docking", env=env)
+    assert code == 0
+    assert out.count("docking") >= 2
+    assert "liftoff" not in out
+
+
+async def test_sync_once_over_http_prints_changes(tmp_path: Path) -> None:
+    server = FakeLL2(lambda: datetime.now(UTC))
+    base = await server.start()
+    try:
+        code, out, err = await _run("sync", "--once", env=_env(tmp_path, LL2_BASE_URL=base, LL2_API_KEY="k"))
+    finally:
+        await server.close()
+    assert code == 0, err
+    assert "LL2 sync ok (3 requests" in out
+    assert "new     Russian EVA-47 (ll2:event:188)" in out  # 2020 dockings are before docking__gte=now
+    assert {s.authorization for s in server.counted} == {"Token k"}
+
+
+async def test_sync_once_reports_failure_when_ll2_is_down(tmp_path: Path) -> None:
+    code, out, _ = await _run("sync", "--once", env=_env(tmp_path, LL2_BASE_URL="http://127.0.0.1:9/2.3.0"))
+    assert code == 1
+    assert "LL2 sync failed" in out

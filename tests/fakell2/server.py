@@ -1,0 +1,232 @@
+"""A fake Launch Library 2.3.0 on 127.0.0.1: LL2-shaped lists with paging, a throttle, faults on demand.
+
+It counts requests like LL2 does (``/api-throttle/`` is free) by the injected clock, answers 429 past the
+hourly limit and records every request, so a test can prove the bot never went over budget.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "ll2"
+PREFIX = "/2.3.0"
+
+
+def load_fixture(name: str) -> Any:
+    """A fixture file from tests/data/ll2."""
+    return json.loads((DATA / name).read_text(encoding="utf-8"))
+
+
+def _parse(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+@dataclass
+class Seen:
+    """One request the fake received."""
+
+    path: str
+    query: dict[str, str]
+    authorization: str | None
+    at: datetime
+    counted: bool
+    status: int = 200
+
+
+@dataclass
+class Fault:
+    """A canned bad answer for the next request whose path contains ``path`` (any path when empty)."""
+
+    status: int = 500
+    body: str = "<html><body>502 Bad Gateway</body></html>"
+    headers: dict[str, str] = field(default_factory=dict)
+    path: str = ""
+    content_type: str = "text/html"
+
+
+class FakeLL2:
+    """The fake server; set ``launches``/``events``/``dockings``/``details`` to what LL2 should say."""
+
+    def __init__(self, clock: Callable[[], datetime], *, limit_per_hour: int = 15) -> None:
+        self.clock = clock
+        self.limit_per_hour = limit_per_hour
+        self.launches: list[dict[str, Any]] = copy.deepcopy(load_fixture("launches.json")["results"])
+        self.events: list[dict[str, Any]] = copy.deepcopy(load_fixture("events.json")["results"])
+        self.dockings: list[dict[str, Any]] = copy.deepcopy(load_fixture("docking_events.json")["results"])
+        self.details: dict[str, dict[str, Any]] = {}
+        for path in DATA.glob("launch_detail_*.json"):
+            detail = json.loads(path.read_text(encoding="utf-8"))
+            self.details[detail["id"]] = detail
+        self.max_limit = 100
+        self.faults: list[Fault] = []
+        self.seen: list[Seen] = []
+        self.rate_limited = 0
+        self._runner: web.AppRunner | None = None
+        self.base_url = ""
+
+    # -- lifecycle -----------------------------------------------------------------------------------------
+
+    async def start(self) -> str:
+        """Listen on a random port; returns the base URL (``http://127.0.0.1:PORT/2.3.0``)."""
+        app = web.Application()
+        app.router.add_get(f"{PREFIX}/api-throttle/", self._throttle)
+        app.router.add_get(f"{PREFIX}/launches/upcoming/", self._launches)
+        app.router.add_get(f"{PREFIX}/launches/{{id}}/", self._launch_detail)
+        app.router.add_get(f"{PREFIX}/events/upcoming/", self._events)
+        app.router.add_get(f"{PREFIX}/docking_events/", self._dockings)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        server = site._server
+        assert server is not None
+        port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.base_url = f"http://127.0.0.1:{port}{PREFIX}"
+        return self.base_url
+
+    async def close(self) -> None:
+        """Stop listening."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # -- helpers for tests ---------------------------------------------------------------------------------
+
+    @property
+    def counted(self) -> list[Seen]:
+        """Requests that count against the hourly limit."""
+        return [s for s in self.seen if s.counted]
+
+    def max_in_any_hour(self) -> int:
+        """The most counted requests in any rolling hour [t, t + 1 h)."""
+        times = sorted(s.at for s in self.counted)
+        best = 0
+        for i, start in enumerate(times):
+            best = max(best, sum(1 for t in times[i:] if t < start + timedelta(hours=1)))
+        return best
+
+    def launch(self, launch_id: str) -> dict[str, Any]:
+        """The listed launch with that id (to edit it in place)."""
+        return next(x for x in self.launches if x["id"] == launch_id)
+
+    # -- handlers ------------------------------------------------------------------------------------------
+
+    def _used(self, now: datetime) -> list[datetime]:
+        return sorted(s.at for s in self.counted if s.at > now - timedelta(hours=1) and s.status != 429)
+
+    def _record(self, request: web.Request, *, counted: bool) -> Seen:
+        seen = Seen(request.path, dict(request.query), request.headers.get("Authorization"), self.clock(), counted)
+        self.seen.append(seen)
+        return seen
+
+    def _gate(self, request: web.Request) -> web.Response | None:
+        seen = self._record(request, counted=True)
+        used = self._used(seen.at)
+        if len(used) > self.limit_per_hour:
+            self.rate_limited += 1
+            seen.status = 429
+            wait = int((used[0] + timedelta(hours=1) - seen.at).total_seconds()) + 1
+            return web.json_response(
+                {"detail": f"Request was throttled. Expected available in {wait} seconds."},
+                status=429,
+                headers={"Retry-After": str(wait)},
+            )
+        for i, fault in enumerate(self.faults):
+            if fault.path in request.path:
+                del self.faults[i]
+                seen.status = fault.status
+                return web.Response(
+                    status=fault.status, text=fault.body, headers=fault.headers, content_type=fault.content_type
+                )
+        return None
+
+    async def _throttle(self, request: web.Request) -> web.Response:
+        seen = self._record(request, counted=False)
+        used = self._used(seen.at)
+        wait = int((used[0] + timedelta(hours=1) - seen.at).total_seconds()) if len(used) >= self.limit_per_hour else 0
+        return web.json_response(
+            [
+                {
+                    "your_request_limit": self.limit_per_hour,
+                    "limit_frequency_secs": 3600,
+                    "current_use": len(used),
+                    "next_use_secs": max(0, wait),
+                    "ident": "127.0.0.1",
+                }
+            ]
+        )
+
+    def _paged(self, request: web.Request, items: list[dict[str, Any]]) -> web.Response:
+        limit = min(int(request.query.get("limit", "10")), self.max_limit)
+        offset = int(request.query.get("offset", "0"))
+        page = items[offset : offset + limit]
+        nxt = None
+        if offset + limit < len(items):
+            query = dict(request.query) | {"limit": str(limit), "offset": str(offset + limit)}
+            nxt = str(request.url.with_query(query))
+        prev = None
+        if offset > 0:
+            prev = str(request.url.with_query(dict(request.query) | {"offset": str(max(0, offset - limit))}))
+        return web.json_response({"count": len(items), "next": nxt, "previous": prev, "results": page})
+
+    async def _launches(self, request: web.Request) -> web.Response:
+        if (fault := self._gate(request)) is not None:
+            return fault
+        items = sorted(self.launches, key=lambda x: x.get("net") or "")
+        return self._paged(request, items)
+
+    async def _launch_detail(self, request: web.Request) -> web.Response:
+        if (fault := self._gate(request)) is not None:
+            return fault
+        launch_id = request.match_info["id"]
+        detail = self.details.get(launch_id)
+        if detail is None:
+            listed = [x for x in self.launches if x["id"] == launch_id]
+            if not listed:
+                return web.json_response({"detail": "No Launch matches the given query."}, status=404)
+            detail = listed[0]
+        return web.json_response(detail)
+
+    async def _events(self, request: web.Request) -> web.Response:
+        if (fault := self._gate(request)) is not None:
+            return fault
+        items = self.events
+        if "type__ids" in request.query:
+            wanted = {int(t) for t in request.query["type__ids"].split(",")}
+            items = [e for e in items if e["type"]["id"] in wanted]
+        return self._paged(request, sorted(items, key=lambda e: e.get("date") or ""))
+
+    async def _dockings(self, request: web.Request) -> web.Response:
+        if (fault := self._gate(request)) is not None:
+            return fault
+        items = self.dockings
+        if "docking__gte" in request.query:
+            since = _parse(request.query["docking__gte"])
+            items = [d for d in items if _parse(d["docking"]) >= since]
+        return self._paged(request, sorted(items, key=lambda d: d["docking"]))
+
+
+class FakeClock:
+    """A settable clock for the bot and the fake server alike."""
+
+    def __init__(self, start: datetime) -> None:
+        self.value = start.astimezone(UTC)
+
+    def __call__(self) -> datetime:
+        return self.value
+
+    def advance(self, delta: timedelta) -> datetime:
+        """Move forward and return the new time."""
+        self.value += delta
+        return self.value
+
+    def set(self, when: datetime) -> None:
+        """Jump to ``when``."""
+        self.value = when.astimezone(UTC)
