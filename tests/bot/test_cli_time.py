@@ -1,0 +1,126 @@
+"""``python -m bot parse-time`` and ``python -m bot extract``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import extract as extract_cli
+from bot.cli import parse_time as parse_time_cli
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+ARTICLE = DATA / "progress-87-launch-article.txt"
+
+
+def _run_bot(
+    *args: str, env: dict[str, str] | None = None, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(  # noqa: S603 - fixed argv, our own interpreter
+        [sys.executable, "-m", "bot", *args], capture_output=True, text=True, env=full_env, input=stdin, check=False
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "tz", "expected"),
+    [
+        ("10:25 p.m. EST (0325 GMT and 8:25 a.m. on Feb. 15 local time in Baikonur)", None, "2024-02-15T03:25:00Z"),
+        ("Saturday 1:12 a.m. EST", None, "2024-02-17T06:12:00Z"),
+        ("Feb. 17 13:05", "Europe/Moscow", "2024-02-17T10:05:00Z"),
+    ],
+)
+def test_parse_time_prints_utc_with_z(
+    text: str, tz: str | None, expected: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DEFAULT_TIMEZONE", raising=False)
+    args = argparse.Namespace(text=text, tz=tz, ref="2024-02-14T20:00Z")
+    assert parse_time_cli.run(args) == 0
+    assert capsys.readouterr().out == f"{expected}\n"
+
+
+def test_parse_time_uses_default_timezone_env_and_says_so(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DEFAULT_TIMEZONE", "America/Chicago")
+    args = argparse.Namespace(text="Feb. 17 10:00", tz=None, ref="2024-02-14T20:00Z")
+    assert parse_time_cli.run(args) == 0
+    out, err = capsys.readouterr()
+    assert out == "2024-02-17T16:00:00Z\n"
+    assert "America/Chicago" in err
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["2024-03-10 02:30", "IST 10:00", "hello", "Friday (Feb. 17)"],
+    ids=["gap", "ambiguous", "garbage", "weekday"],
+)
+def test_parse_time_error_is_one_line_on_stderr_with_status_2(text: str, capsys: pytest.CaptureFixture[str]) -> None:
+    args = argparse.Namespace(text=text, tz="America/New_York", ref="2024-02-14T20:00Z")
+    assert parse_time_cli.run(args) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.count("\n") == 1
+    assert err.startswith("error: ")
+    assert "Try:" in err
+
+
+def test_parse_time_rejects_bad_ref(capsys: pytest.CaptureFixture[str]) -> None:
+    assert parse_time_cli.run(argparse.Namespace(text="13:05", tz="UTC", ref="yesterday")) == 2
+    assert "--ref" in capsys.readouterr().err
+
+
+def test_extract_json_lists_the_article_milestones(capsys: pytest.CaptureFixture[str]) -> None:
+    args = argparse.Namespace(file=str(ARTICLE), published="2024-02-14", tz="UTC", json=True)
+    assert extract_cli.run(args) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert sorted((r["kind"], r["utc"]) for r in rows) == [
+        ("coverage_start", "2024-02-17T05:30:00Z"),
+        ("docking", "2024-02-17T06:12:00Z"),
+        ("liftoff", "2024-02-15T03:25:00Z"),
+    ]
+    for row in rows:
+        assert {"kind", "utc", "phrase", "precision", "past", "conflict"} <= row.keys()
+        assert row["precision"] == "minute"
+
+
+def test_extract_table_shows_conflicts(capsys: pytest.CaptureFixture[str]) -> None:
+    args = argparse.Namespace(
+        file=str(DATA / "articles" / "ng20-zones-disagree.txt"), published="2024-01-29", tz="UTC", json=False
+    )
+    assert extract_cli.run(args) == 0
+    out = capsys.readouterr().out
+    assert "liftoff" in out
+    assert "CONFLICT" in out
+
+
+def test_extract_bad_published_date_is_status_2(capsys: pytest.CaptureFixture[str]) -> None:
+    args = argparse.Namespace(file=str(ARTICLE), published="Feb 14", tz="UTC", json=True)
+    assert extract_cli.run(args) == 2
+    assert "--published" in capsys.readouterr().err
+
+
+def test_extract_missing_file_is_status_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = argparse.Namespace(file=str(tmp_path / "nope.txt"), published=None, tz="UTC", json=False)
+    assert extract_cli.run(args) == 2
+    assert "cannot read" in capsys.readouterr().err
+
+
+def test_python_m_bot_parse_time_end_to_end() -> None:
+    result = _run_bot("parse-time", "Feb. 17, 2024 1:12 a.m. EST", env={"DEFAULT_TIMEZONE": "UTC"})
+    assert (result.returncode, result.stdout) == (0, "2024-02-17T06:12:00Z\n")
+    result = _run_bot("parse-time", "2024-11-03 01:30", "--tz", "America/New_York")
+    assert result.returncode == 2
+    assert "happens twice" in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+def test_python_m_bot_extract_reads_stdin() -> None:
+    result = _run_bot("extract", "-", "--published", "2024-02-14", "--json", stdin=ARTICLE.read_text(encoding="utf-8"))
+    assert result.returncode == 0, result.stderr
+    assert len(json.loads(result.stdout)) == 3
