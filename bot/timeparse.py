@@ -388,7 +388,9 @@ _END = r"(?![\w])"
 _OFFSET_RE = re.compile(r"(?:utc|gmt|ut)\s*(?P<sign>[+\-\u2212])\s*(?P<oh>\d{1,2})(?::?(?P<om>\d{2}))?", re.IGNORECASE)
 _ISO_RE = re.compile(
     r"(?P<date>\d{4}-\d{2}-\d{2})"
-    r"(?:[T ](?P<time>\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)(?P<zone>Z|[+\-]\d{2}(?::?\d{2})?)?)?" + _END,
+    # A 12-hour clock after an ISO date ("2024-02-17 12:30 a.m.") is left to the clock scanner: only the date is ISO.
+    r"(?:[T ](?P<time>\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)(?![ \t]*[ap]\.?[ \t]?m\b)"
+    r"(?P<zone>Z|[+\-]\d{2}(?::?\d{2})?)?)?" + _END,
     re.IGNORECASE,
 )
 _YMD_SLASH_RE = re.compile(r"(?P<y>\d{4})/(?P<mo>\d{1,2})/(?P<d>\d{1,2})" + _END)

@@ -33,6 +33,9 @@ def _parse(text: str, tz: str = NY, ref: datetime = REF) -> ParsedTime:
 ACCEPTED = [
     # ISO-8601
     ("2024-02-17T06:12Z", NY, "2024-02-17T06:12:00Z", Precision.MINUTE, False),
+    # An ISO date followed by a 12-hour clock: the clock is not ISO, the a.m./p.m. decides.
+    ("2024-02-17 12:30 a.m. EST", NY, "2024-02-17T05:30:00Z", Precision.MINUTE, False),
+    ("2024-02-17 1:12 p.m. EST", NY, "2024-02-17T18:12:00Z", Precision.MINUTE, False),
     ("2024-02-17T06:12:30+05:00", NY, "2024-02-17T01:12:30Z", Precision.SECOND, False),
     ("2024-02-17T01:12", NY, "2024-02-17T06:12:00Z", Precision.MINUTE, True),
     ("2024-02-17 06:12 UTC", NY, "2024-02-17T06:12:00Z", Precision.MINUTE, False),
