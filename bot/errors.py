@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import discord
 from discord import app_commands
+
+from bot.exceptions import InputError
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +45,7 @@ def user_message(error: app_commands.AppCommandError) -> str | None:
     return None
 
 
-async def send_ephemeral(interaction: discord.Interaction, text: str) -> None:
+async def send_ephemeral(interaction: discord.Interaction[Any], text: str) -> None:
     """Answer ``interaction`` with an ephemeral message, whether or not it was already answered."""
     mentions = discord.AllowedMentions.none()
     if interaction.response.is_done():
@@ -51,18 +54,24 @@ async def send_ephemeral(interaction: discord.Interaction, text: str) -> None:
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=mentions)
 
 
-async def on_app_command_error(interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
-    """Central handler: expected errors become a short ephemeral message, anything else is logged."""
-    original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
-    text = user_message(original) if isinstance(original, app_commands.AppCommandError) else None
+async def report_error(interaction: discord.Interaction[Any], error: BaseException) -> None:
+    """Answer the user for any error of a command, button or modal: a hint if expected, else log and apologise."""
+    if isinstance(error, InputError):
+        text: str | None = error.message
+    elif isinstance(error, app_commands.AppCommandError):
+        text = user_message(error)
+    else:
+        text = None
     if text is None:
         command = interaction.command.qualified_name if interaction.command else "?"
+        custom_id = interaction.data.get("custom_id") if interaction.data else None
         log.error(
-            "command /%s failed for user %s in guild %s",
+            "interaction failed: command /%s component %s user %s guild %s",
             command,
+            custom_id,
             interaction.user.id,
             interaction.guild_id,
-            exc_info=original,
+            exc_info=error,
         )
         text = APOLOGY
     try:
@@ -70,3 +79,8 @@ async def on_app_command_error(interaction: discord.Interaction, error: app_comm
     except discord.HTTPException:
         # The interaction may have expired (3 s / 15 min); nothing more can reach the user.
         log.warning("could not deliver the error message for interaction %s", interaction.id)
+
+
+async def on_app_command_error(interaction: discord.Interaction[Any], error: app_commands.AppCommandError) -> None:
+    """The command tree's handler: unwrap the command's own exception and report it."""
+    await report_error(interaction, error.original if isinstance(error, app_commands.CommandInvokeError) else error)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Literal
+from zoneinfo import ZoneInfo
 
-from bot.models import ensure_utc
+from bot.models import Precision, ensure_utc
 
 TimestampStyle = Literal["t", "T", "d", "D", "f", "F", "R"]
 
@@ -29,3 +30,38 @@ def humanize_duration(delta: timedelta) -> str:
 def truncate(text: str, limit: int) -> str:
     """``text`` cut to at most ``limit`` characters with an ellipsis, for Discord's field limits."""
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _zone_label(local: datetime) -> str:
+    return local.tzname() or local.strftime("UTC%z")
+
+
+def plain_instant(value: datetime, precision: Precision, zone: ZoneInfo) -> str:
+    """Plain text of an instant in ``zone`` at the detail its precision allows (for previews, logs, echoes).
+
+    A Month-precision instant is shown as a month and a Day-precision one as a date: showing the 00:00 that
+    the source stores would promise a time nobody announced.
+    """
+    local = ensure_utc(value).astimezone(zone)
+    rank = precision.rank
+    if rank >= Precision.YEAR.rank:
+        return f"{local:%Y}"
+    if rank >= Precision.MONTH.rank:
+        # Read the month in UTC: LL2's Month NETs sit at 00:00Z on a month's last day.
+        return f"{ensure_utc(value):%B %Y}"
+    if rank >= Precision.DAY.rank:
+        return f"{ensure_utc(value):%a %d %b %Y} (date only)"
+    if rank >= Precision.HOUR.rank:
+        return f"{local:%a %d %b %Y, around %H:00} {_zone_label(local)}"
+    seconds = ":%S" if precision == Precision.SECOND else ""
+    return f"{local:%a %d %b %Y, %H:%M{seconds}} {_zone_label(local)}"
+
+
+def discord_when(value: datetime, precision: Precision) -> str:
+    """Timestamp markup at the detail the precision allows: full date and time plus relative, or a date, or a month."""
+    rank = precision.rank
+    if rank >= Precision.MONTH.rank:
+        return f"{ensure_utc(value):%B %Y}" if rank < Precision.YEAR.rank else f"{ensure_utc(value):%Y}"
+    if rank >= Precision.DAY.rank:
+        return f"{discord_timestamp(value, 'D')} (date only)"
+    return f"{discord_timestamp(value, 'F')} ({discord_timestamp(value, 'R')})"

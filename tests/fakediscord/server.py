@@ -346,16 +346,22 @@ class FakeDiscord:
         locale: str = "en-US",
         timeout_s: float = 5.0,
     ) -> InteractionResult:
-        """Submit a modal the bot opened (the InteractionResult that opened it, or its modal dict)."""
+        """Submit a modal the bot opened (the InteractionResult that opened it, or its modal dict).
+
+        A modal opened from a button carries that button's message, as on Discord, so the bot may answer the
+        submit by updating the message (callback type 7).
+        """
+        message: dict[str, Any] | None = None
         if isinstance(modal, InteractionResult):
             if modal.modal is None:
                 raise AssertionError(f"the bot answered with callback type {modal.type}, not a modal")
             guild = guild or self._guild_from_payload(modal.payload)
             channel = channel or self.world.channels.get(int(modal.payload["channel_id"]))
+            message = modal.payload.get("message")
             modal = modal.modal
         data = {"custom_id": modal["custom_id"], "components": modal_submit_components(modal, values)}
         return await self._interact(
-            5, data, user=user, guild=guild, channel=channel, locale=locale, timeout_s=timeout_s
+            5, data, user=user, guild=guild, channel=channel, locale=locale, timeout_s=timeout_s, message=message
         )
 
     def _guild_from_payload(self, payload: dict[str, Any]) -> Guild | None:

@@ -1,0 +1,301 @@
+"""Hand-entered events: create, edit, remove and list them, and save what was extracted from an article.
+
+Server admins' events are scoped to their guild; bot owners may create global ones. Every write goes through
+the repository's change detection and is published on the ChangeBus, so an edit that moves a time reaches
+the alert engine exactly like an LL2 slip.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from urllib.parse import urlparse
+
+from bot.db import Database
+from bot.db.events import StoredEvent, get_event, get_event_by_source, mark_gone, upsert_events
+from bot.exceptions import InputError
+from bot.models import Change, Event, EventStatus, EventType, Milestone, MilestoneKind, Precision, Source, ensure_utc
+from bot.pubsub import ChangeBus
+from bot.timeparse import ParsedTime, TimeParseError, parse_time
+
+FEED = "manual"
+NAME_MAX = 100
+DESCRIPTION_MAX = 1000
+# Coverage normally starts shortly before what it covers; this is how far before an import may attach it.
+COVERAGE_ATTACH_WINDOW = timedelta(hours=12)
+
+KIND_TO_TYPE: dict[MilestoneKind, EventType] = {
+    MilestoneKind.LIFTOFF: EventType.LAUNCH,
+    MilestoneKind.DOCKING: EventType.DOCKING,
+    MilestoneKind.UNDOCKING: EventType.UNDOCKING,
+    MilestoneKind.BERTHING: EventType.BERTHING,
+    MilestoneKind.UNBERTHING: EventType.UNBERTHING,
+    MilestoneKind.SPACEWALK: EventType.SPACEWALK,
+    MilestoneKind.RELOCATION: EventType.RELOCATION,
+    MilestoneKind.LANDING: EventType.LANDING,
+    MilestoneKind.OTHER: EventType.OTHER,
+}
+# The kinds an event can be made around; coverage start is an extra milestone of one of these.
+EVENT_KINDS: tuple[MilestoneKind, ...] = tuple(KIND_TO_TYPE)
+
+
+@dataclass(frozen=True, slots=True)
+class Saved:
+    """The outcome of a write: the stored event, how each typed time was read, and what changed."""
+
+    stored: StoredEvent
+    parsed: dict[MilestoneKind, ParsedTime]
+    changes: list[Change]
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who is asking, and where: permissions are checked by the cog, scope here."""
+
+    user_id: int
+    guild_id: int | None
+    is_owner: bool = False
+
+
+def _read_time(text: str, *, what: str, zone: str, now: datetime) -> ParsedTime:
+    try:
+        return parse_time(text, tz=zone, ref=now)
+    except TimeParseError as exc:
+        raise InputError(f"I couldn't read the {what} time {text!r}: {exc.message}. Try: {exc.suggestion}") from None
+
+
+def _check_name(name: str) -> str:
+    name = " ".join(name.split())
+    if not name:
+        raise InputError("The event needs a name, e.g. `Progress MS-26 docking`.")
+    if len(name) > NAME_MAX:
+        raise InputError(f"That name is {len(name)} characters; keep it to {NAME_MAX}.")
+    return name
+
+
+def _check_url(url: str | None) -> tuple[str, ...]:
+    if not url:
+        return ()
+    parsed = urlparse(url.strip())
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise InputError(f"{url!r} is not a web link; paste the full address, starting with https://")
+    return (url.strip(),)
+
+
+def _check_description(text: str | None) -> str | None:
+    if text is None or not text.strip():
+        return None
+    if len(text) > DESCRIPTION_MAX:
+        raise InputError(f"The description is {len(text)} characters; keep it to {DESCRIPTION_MAX}.")
+    return text.strip()
+
+
+def _future(parsed: ParsedTime, *, what: str, now: datetime) -> ParsedTime:
+    if parsed.utc < ensure_utc(now):
+        raise InputError(
+            f"The {what} time reads as {parsed.utc:%Y-%m-%d %H:%M} UTC, which is in the past. "
+            "Give a future time, with the date if it is not today."
+        )
+    return parsed
+
+
+def _milestone(kind: MilestoneKind, parsed: ParsedTime) -> Milestone:
+    return Milestone(kind, parsed.utc, parsed.precision)
+
+
+async def _save(db: Database, bus: ChangeBus, event: Event, now: datetime) -> tuple[StoredEvent, list[Change]]:
+    changes = await upsert_events(db, [event], feed=FEED, now=now, complete=False)
+    await bus.publish(changes)
+    stored = await get_event_by_source(db, Source.MANUAL, event.source_id)
+    assert stored is not None
+    return stored, changes
+
+
+async def add_event(
+    db: Database,
+    bus: ChangeBus,
+    actor: Actor,
+    *,
+    name: str,
+    kind: MilestoneKind,
+    time_text: str,
+    zone: str,
+    now: datetime,
+    coverage_text: str | None = None,
+    webcast_url: str | None = None,
+    description: str | None = None,
+    make_global: bool = False,
+) -> Saved:
+    """Create a hand-entered event with its main milestone and an optional coverage start."""
+    if kind not in KIND_TO_TYPE:
+        raise InputError(f"Events are made around one of: {', '.join(k.value for k in EVENT_KINDS)}.")
+    if make_global and not actor.is_owner:
+        raise InputError("Only the bot's owners can create events for every server.")
+    if actor.guild_id is None and not make_global:
+        raise InputError("Hand-entered events belong to a server: run this in one.")
+    parsed = {kind: _future(_read_time(time_text, what=kind.value, zone=zone, now=now), what=kind.value, now=now)}
+    if coverage_text:
+        parsed[MilestoneKind.COVERAGE_START] = _read_time(coverage_text, what="coverage start", zone=zone, now=now)
+    event = Event(
+        source=Source.MANUAL,
+        source_id=uuid.uuid4().hex[:16],
+        type=KIND_TO_TYPE[kind],
+        name=_check_name(name),
+        status=EventStatus.SCHEDULED,
+        milestones=tuple(_milestone(k, p) for k, p in parsed.items()),
+        guild_id=None if make_global else actor.guild_id,
+        description=_check_description(description),
+        webcast_urls=_check_url(webcast_url),
+        created_by=actor.user_id,
+    )
+    stored, changes = await _save(db, bus, event, now)
+    return Saved(stored, parsed, changes)
+
+
+async def get_own_event(db: Database, actor: Actor, event_id: int) -> StoredEvent:
+    """A hand-entered event the actor may change: their guild's, or (owners only) a global one."""
+    stored = await get_event(db, event_id)
+    visible = stored is not None and stored.event.source == Source.MANUAL and stored.gone_at is None
+    if stored is None or not visible:
+        raise InputError(f"There is no hand-entered event #{event_id} here. `/event list` shows their numbers.")
+    guild_id = stored.event.guild_id
+    if guild_id is None and not actor.is_owner:
+        raise InputError(f"Event #{event_id} is shared by every server; only the bot's owners can change it.")
+    if guild_id is not None and guild_id != actor.guild_id:
+        raise InputError(f"There is no hand-entered event #{event_id} here. `/event list` shows their numbers.")
+    return stored
+
+
+async def edit_event(
+    db: Database,
+    bus: ChangeBus,
+    actor: Actor,
+    event_id: int,
+    *,
+    zone: str,
+    now: datetime,
+    name: str | None = None,
+    time_text: str | None = None,
+    coverage_text: str | None = None,
+    webcast_url: str | None = None,
+    description: str | None = None,
+) -> Saved:
+    """Change some fields of an event; a moved time is reported like any slip. Empty coverage text removes it."""
+    stored = await get_own_event(db, actor, event_id)
+    event = stored.event
+    main_kind = next(m.kind for m in event.milestones if m.kind != MilestoneKind.COVERAGE_START)
+    milestones = {m.kind: m for m in event.milestones}
+    parsed: dict[MilestoneKind, ParsedTime] = {}
+    if time_text is not None:
+        p = _future(_read_time(time_text, what=main_kind.value, zone=zone, now=now), what=main_kind.value, now=now)
+        parsed[main_kind] = p
+        milestones[main_kind] = _milestone(main_kind, p)
+    if coverage_text is not None:
+        if coverage_text.strip() in ("", "-", "none"):
+            milestones.pop(MilestoneKind.COVERAGE_START, None)
+        else:
+            p = _read_time(coverage_text, what="coverage start", zone=zone, now=now)
+            parsed[MilestoneKind.COVERAGE_START] = p
+            milestones[MilestoneKind.COVERAGE_START] = _milestone(MilestoneKind.COVERAGE_START, p)
+    updated = replace(
+        event,
+        name=_check_name(name) if name is not None else event.name,
+        milestones=tuple(milestones.values()),
+        webcast_urls=_check_url(webcast_url) if webcast_url is not None else event.webcast_urls,
+        description=_check_description(description) if description is not None else event.description,
+    )
+    stored, changes = await _save(db, bus, updated, now)
+    return Saved(stored, parsed, changes)
+
+
+async def remove_event(db: Database, bus: ChangeBus, actor: Actor, event_id: int, *, now: datetime) -> StoredEvent:
+    """Cancel a hand-entered event: it leaves every list, and the alert engine hears it is gone."""
+    stored = await get_own_event(db, actor, event_id)
+    changes = await mark_gone(db, Source.MANUAL, stored.event.source_id, now=now, status=EventStatus.CANCELLED)
+    await bus.publish(changes)
+    return stored
+
+
+async def list_events(db: Database, *, guild_id: int | None, now: datetime, limit: int = 25) -> list[StoredEvent]:
+    """Hand-entered events visible here (this guild's and global ones) that have not all passed, soonest first."""
+    stamp = int(ensure_utc(now).timestamp())
+    rows = await db.fetchall(
+        "SELECT e.id, max(m.at_utc) AS last_at, min(m.at_utc) AS first_at FROM events e "
+        "JOIN milestones m ON m.event_id = e.id AND m.removed_at IS NULL "
+        "WHERE e.source = 'manual' AND e.gone_at IS NULL AND (e.guild_id IS NULL OR e.guild_id = ?) "
+        "GROUP BY e.id HAVING last_at >= ? ORDER BY first_at, e.id LIMIT ?",
+        (guild_id, stamp, limit),
+    )
+    found = [await get_event(db, row["id"]) for row in rows]
+    return [s for s in found if s is not None]
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """One milestone to save from an import (what extraction found, possibly corrected by the admin)."""
+
+    kind: MilestoneKind
+    utc: datetime
+    precision: Precision = Precision.MINUTE
+
+
+def group_for_import(found: Sequence[Found]) -> list[list[Found]]:
+    """Split found milestones into events: one per main milestone, each coverage start joined to what it covers.
+
+    A coverage start belongs to the first main milestone at or after it within COVERAGE_ATTACH_WINDOW (NASA
+    coverage begins before the docking it shows); failing that, to the nearest main milestone.
+    """
+    mains = sorted((f for f in found if f.kind != MilestoneKind.COVERAGE_START), key=lambda f: f.utc)
+    if not mains:
+        raise InputError("I found no liftoff, docking or other event time to save, only coverage times.")
+    groups: list[list[Found]] = [[m] for m in mains]
+    for cov in (f for f in found if f.kind == MilestoneKind.COVERAGE_START):
+        after = [i for i, m in enumerate(mains) if timedelta(0) <= m.utc - cov.utc <= COVERAGE_ATTACH_WINDOW]
+        index = after[0] if after else min(range(len(mains)), key=lambda i: abs(mains[i].utc - cov.utc))
+        if any(f.kind == MilestoneKind.COVERAGE_START for f in groups[index]):
+            raise InputError("Two coverage starts belong to the same event; remove one with Edit.")
+        groups[index].append(cov)
+    for group in groups:
+        kinds = [f.kind for f in group]
+        if len(set(kinds)) != len(kinds):
+            raise InputError("The text gives two times for the same milestone; keep one with Edit.")
+    return groups
+
+
+async def save_import(
+    db: Database,
+    bus: ChangeBus,
+    actor: Actor,
+    *,
+    name: str,
+    found: Sequence[Found],
+    now: datetime,
+    description: str | None = None,
+) -> list[StoredEvent]:
+    """Save an article's milestones as linked events of one mission (e.g. a launch and its docking)."""
+    if actor.guild_id is None:
+        raise InputError("Hand-entered events belong to a server: run this in one.")
+    name = _check_name(name)
+    mission_key = f"manual-mission:{uuid.uuid4().hex[:16]}"
+    events = [
+        Event(
+            source=Source.MANUAL,
+            source_id=uuid.uuid4().hex[:16],
+            type=KIND_TO_TYPE.get(group[0].kind, EventType.OTHER),
+            name=name if group[0].kind == MilestoneKind.LIFTOFF else f"{name} {group[0].kind.value.replace('_', ' ')}",
+            status=EventStatus.SCHEDULED,
+            milestones=tuple(Milestone(f.kind, f.utc, f.precision) for f in group),
+            guild_id=actor.guild_id,
+            mission_key=mission_key,
+            description=_check_description(description),
+            created_by=actor.user_id,
+        )
+        for group in group_for_import(found)
+    ]
+    # One upsert, one transaction: the mission's events are saved together or not at all.
+    changes = await upsert_events(db, events, feed=FEED, now=now, complete=False)
+    await bus.publish(changes)
+    stored = [await get_event_by_source(db, Source.MANUAL, e.source_id) for e in events]
+    return [s for s in stored if s is not None]

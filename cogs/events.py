@@ -1,0 +1,409 @@
+"""``/event``: hand-entered events (Manage Server). Thin adapter over ``bot.manual_events`` and ``bot.extract``."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import manual_events
+from bot.bot import TMinusBot
+from bot.db.events import StoredEvent
+from bot.db.settings import effective_timezone
+from bot.errors import report_error
+from bot.exceptions import InputError
+from bot.extract import Extracted, extract_milestones
+from bot.manual_events import Actor, Found
+from bot.models import MilestoneKind
+from bot.render import discord_when, plain_instant, truncate
+from bot.timeparse import ParsedTime, TimeParseError, parse_time
+
+NO_MENTIONS = discord.AllowedMentions.none()
+KIND_CHOICES = [app_commands.Choice(name=k.value.replace("_", " "), value=k.value) for k in manual_events.EVENT_KINDS]
+_ZONES = sorted(available_timezones())
+
+
+def _zone(name: str | None) -> ZoneInfo | None:
+    if name is None:
+        return None
+    try:
+        return ZoneInfo(name.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InputError(
+            f"{name!r} is not a time zone I know. Pick one from the list, e.g. `America/New_York` or `UTC`."
+        ) from None
+
+
+async def zone_autocomplete(
+    interaction: discord.Interaction[TMinusBot], current: str
+) -> list[app_commands.Choice[str]]:
+    """Up to 25 IANA zones containing what was typed."""
+    needle = current.lower().replace(" ", "_")
+    return [app_commands.Choice(name=z, value=z) for z in _ZONES if needle in z.lower()][:25]
+
+
+def milestone_lines(stored: StoredEvent, zone: ZoneInfo) -> list[str]:
+    """One line per milestone: markup for every reader, plain text in the admin's zone to catch a wrong parse."""
+    return [
+        f"**{kind_label(m.kind)}**: {discord_when(m.at, m.precision)} · {plain_instant(m.at, m.precision, zone)}"
+        for m in sorted(stored.event.milestones, key=lambda m: m.at)
+    ]
+
+
+def kind_label(kind: MilestoneKind) -> str:
+    """``coverage_start`` -> ``coverage start``."""
+    return kind.value.replace("_", " ")
+
+
+def event_embed(title: str, stored: StoredEvent, zone: ZoneInfo, note: str | None = None) -> discord.Embed:
+    """The echo of a saved event."""
+    event = stored.event
+    embed = discord.Embed(title=truncate(f"{title}: {event.name}", 256), colour=discord.Colour.green())
+    embed.description = "\n".join(milestone_lines(stored, zone))
+    if note:
+        embed.add_field(name="Note", value=truncate(note, 1024), inline=False)
+    if event.webcast_urls:
+        embed.add_field(name="Webcast", value=truncate(event.webcast_urls[0], 1024), inline=False)
+    scope = "every server" if event.guild_id is None else "this server"
+    embed.set_footer(text=f"Event #{stored.id} · {scope} · times shown in {zone.key} after the ·")
+    return embed
+
+
+def _assumed_note(parsed: dict[MilestoneKind, ParsedTime]) -> str | None:
+    assumed = sorted({p.zone for p in parsed.values() if p.zone_assumed})
+    notes = [p.note for p in parsed.values() if p.note]
+    parts = []
+    if assumed:
+        parts.append(
+            f"The time named no zone, so I read it in {', '.join(assumed)}. "
+            "If that is wrong, edit it and add a zone such as `EST` or `UTC`."
+        )
+    parts.extend(notes)
+    return " ".join(parts) or None
+
+
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_guild=True)
+class Events(commands.GroupCog, group_name="event", group_description="Add and manage hand-entered events"):
+    """Server admins' own events, for things Launch Library 2 does not list."""
+
+    def __init__(self, bot: TMinusBot) -> None:
+        self.bot = bot
+        super().__init__()
+
+    async def interaction_check(self, interaction: discord.Interaction[TMinusBot]) -> bool:  # type: ignore[override]
+        # default_permissions only hides the command; a server can re-grant it, so check at run time too.
+        perms = interaction.permissions
+        if perms.manage_guild or await self.bot.is_owner(interaction.user):
+            return True
+        raise app_commands.MissingPermissions(["manage_guild"])
+
+    async def _actor(self, interaction: discord.Interaction[TMinusBot]) -> Actor:
+        return Actor(interaction.user.id, interaction.guild_id, await self.bot.is_owner(interaction.user))
+
+    async def _reader_zone(self, interaction: discord.Interaction[TMinusBot], zone: str | None) -> ZoneInfo:
+        chosen = _zone(zone)
+        if chosen is not None:
+            return chosen
+        name = await effective_timezone(
+            self.bot.db,
+            user_id=interaction.user.id,
+            guild_id=interaction.guild_id,
+            default=self.bot.settings.default_timezone,
+        )
+        return ZoneInfo(name)
+
+    async def event_autocomplete(
+        self, interaction: discord.Interaction[TMinusBot], current: str
+    ) -> list[app_commands.Choice[int]]:
+        """This server's upcoming hand-entered events, matching what was typed."""
+        events = await manual_events.list_events(self.bot.db, guild_id=interaction.guild_id, now=datetime.now(UTC))
+        needle = current.lower().lstrip("#")
+        return [
+            app_commands.Choice(name=truncate(f"#{s.id} {s.event.name}", 100), value=s.id)
+            for s in events
+            if needle in f"{s.id} {s.event.name}".lower()
+        ][:25]
+
+    @app_commands.command(name="add", description="Add an event with a time written the way you would say it")
+    @app_commands.describe(
+        name="What it is, e.g. Progress MS-26 docking",
+        kind="What happens at that time",
+        time="When, e.g. 'Feb 17 1:12 a.m. EST', 'tomorrow 06:12 UTC' or '2024-02-17T06:12Z'",
+        zone="Zone for a time that names none (default: your /timezone, else the server's)",
+        coverage="When live coverage starts, written like the time",
+        webcast="Link to the live stream",
+        description="A few words about the event",
+        everywhere="Bot owners only: show this event in every server",
+    )
+    @app_commands.choices(kind=KIND_CHOICES)
+    @app_commands.autocomplete(zone=zone_autocomplete)
+    async def add(
+        self,
+        interaction: discord.Interaction[TMinusBot],
+        name: app_commands.Range[str, 1, manual_events.NAME_MAX],
+        kind: app_commands.Choice[str],
+        time: app_commands.Range[str, 1, 200],
+        zone: str | None = None,
+        coverage: app_commands.Range[str, 1, 200] | None = None,
+        webcast: app_commands.Range[str, 1, 500] | None = None,
+        description: app_commands.Range[str, 1, manual_events.DESCRIPTION_MAX] | None = None,
+        everywhere: bool = False,
+    ) -> None:
+        """Create the event and echo how its times were read."""
+        reader = await self._reader_zone(interaction, zone)
+        saved = await manual_events.add_event(
+            self.bot.db,
+            self.bot.changes,
+            await self._actor(interaction),
+            name=name,
+            kind=MilestoneKind(kind.value),
+            time_text=time,
+            zone=reader.key,
+            now=datetime.now(UTC),
+            coverage_text=coverage,
+            webcast_url=webcast,
+            description=description,
+            make_global=everywhere,
+        )
+        embed = event_embed("Added", saved.stored, reader, _assumed_note(saved.parsed))
+        await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    @app_commands.command(name="edit", description="Change a hand-entered event; a new time re-arms its alerts")
+    @app_commands.describe(
+        event="The event to change (start typing its name or number)",
+        name="New name",
+        time="New time, written like in /event add",
+        zone="Zone for a time that names none",
+        coverage="New coverage start; '-' removes it",
+        webcast="New webcast link",
+        description="New description",
+    )
+    @app_commands.autocomplete(event=event_autocomplete)
+    @app_commands.autocomplete(zone=zone_autocomplete)
+    async def edit(
+        self,
+        interaction: discord.Interaction[TMinusBot],
+        event: int,
+        name: app_commands.Range[str, 1, manual_events.NAME_MAX] | None = None,
+        time: app_commands.Range[str, 1, 200] | None = None,
+        zone: str | None = None,
+        coverage: app_commands.Range[str, 1, 200] | None = None,
+        webcast: app_commands.Range[str, 1, 500] | None = None,
+        description: app_commands.Range[str, 1, manual_events.DESCRIPTION_MAX] | None = None,
+    ) -> None:
+        """Apply the given changes and echo the event as it is now."""
+        if all(v is None for v in (name, time, coverage, webcast, description)):
+            raise InputError("Tell me what to change: give at least one of name, time, coverage, webcast, description.")
+        reader = await self._reader_zone(interaction, zone)
+        saved = await manual_events.edit_event(
+            self.bot.db,
+            self.bot.changes,
+            await self._actor(interaction),
+            event,
+            zone=reader.key,
+            now=datetime.now(UTC),
+            name=name,
+            time_text=time,
+            coverage_text=coverage,
+            webcast_url=webcast,
+            description=description,
+        )
+        embed = event_embed("Updated", saved.stored, reader, _assumed_note(saved.parsed))
+        await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    @app_commands.command(name="remove", description="Cancel a hand-entered event and its alerts")
+    @app_commands.describe(event="The event to remove (start typing its name or number)")
+    @app_commands.autocomplete(event=event_autocomplete)
+    async def remove(self, interaction: discord.Interaction[TMinusBot], event: int) -> None:
+        """Mark the event cancelled."""
+        stored = await manual_events.remove_event(
+            self.bot.db, self.bot.changes, await self._actor(interaction), event, now=datetime.now(UTC)
+        )
+        await interaction.response.send_message(
+            f"Removed event #{stored.id} **{discord.utils.escape_markdown(stored.event.name)}**.",
+            ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
+        )
+
+    @app_commands.command(name="list", description="List this server's upcoming hand-entered events")
+    async def list_(self, interaction: discord.Interaction[TMinusBot]) -> None:
+        """Show up to 25 events with their numbers, for edit and remove."""
+        reader = await self._reader_zone(interaction, None)
+        events = await manual_events.list_events(self.bot.db, guild_id=interaction.guild_id, now=datetime.now(UTC))
+        embed = discord.Embed(title="Hand-entered events", colour=discord.Colour.blurple())
+        if not events:
+            embed.description = "None yet. Add one with `/event add` or paste an article with `/event import`."
+        for stored in events[:25]:
+            embed.add_field(
+                name=truncate(f"#{stored.id} {stored.event.name}", 256),
+                value=truncate("\n".join(milestone_lines(stored, reader)), 1024),
+                inline=False,
+            )
+        await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    @app_commands.command(name="import", description="Paste an article or notice; I find its times for you to check")
+    async def import_(self, interaction: discord.Interaction[TMinusBot]) -> None:
+        """Open the paste modal."""
+        await interaction.response.send_modal(ImportModal(self))
+
+
+class ImportModal(discord.ui.Modal, title="Import times from text"):
+    """The admin pastes an article; nothing is saved until they confirm what was found."""
+
+    name: discord.ui.TextInput[ImportModal] = discord.ui.TextInput(
+        label="Event name", placeholder="Progress MS-26", max_length=manual_events.NAME_MAX, custom_id="import:name"
+    )
+    article: discord.ui.TextInput[ImportModal] = discord.ui.TextInput(
+        label="Article or notice text", style=discord.TextStyle.paragraph, max_length=4000, custom_id="import:article"
+    )
+    published: discord.ui.TextInput[ImportModal] = discord.ui.TextInput(
+        label="Published on (YYYY-MM-DD; blank = today)",
+        required=False,
+        max_length=10,
+        placeholder="2024-02-14",
+        custom_id="import:published",
+    )
+
+    def __init__(self, cog: Events) -> None:
+        super().__init__()
+        self.cog = cog
+
+    async def on_submit(self, interaction: discord.Interaction[TMinusBot]) -> None:  # type: ignore[override]
+        reader = await self.cog._reader_zone(interaction, None)
+        published = _published(self.published.value)
+        found = extract_milestones(self.article.value, published=published, tz=reader.key)
+        view = ImportReview(self.cog, interaction.user.id, self.name.value, found, reader)
+        await interaction.response.send_message(
+            embed=view.embed(), view=view, ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
+
+    async def on_error(self, interaction: discord.Interaction[TMinusBot], error: Exception) -> None:  # type: ignore[override]
+        await report_error(interaction, error)
+
+
+def _published(text: str) -> date:
+    text = text.strip()
+    if not text:
+        return datetime.now(UTC).date()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"{text!r} is not a date like 2024-02-14; leave it blank for today.") from None
+
+
+class ImportReview(discord.ui.View):
+    """Confirm / Edit / Cancel for what extraction found. Lives 15 minutes; nothing is saved before Confirm."""
+
+    def __init__(self, cog: Events, author_id: int, name: str, found: list[Extracted], zone: ZoneInfo) -> None:
+        super().__init__(timeout=900)
+        self.cog = cog
+        self.author_id = author_id
+        self.name = name
+        self.found = found
+        self.zone = zone
+        self.confirm.disabled = not found or any(f.conflict for f in found)
+
+    def embed(self) -> discord.Embed:
+        """What was found, with the words each time came from."""
+        embed = discord.Embed(title=truncate(f"Found in the text: {self.name}", 256), colour=discord.Colour.gold())
+        if not self.found:
+            embed.description = "I found no liftoff, docking, spacewalk or coverage times in that text."
+        for item in self.found[:25]:
+            lines = [f"{discord_when(item.utc, item.precision)} · {plain_instant(item.utc, item.precision, self.zone)}"]
+            lines.append(f"from “{truncate(item.phrase, 300)}”")
+            if item.past:
+                lines.append("(reported as already happened)")
+            if item.conflict:
+                lines.append(f"⚠️ {item.conflict} — fix it with Edit before saving.")
+            embed.add_field(name=kind_label(item.kind), value=truncate("\n".join(lines), 1024), inline=False)
+        embed.set_footer(text="Check each time, then Confirm to save, Edit to correct, or Cancel.")
+        return embed
+
+    async def interaction_check(self, interaction: discord.Interaction[TMinusBot]) -> bool:  # type: ignore[override]
+        if interaction.user.id != self.author_id:
+            raise InputError("Only the admin who pasted this text can confirm it.")
+        return True
+
+    async def on_error(  # type: ignore[override]
+        self, interaction: discord.Interaction[TMinusBot], error: Exception, item: discord.ui.Item[ImportReview]
+    ) -> None:
+        await report_error(interaction, error)
+
+    @discord.ui.button(label="Confirm", style=discord.ButtonStyle.success)
+    async def confirm(
+        self, interaction: discord.Interaction[TMinusBot], button: discord.ui.Button[ImportReview]
+    ) -> None:
+        """Save the found milestones as linked events."""
+        saved = await manual_events.save_import(
+            self.cog.bot.db,
+            self.cog.bot.changes,
+            await self.cog._actor(interaction),
+            name=self.name,
+            found=[Found(f.kind, f.utc, f.precision) for f in self.found],
+            now=datetime.now(UTC),
+        )
+        self.stop()
+        embeds = [event_embed("Saved", s, self.zone) for s in saved[:10]]
+        await interaction.response.edit_message(embeds=embeds, view=None)
+
+    @discord.ui.button(label="Edit", style=discord.ButtonStyle.primary)
+    async def edit(self, interaction: discord.Interaction[TMinusBot], button: discord.ui.Button[ImportReview]) -> None:
+        """Open a modal with each found time to correct."""
+        if not self.found:
+            raise InputError("There is nothing to edit: Cancel and paste a text with times in it.")
+        await interaction.response.send_modal(ImportEditModal(self))
+
+    @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
+    async def cancel(
+        self, interaction: discord.Interaction[TMinusBot], button: discord.ui.Button[ImportReview]
+    ) -> None:
+        """Drop everything."""
+        self.stop()
+        await interaction.response.edit_message(content="Cancelled; nothing was saved.", embed=None, view=None)
+
+
+class ImportEditModal(discord.ui.Modal, title="Correct the found times"):
+    """One field per found milestone (at most five), pre-filled in UTC; blank drops it."""
+
+    def __init__(self, review: ImportReview) -> None:
+        super().__init__()
+        self.review = review
+        self.fields: list[tuple[Extracted, discord.ui.TextInput[ImportEditModal]]] = []
+        for index, item in enumerate(review.found[:5]):
+            field: discord.ui.TextInput[ImportEditModal] = discord.ui.TextInput(
+                custom_id=f"import:edit:{index}",
+                label=truncate(f"{kind_label(item.kind)} (blank to drop)", 45),
+                default=f"{item.utc:%Y-%m-%d %H:%M} UTC",
+                required=False,
+                max_length=200,
+            )
+            self.add_item(field)
+            self.fields.append((item, field))
+
+    async def on_submit(self, interaction: discord.Interaction[TMinusBot]) -> None:  # type: ignore[override]
+        updated: list[Extracted] = []
+        for item, field in self.fields:
+            text = field.value.strip()
+            if not text:
+                continue
+            try:
+                parsed = parse_time(text, tz=self.review.zone.key, ref=item.utc)
+            except TimeParseError as exc:
+                raise InputError(f"{item.kind.value}: {exc.message}. Try: {exc.suggestion}") from None
+            updated.append(replace(item, utc=parsed.utc, precision=parsed.precision, conflict=None))
+        self.review.found = updated + self.review.found[5:]
+        self.review.confirm.disabled = not self.review.found
+        await interaction.response.edit_message(embed=self.review.embed(), view=self.review)
+
+    async def on_error(self, interaction: discord.Interaction[TMinusBot], error: Exception) -> None:  # type: ignore[override]
+        await report_error(interaction, error)
+
+
+async def setup(bot: TMinusBot) -> None:
+    """Extension entry point."""
+    await bot.add_cog(Events(bot))

@@ -1,0 +1,181 @@
+"""Hand-entered events: scope, permissions by ownership, parsing echoes, and edits reported as slips."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot import manual_events
+from bot.db import Database
+from bot.db.events import milestone_history, next_milestones
+from bot.exceptions import InputError
+from bot.manual_events import Actor, Found
+from bot.models import Change, ChangeKind, EventStatus, EventType, MilestoneKind, Precision
+from bot.pubsub import ChangeBus
+
+NOW = datetime(2024, 2, 14, 20, 0, tzinfo=UTC)
+ADMIN = Actor(user_id=1, guild_id=100)
+OTHER_GUILD_ADMIN = Actor(user_id=2, guild_id=200)
+OWNER = Actor(user_id=3, guild_id=100, is_owner=True)
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    async with Database(tmp_path / "t.sqlite3") as database:
+        yield database
+
+
+@pytest.fixture
+def bus() -> tuple[ChangeBus, list[Change]]:
+    seen: list[Change] = []
+    bus = ChangeBus()
+
+    async def record(changes: Sequence[Change]) -> None:
+        seen.extend(changes)
+
+    bus.subscribe(record)
+    return bus, seen
+
+
+async def test_add_reads_time_in_named_zone_and_coverage(db: Database, bus: tuple[ChangeBus, list[Change]]) -> None:
+    saved = await manual_events.add_event(
+        db,
+        bus[0],
+        ADMIN,
+        name="  Progress   MS-26 docking ",
+        kind=MilestoneKind.DOCKING,
+        time_text="Feb. 17 1:12 a.m. EST",
+        coverage_text="Feb. 17 12:30 a.m. EST",
+        zone="Europe/London",
+        now=NOW,
+        webcast_url="https://plus.nasa.gov/",
+    )
+    event = saved.stored.event
+    assert event.name == "Progress MS-26 docking"
+    assert event.type == EventType.DOCKING
+    assert event.guild_id == 100
+    assert event.milestone(MilestoneKind.DOCKING) is not None
+    assert event.milestone(MilestoneKind.DOCKING).at == datetime(2024, 2, 17, 6, 12, tzinfo=UTC)  # type: ignore[union-attr]
+    assert event.milestone(MilestoneKind.COVERAGE_START).at == datetime(2024, 2, 17, 5, 30, tzinfo=UTC)  # type: ignore[union-attr]
+    assert not saved.parsed[MilestoneKind.DOCKING].zone_assumed
+    assert [c.kind for c in bus[1]] == [ChangeKind.NEW]
+
+
+async def test_add_without_zone_uses_readers_zone_and_says_so(
+    db: Database, bus: tuple[ChangeBus, list[Change]]
+) -> None:
+    saved = await manual_events.add_event(
+        db, bus[0], ADMIN, name="EVA", kind=MilestoneKind.SPACEWALK, time_text="2024-02-20 08:00",
+        zone="America/Chicago", now=NOW,
+    )  # fmt: skip
+    parsed = saved.parsed[MilestoneKind.SPACEWALK]
+    assert parsed.zone_assumed
+    assert parsed.utc == datetime(2024, 2, 20, 14, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"time_text": "sometime soon"}, "couldn't read the docking time"),
+        ({"time_text": "2024-02-01 10:00 UTC"}, "in the past"),
+        ({"name": "   "}, "needs a name"),
+        ({"name": "x" * 101}, "keep it to 100"),
+        ({"webcast_url": "javascript:alert(1)"}, "not a web link"),
+        ({"coverage_text": "when it starts"}, "coverage start time"),
+    ],
+)
+async def test_bad_input_is_explained_and_saves_nothing(
+    db: Database, bus: tuple[ChangeBus, list[Change]], kwargs: dict[str, str], message: str
+) -> None:
+    args: dict[str, object] = {"name": "Docking", "kind": MilestoneKind.DOCKING, "time_text": "Feb 17 06:12 UTC"}
+    args.update(kwargs)
+    with pytest.raises(InputError, match=message):
+        await manual_events.add_event(db, bus[0], ADMIN, zone="UTC", now=NOW, **args)  # type: ignore[arg-type]
+    assert await db.fetchall("SELECT id FROM events") == []
+    assert bus[1] == []
+
+
+async def test_only_owners_make_global_events(db: Database, bus: tuple[ChangeBus, list[Change]]) -> None:
+    args = {"name": "Starship IFT", "kind": MilestoneKind.LIFTOFF, "time_text": "Feb 20 13:00 UTC", "zone": "UTC"}
+    with pytest.raises(InputError, match="Only the bot's owners"):
+        await manual_events.add_event(db, bus[0], ADMIN, now=NOW, make_global=True, **args)  # type: ignore[arg-type]
+    saved = await manual_events.add_event(db, bus[0], OWNER, now=NOW, make_global=True, **args)  # type: ignore[arg-type]
+    assert saved.stored.event.guild_id is None
+    with pytest.raises(InputError, match="only the bot's owners can change it"):
+        await manual_events.edit_event(db, bus[0], ADMIN, saved.stored.id, zone="UTC", now=NOW, name="x")
+
+
+async def test_edit_that_moves_time_is_a_slip(db: Database, bus: tuple[ChangeBus, list[Change]]) -> None:
+    saved = await manual_events.add_event(
+        db, bus[0], ADMIN, name="Docking", kind=MilestoneKind.DOCKING, time_text="Feb 17 06:12 UTC", zone="UTC",
+        now=NOW,
+    )  # fmt: skip
+    bus[1].clear()
+    edited = await manual_events.edit_event(
+        db, bus[0], ADMIN, saved.stored.id, zone="UTC", now=NOW, time_text="Feb 17 07:40 UTC"
+    )
+    assert [(c.kind, c.old_at, c.new_at) for c in bus[1]] == [
+        (
+            ChangeKind.MOVED,
+            datetime(2024, 2, 17, 6, 12, tzinfo=UTC),
+            datetime(2024, 2, 17, 7, 40, tzinfo=UTC),
+        )
+    ]
+    history = await milestone_history(db, edited.stored.milestone_ids[MilestoneKind.DOCKING])
+    assert [h.at.hour for h in history] == [6, 7]
+
+
+async def test_other_guild_cannot_see_edit_or_remove(db: Database, bus: tuple[ChangeBus, list[Change]]) -> None:
+    saved = await manual_events.add_event(
+        db, bus[0], ADMIN, name="Docking", kind=MilestoneKind.DOCKING, time_text="Feb 17 06:12 UTC", zone="UTC",
+        now=NOW,
+    )  # fmt: skip
+    with pytest.raises(InputError, match="no hand-entered event"):
+        await manual_events.edit_event(db, bus[0], OTHER_GUILD_ADMIN, saved.stored.id, zone="UTC", now=NOW, name="x")
+    with pytest.raises(InputError, match="no hand-entered event"):
+        await manual_events.remove_event(db, bus[0], OTHER_GUILD_ADMIN, saved.stored.id, now=NOW)
+    assert await manual_events.list_events(db, guild_id=200, now=NOW) == []
+    assert [s.id for s in await manual_events.list_events(db, guild_id=100, now=NOW)] == [saved.stored.id]
+
+
+async def test_remove_cancels_and_publishes_gone(db: Database, bus: tuple[ChangeBus, list[Change]]) -> None:
+    saved = await manual_events.add_event(
+        db, bus[0], ADMIN, name="Docking", kind=MilestoneKind.DOCKING, time_text="Feb 17 06:12 UTC", zone="UTC",
+        now=NOW,
+    )  # fmt: skip
+    bus[1].clear()
+    await manual_events.remove_event(db, bus[0], ADMIN, saved.stored.id, now=NOW)
+    assert [c.kind for c in bus[1]] == [ChangeKind.STATUS, ChangeKind.GONE]
+    assert bus[1][0].new_status == EventStatus.CANCELLED
+    assert await next_milestones(db, now=NOW, guild_id=100) == []
+    with pytest.raises(InputError):
+        await manual_events.remove_event(db, bus[0], ADMIN, saved.stored.id, now=NOW)
+
+
+async def test_import_links_launch_and_docking_and_attaches_coverage(
+    db: Database, bus: tuple[ChangeBus, list[Change]]
+) -> None:
+    found = [
+        Found(MilestoneKind.LIFTOFF, datetime(2024, 2, 15, 3, 25, tzinfo=UTC)),
+        Found(MilestoneKind.DOCKING, datetime(2024, 2, 17, 6, 12, tzinfo=UTC)),
+        Found(MilestoneKind.COVERAGE_START, datetime(2024, 2, 17, 5, 30, tzinfo=UTC)),
+    ]
+    saved = await manual_events.save_import(db, bus[0], ADMIN, name="Progress 87", found=found, now=NOW)
+    assert [(s.event.type, s.event.name) for s in saved] == [
+        (EventType.LAUNCH, "Progress 87"),
+        (EventType.DOCKING, "Progress 87 docking"),
+    ]
+    assert saved[0].event.mission_key == saved[1].event.mission_key is not None
+    assert saved[1].event.milestone(MilestoneKind.COVERAGE_START) is not None
+    assert saved[0].event.milestone(MilestoneKind.COVERAGE_START) is None
+    assert [c.kind for c in bus[1]] == [ChangeKind.NEW, ChangeKind.NEW]
+
+
+async def test_import_of_only_coverage_saves_nothing(db: Database, bus: tuple[ChangeBus, list[Change]]) -> None:
+    only = [Found(MilestoneKind.COVERAGE_START, NOW + timedelta(days=1), Precision.MINUTE)]
+    with pytest.raises(InputError, match="only coverage"):
+        await manual_events.save_import(db, bus[0], ADMIN, name="x", found=only, now=NOW)
+    assert await db.fetchall("SELECT id FROM events") == []

@@ -1,0 +1,216 @@
+"""``/event``: hand-entered events through the real client and the fake Discord."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bot.bot import TMinusBot
+from bot.db.events import next_milestones
+from bot.models import MilestoneKind
+from tests.fakediscord.interactions import InteractionResult
+from tests.fakediscord.pytest_plugin import FakeDiscordWithScene
+
+BotOnFake = tuple[FakeDiscordWithScene, TMinusBot]
+ARTICLE = (Path(__file__).parents[1] / "data" / "progress-87-launch-article.txt").read_text()
+DOCKING_AT = 1897366320  # 2030-02-15T06:12:00Z
+
+
+def button(message: dict[str, Any], label: str) -> dict[str, Any]:
+    for row in message["components"]:
+        for component in row["components"]:
+            if component.get("label") == label:
+                return dict(component)
+    raise AssertionError(f"no button {label!r} in {message['components']}")
+
+
+async def add_docking(fake: FakeDiscordWithScene, **options: Any) -> InteractionResult:
+    scene = fake.scene
+    opts = {"name": "Progress MS-40 docking", "kind": "docking", "time": "Feb 15, 2030 1:12 a.m. EST", **options}
+    return await fake.slash("event add", user=scene.moderator, guild=scene.guild, channel=scene.general, options=opts)
+
+
+async def test_add_echoes_parsed_time_as_markup_and_in_admins_zone(tminus_bot: BotOnFake) -> None:
+    fake, bot = tminus_bot
+    result = await add_docking(fake, coverage="Feb 15 2030 12:30 a.m. EST", zone="Europe/Berlin")
+    assert result.ephemeral
+    (embed,) = result.embeds
+    assert embed["title"] == "Added: Progress MS-40 docking"
+    assert f"<t:{DOCKING_AT}:F>" in embed["description"]
+    assert f"<t:{DOCKING_AT}:R>" in embed["description"]
+    assert "Fri 15 Feb 2030, 07:12 CET" in embed["description"]  # the admin's zone, to catch a wrong parse
+    assert "coverage start" in embed["description"]
+    upcoming = await next_milestones(bot.db, now=datetime(2030, 1, 1, tzinfo=UTC), guild_id=fake.scene.guild.id)
+    assert [(u.milestone.kind, int(u.milestone.at.timestamp())) for u in upcoming][-1] == (
+        MilestoneKind.DOCKING,
+        DOCKING_AT,
+    )
+
+
+async def test_add_without_zone_says_which_zone_was_assumed(tminus_bot: BotOnFake) -> None:
+    fake, _ = tminus_bot
+    result = await add_docking(fake, time="2030-02-15 06:12")
+    (embed,) = result.embeds
+    note = next(f["value"] for f in embed["fields"] if f["name"] == "Note")
+    assert "read it in UTC" in note
+    assert f"<t:{DOCKING_AT}:F>" in embed["description"]
+
+
+async def test_unreadable_time_gets_an_ephemeral_hint_and_saves_nothing(tminus_bot: BotOnFake) -> None:
+    fake, bot = tminus_bot
+    result = await add_docking(fake, time="when the stars align")
+    assert result.ephemeral
+    assert result.content is not None
+    assert "couldn't read the docking time" in result.content
+    assert "Try:" in result.content
+    assert await bot.db.fetchall("SELECT id FROM events") == []
+
+
+async def test_non_admin_is_refused(tminus_bot: BotOnFake) -> None:
+    fake, bot = tminus_bot
+    scene = fake.scene
+    result = await fake.slash(
+        "event add",
+        user=scene.member,
+        guild=scene.guild,
+        channel=scene.general,
+        options={"name": "x", "kind": "docking", "time": "2030-02-15 06:12 UTC"},
+    )
+    assert result.ephemeral
+    assert result.content == "You need the Manage Server permission for this."
+    assert await bot.db.fetchall("SELECT id FROM events") == []
+
+
+async def test_command_is_hidden_from_non_admins_by_default(tminus_bot: BotOnFake) -> None:
+    fake, _ = tminus_bot
+    (upload,) = fake.requests_to("PUT", "/applications/{application_id}/commands")
+    event = next(c for c in upload.body if c["name"] == "event")
+    assert int(event["default_member_permissions"]) == 1 << 5  # MANAGE_GUILD
+    assert event["contexts"] == [0]  # guilds only
+
+
+async def test_edit_moves_time_and_autocomplete_finds_event(tminus_bot: BotOnFake) -> None:
+    fake, bot = tminus_bot
+    scene = fake.scene
+    added = await add_docking(fake)
+    event_id = int(added.embeds[0]["footer"]["text"].split()[1].lstrip("#"))
+    choices = await fake.autocomplete(
+        "event edit", "event", user=scene.moderator, guild=scene.guild, options={"event": "ms-40"}
+    )
+    assert [c["value"] for c in choices] == [event_id]
+    seen: list[Any] = []
+
+    async def record(changes: Any) -> None:
+        seen.extend(changes)
+
+    bot.changes.subscribe(record)
+    edited = await fake.slash(
+        "event edit",
+        user=scene.moderator,
+        guild=scene.guild,
+        options={"event": event_id, "time": "Feb 15, 2030 2:40 a.m. EST"},
+    )
+    assert edited.embeds[0]["title"] == "Updated: Progress MS-40 docking"
+    assert f"<t:{DOCKING_AT + 88 * 60}:F>" in edited.embeds[0]["description"]
+    assert [c.kind.value for c in seen] == ["moved"]
+    assert int(seen[0].new_at.timestamp()) - int(seen[0].old_at.timestamp()) == 88 * 60
+
+
+async def test_list_and_remove(tminus_bot: BotOnFake) -> None:
+    fake, _ = tminus_bot
+    scene = fake.scene
+    added = await add_docking(fake)
+    event_id = int(added.embeds[0]["footer"]["text"].split()[1].lstrip("#"))
+    listed = await fake.slash("event list", user=scene.moderator, guild=scene.guild)
+    assert [f["name"] for f in listed.embeds[0]["fields"]] == [f"#{event_id} Progress MS-40 docking"]
+    removed = await fake.slash("event remove", user=scene.moderator, guild=scene.guild, options={"event": event_id})
+    assert removed.content == f"Removed event #{event_id} **Progress MS-40 docking**."
+    listed = await fake.slash("event list", user=scene.moderator, guild=scene.guild)
+    assert "None yet" in listed.embeds[0]["description"]
+    again = await fake.slash("event remove", user=scene.moderator, guild=scene.guild, options={"event": event_id})
+    assert again.content is not None
+    assert "no hand-entered event" in again.content
+
+
+async def open_import(fake: FakeDiscordWithScene, text: str, published: str = "2024-02-14") -> InteractionResult:
+    scene = fake.scene
+    opened = await fake.slash("event import", user=scene.moderator, guild=scene.guild, channel=scene.general)
+    assert opened.modal is not None
+    return await fake.submit_modal(
+        opened,
+        {"import:name": "Progress 87", "import:article": text, "import:published": published},
+        user=scene.moderator,
+        guild=scene.guild,
+        channel=scene.general,
+    )
+
+
+async def test_import_shows_found_times_and_confirm_saves_linked_events(tminus_bot: BotOnFake) -> None:
+    fake, bot = tminus_bot
+    review = await open_import(fake, ARTICLE[:3000])
+    assert review.ephemeral
+    (embed,) = review.embeds
+    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    assert set(fields) == {"liftoff", "docking", "coverage start"}
+    assert "<t:1707967500:F>" in fields["liftoff"]  # 2024-02-15T03:25:00Z
+    assert "<t:1708150320:F>" in fields["docking"]  # 2024-02-17T06:12:00Z
+    assert "<t:1708147800:F>" in fields["coverage start"]  # 2024-02-17T05:30:00Z
+    assert await bot.db.fetchall("SELECT id FROM events") == []  # nothing before Confirm
+    assert review.message is not None
+    confirmed = await fake.press_button(
+        review.message, button(review.message, "Confirm")["custom_id"], user=fake.scene.moderator
+    )
+    assert confirmed.type == 7  # the review message is updated in place
+    rows = await bot.db.fetchall("SELECT type, name, mission_key FROM events ORDER BY id")
+    assert [(r["type"], r["name"]) for r in rows] == [("launch", "Progress 87"), ("docking", "Progress 87 docking")]
+    assert rows[0]["mission_key"] == rows[1]["mission_key"]
+
+
+async def test_import_cancel_saves_nothing_and_others_cannot_press(tminus_bot: BotOnFake) -> None:
+    fake, bot = tminus_bot
+    review = await open_import(fake, ARTICLE[:3000])
+    assert review.message is not None
+    intruder = await fake.press_button(
+        review.message, button(review.message, "Confirm")["custom_id"], user=fake.scene.admin
+    )
+    assert intruder.content == "Only the admin who pasted this text can confirm it."
+    cancelled = await fake.press_button(
+        review.message, button(review.message, "Cancel")["custom_id"], user=fake.scene.moderator
+    )
+    assert cancelled.content == "Cancelled; nothing was saved."
+    assert await bot.db.fetchall("SELECT id FROM events") == []
+
+
+async def test_import_edit_corrects_a_time_before_saving(tminus_bot: BotOnFake) -> None:
+    fake, bot = tminus_bot
+    review = await open_import(fake, ARTICLE[:3000])
+    assert review.message is not None
+    opened = await fake.press_button(
+        review.message, button(review.message, "Edit")["custom_id"], user=fake.scene.moderator
+    )
+    assert opened.modal is not None
+    defaults = {c["components"][0]["custom_id"]: c["components"][0]["value"] for c in opened.modal["components"]}
+    docking_field = next(k for k, v in defaults.items() if v == "2024-02-17 06:12 UTC")
+    edited = await fake.submit_modal(
+        opened, {**defaults, docking_field: "2024-02-17 06:40 UTC"}, user=fake.scene.moderator, guild=fake.scene.guild
+    )
+    assert edited.type == 7
+    assert edited.message is not None
+    docking = next(f["value"] for f in edited.message["embeds"][0]["fields"] if f["name"] == "docking")
+    assert "<t:1708152000:F>" in docking  # 06:40Z
+    confirmed = await fake.press_button(
+        edited.message, button(edited.message, "Confirm")["custom_id"], user=fake.scene.moderator
+    )
+    assert confirmed.type == 7
+    row = await bot.db.fetchone("SELECT at_utc FROM milestones WHERE kind = 'docking'")
+    assert row is not None
+    assert row["at_utc"] == 1708152000
+
+
+async def test_import_with_no_times_cannot_be_confirmed(tminus_bot: BotOnFake) -> None:
+    fake, _ = tminus_bot
+    review = await open_import(fake, "Nothing to see here, just words about rockets.")
+    assert review.message is not None
+    assert button(review.message, "Confirm").get("disabled") is True
+    assert "found no" in review.embeds[0]["description"]
