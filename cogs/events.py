@@ -134,7 +134,7 @@ class Events(commands.GroupCog, group_name="event", group_description="Add and m
         name="What it is, e.g. Progress MS-26 docking",
         kind="What happens at that time",
         time="When, e.g. 'Feb 17 1:12 a.m. EST', 'tomorrow 06:12 UTC' or '2024-02-17T06:12Z'",
-        zone="Zone for a time that names none (default: your /timezone, else the server's)",
+        zone="Zone for a time that names none (default: your saved zone, else the server's, else the bot's)",
         coverage="When live coverage starts, written like the time",
         webcast="Link to the live stream",
         description="A few words about the event",
