@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot import manual_events
 from bot.db import Database
@@ -179,3 +182,32 @@ async def test_import_of_only_coverage_saves_nothing(db: Database, bus: tuple[Ch
     with pytest.raises(InputError, match="only coverage"):
         await manual_events.save_import(db, bus[0], ADMIN, name="x", found=only, now=NOW)
     assert await db.fetchall("SELECT id FROM events") == []
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    name=st.one_of(st.text(max_size=120), st.sampled_from(["Progress 88", "Crew-12 docking"])),
+    time_text=st.one_of(
+        st.text(max_size=60),
+        st.sampled_from(["Feb 20 13:00 UTC", "tomorrow 06:12 EST", "Feb 17 1:12 a.m. EST", "2024-02-01 10:00Z"]),
+    ),
+    url=st.one_of(st.none(), st.text(max_size=40), st.just("https://plus.nasa.gov/")),
+)
+async def test_any_typed_text_saves_or_is_explained_never_half_written(
+    tmp_path: Path, name: str, time_text: str, url: str | None
+) -> None:
+    async with Database(tmp_path / f"fuzz-{uuid.uuid4().hex}.sqlite3") as db:
+        try:
+            saved = await manual_events.add_event(
+                db, ChangeBus(), ADMIN, name=name, kind=MilestoneKind.LIFTOFF, time_text=time_text, zone="UTC",
+                now=NOW, webcast_url=url,
+            )  # fmt: skip
+        except InputError as exc:
+            message = exc.message
+            assert message
+            assert "\n" not in message
+            assert await db.fetchall("SELECT id FROM events") == []
+            assert await db.fetchall("SELECT id FROM milestones") == []
+        else:
+            assert saved.stored.event.milestones[0].at >= NOW
+            assert saved.stored.event.milestones[0].at.tzinfo is UTC
