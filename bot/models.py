@@ -189,6 +189,15 @@ class Event:
         return next((m for m in self.milestones if m.kind == kind), None)
 
 
+class GoneReason(enum.StrEnum):
+    """Why an event left its source's list; alerts treat a withdrawn event very differently from a flown one."""
+
+    HAPPENED = "happened"  # it took place (final status, or its time passed)
+    WITHDRAWN = "withdrawn"  # the source deleted it, or it left the list with its time still ahead
+    CANCELLED = "cancelled"  # an admin removed a hand-entered event
+    UNKNOWN = "unknown"  # not listed any more and nothing tells which
+
+
 class ChangeKind(enum.StrEnum):
     """What a sync or an edit did to an event."""
 
@@ -220,6 +229,7 @@ class Change:
     old_status: EventStatus | None = None
     new_status: EventStatus | None = None
     fields: tuple[str, ...] = field(default=())
+    reason: GoneReason | None = None  # set on GONE
 
     def describe(self) -> str:
         """One line for logs and the CLI."""
@@ -239,6 +249,8 @@ class Change:
                 return f"removed {label} {self.milestone} (was {_iso(self.old_at)})"
             case ChangeKind.DETAILS:
                 return f"details {label}: {', '.join(self.fields)}"
+            case ChangeKind.GONE:
+                return f"gone    {label} ({(self.reason or GoneReason.UNKNOWN).value})"
             case _:
                 return f"{self.kind.value:<7} {label}"
 

@@ -151,6 +151,17 @@ class Database:
             else:
                 await conn.commit()
 
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A read-only snapshot (deferred ``BEGIN``): several queries see one state and take no write lock."""
+        async with self._lock:
+            conn = self.conn
+            await conn.execute("BEGIN")
+            try:
+                yield conn
+            finally:
+                await conn.rollback()
+
     async def fetchall(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[aiosqlite.Row]:
         """Run a read and return all rows."""
         async with self._lock, self.conn.execute(sql, params) as cur:

@@ -17,6 +17,7 @@ from bot.models import (
     Event,
     EventStatus,
     EventType,
+    GoneReason,
     Milestone,
     MilestoneKind,
     Precision,
@@ -311,66 +312,111 @@ async def upsert_events(
             raise ValueError(f"event {e.source}:{e.source_id} appears twice in one upsert")
         seen.add(e.source_id)
 
+    async with db.transaction() as conn:
+        return await upsert_in(conn, events, feed=feed, now=now, complete=complete, source=src)
+
+
+async def upsert_in(
+    conn: aiosqlite.Connection,
+    events: Sequence[Event],
+    *,
+    feed: str,
+    now: datetime,
+    complete: bool = False,
+    source: Source | None = None,
+) -> list[Change]:
+    """:func:`upsert_events` inside a transaction the caller holds (for read-check-write sequences)."""
+    src = source or (events[0].source if events else None)
+    seen = {e.source_id for e in events}
     stamp = to_epoch(now)
     changes: list[Change] = []
-    async with db.transaction() as conn:
-        existing = {s.event.source_id: s for s in await _load(conn, "source = ?", (src.value,) if src else ("",))}
-        for event in events:
-            old = existing.get(event.source_id)
-            if old is None:
-                event_id = await _insert(conn, event, feed, stamp)
-                changes.append(Change(ChangeKind.NEW, event_id, event.source, event.source_id, event.name))
-            else:
-                changes.extend(await _update(conn, old, event, feed, stamp))
-        if complete and src is not None:
-            for source_id, old in existing.items():
-                if old.feed == feed and old.gone_at is None and source_id not in seen:
-                    await conn.execute(
-                        "UPDATE events SET gone_at = ?, updated_at = ? WHERE id = ?", (stamp, stamp, old.id)
+    # Load only what this upsert can touch: the incoming ids, plus the feed's rows when gone detection runs.
+    ids = sorted(seen)
+    where = f"source = ? AND (source_id IN ({','.join('?' * len(ids))})" + (" OR feed = ?)" if complete else ")")
+    params: list[Any] = [src.value if src else "", *ids] + ([feed] if complete else [])
+    existing = {s.event.source_id: s for s in await _load(conn, where, params)}
+    for event in events:
+        old = existing.get(event.source_id)
+        if old is None:
+            event_id = await _insert(conn, event, feed, stamp)
+            changes.append(Change(ChangeKind.NEW, event_id, event.source, event.source_id, event.name))
+        else:
+            changes.extend(await _update(conn, old, event, feed, stamp))
+    if complete and src is not None:
+        for source_id, old in existing.items():
+            if old.feed == feed and old.gone_at is None and source_id not in seen:
+                await conn.execute("UPDATE events SET gone_at = ?, updated_at = ? WHERE id = ?", (stamp, stamp, old.id))
+                changes.append(
+                    Change(
+                        ChangeKind.GONE,
+                        old.id,
+                        old.event.source,
+                        source_id,
+                        old.event.name,
+                        reason=GoneReason.UNKNOWN,
                     )
-                    changes.append(Change(ChangeKind.GONE, old.id, old.event.source, source_id, old.event.name))
+                )
     return changes
 
 
 async def mark_gone(
-    db: Database, source: Source, source_id: str, *, now: datetime, status: EventStatus | None = None
+    db: Database,
+    source: Source,
+    source_id: str,
+    *,
+    now: datetime,
+    status: EventStatus | None = None,
+    reason: GoneReason = GoneReason.UNKNOWN,
 ) -> list[Change]:
-    """Mark one event gone (and optionally give it a final status, e.g. CANCELLED); returns the changes."""
-    stamp = to_epoch(now)
+    """Mark one event gone, saying why (and optionally give it a final status); returns the changes."""
     async with db.transaction() as conn:
-        found = await _load(conn, "source = ? AND source_id = ?", (source.value, source_id))
-        if not found or found[0].gone_at is not None:
-            return []
-        old = found[0]
-        changes: list[Change] = []
-        if status is not None and status != old.event.status:
-            await conn.execute("UPDATE events SET status = ? WHERE id = ?", (status.value, old.id))
-            changes.append(
-                Change(
-                    ChangeKind.STATUS,
-                    old.id,
-                    source,
-                    source_id,
-                    old.event.name,
-                    old_status=old.event.status,
-                    new_status=status,
-                )
+        return await mark_gone_in(conn, source, source_id, now=now, status=status, reason=reason)
+
+
+async def mark_gone_in(
+    conn: aiosqlite.Connection,
+    source: Source,
+    source_id: str,
+    *,
+    now: datetime,
+    status: EventStatus | None = None,
+    reason: GoneReason = GoneReason.UNKNOWN,
+) -> list[Change]:
+    """:func:`mark_gone` inside a transaction the caller holds."""
+    stamp = to_epoch(now)
+    found = await _load(conn, "source = ? AND source_id = ?", (source.value, source_id))
+    if not found or found[0].gone_at is not None:
+        return []
+    old = found[0]
+    changes: list[Change] = []
+    if status is not None and status != old.event.status:
+        await conn.execute("UPDATE events SET status = ? WHERE id = ?", (status.value, old.id))
+        changes.append(
+            Change(
+                ChangeKind.STATUS, old.id, source, source_id, old.event.name,
+                old_status=old.event.status, new_status=status,
             )
-        await conn.execute("UPDATE events SET gone_at = ?, updated_at = ? WHERE id = ?", (stamp, stamp, old.id))
-        changes.append(Change(ChangeKind.GONE, old.id, source, source_id, old.event.name))
-        return changes
+        )  # fmt: skip
+    await conn.execute("UPDATE events SET gone_at = ?, updated_at = ? WHERE id = ?", (stamp, stamp, old.id))
+    changes.append(Change(ChangeKind.GONE, old.id, source, source_id, old.event.name, reason=reason))
+    return changes
+
+
+async def load_events_in(conn: aiosqlite.Connection, where: str, params: Sequence[Any]) -> list[StoredEvent]:
+    """Stored events matching ``where`` (our SQL, never user text), inside a transaction the caller holds."""
+    return await _load(conn, where, params)
 
 
 async def get_event(db: Database, event_id: int) -> StoredEvent | None:
     """One stored event by database id."""
-    async with db.transaction() as conn:
+    async with db.read() as conn:
         found = await _load(conn, "id = ?", (event_id,))
     return found[0] if found else None
 
 
 async def get_event_by_source(db: Database, source: Source, source_id: str) -> StoredEvent | None:
     """One stored event by its source key."""
-    async with db.transaction() as conn:
+    async with db.read() as conn:
         found = await _load(conn, "source = ? AND source_id = ?", (source.value, source_id))
     return found[0] if found else None
 
@@ -378,13 +424,13 @@ async def get_event_by_source(db: Database, source: Source, source_id: str) -> S
 async def events_in_feed(db: Database, source: Source, feed: str, *, include_gone: bool = False) -> list[StoredEvent]:
     """Every stored event of one feed of a source (e.g. LL2's "launches"), for a sync's own gone detection."""
     where = "source = ? AND feed = ?" + ("" if include_gone else " AND gone_at IS NULL")
-    async with db.transaction() as conn:
+    async with db.read() as conn:
         return await _load(conn, where, (source.value, feed))
 
 
 async def events_by_mission(db: Database, mission_key: str) -> list[StoredEvent]:
     """All events of one mission (e.g. a launch and its docking)."""
-    async with db.transaction() as conn:
+    async with db.read() as conn:
         return await _load(conn, "mission_key = ?", (mission_key,))
 
 
@@ -453,7 +499,7 @@ async def next_milestones(
         f"WHERE {' AND '.join(where)} ORDER BY m.at_utc, m.id LIMIT ?"
     )
     params.append(limit)
-    async with db.transaction() as conn:
+    async with db.read() as conn:
         async with conn.execute(sql, params) as cur:
             picks = [(r["mid"], r["event_id"]) for r in await cur.fetchall()]
         if not picks:
