@@ -13,10 +13,23 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from urllib.parse import urlparse
 
+import aiosqlite
+
 from bot.db import Database
-from bot.db.events import StoredEvent, get_event, get_event_by_source, mark_gone, upsert_events
+from bot.db.events import StoredEvent, get_event_by_source, load_events_in, mark_gone_in, upsert_in
 from bot.exceptions import InputError
-from bot.models import Change, Event, EventStatus, EventType, Milestone, MilestoneKind, Precision, Source, ensure_utc
+from bot.models import (
+    Change,
+    Event,
+    EventStatus,
+    EventType,
+    GoneReason,
+    Milestone,
+    MilestoneKind,
+    Precision,
+    Source,
+    ensure_utc,
+)
 from bot.pubsub import ChangeBus
 from bot.timeparse import ParsedTime, TimeParseError, parse_time
 
@@ -25,6 +38,8 @@ NAME_MAX = 100
 DESCRIPTION_MAX = 1000
 # Coverage normally starts shortly before what it covers; this is how far before an import may attach it.
 COVERAGE_ATTACH_WINDOW = timedelta(hours=12)
+# How far before its milestone a typed coverage start is looked for ("12:30 a.m." for a 1:12 a.m. docking).
+COVERAGE_LEAD = timedelta(hours=24)
 
 KIND_TO_TYPE: dict[MilestoneKind, EventType] = {
     MilestoneKind.LIFTOFF: EventType.LAUNCH,
@@ -106,11 +121,37 @@ def _milestone(kind: MilestoneKind, parsed: ParsedTime) -> Milestone:
 
 
 async def _save(db: Database, bus: ChangeBus, event: Event, now: datetime) -> tuple[StoredEvent, list[Change]]:
-    changes = await upsert_events(db, [event], feed=FEED, now=now, complete=False)
+    async with db.transaction() as conn:
+        changes = await upsert_in(conn, [event], feed=FEED, now=now, source=Source.MANUAL)
     await bus.publish(changes)
     stored = await get_event_by_source(db, Source.MANUAL, event.source_id)
     assert stored is not None
     return stored, changes
+
+
+def _read_coverage(text: str, main: Milestone, *, zone: str, now: datetime) -> ParsedTime:
+    """Read a coverage start as belonging to ``main``: a bare clock is the last such time before the milestone.
+
+    "12:30 a.m. EST" typed for a docking two days away means the night of the docking, not tonight. The text is
+    read twice, against now and against the day before the milestone; when the readings differ the text was
+    relative, and the one that lands before the milestone (and not in the past) wins.
+    """
+    plain = _read_time(text, what="coverage start", zone=zone, now=now)
+    anchored = _read_time(text, what="coverage start", zone=zone, now=max(ensure_utc(now), main.at - COVERAGE_LEAD))
+    chosen = anchored if ensure_utc(now) <= anchored.utc <= main.at else plain
+    _check_coverage(chosen.utc, main, now=now)
+    return chosen
+
+
+def _check_coverage(at: datetime, main: Milestone, *, now: datetime) -> None:
+    what = main.kind.value.replace("_", " ")
+    if at > main.at:
+        raise InputError(
+            f"Coverage would start at {at:%Y-%m-%d %H:%M} UTC, after the {what} at {main.at:%Y-%m-%d %H:%M} UTC. "
+            "Coverage starts before what it shows: give an earlier time, with its date."
+        )
+    if at < ensure_utc(now):
+        raise InputError(f"The coverage start reads as {at:%Y-%m-%d %H:%M} UTC, which is in the past.")
 
 
 async def add_event(
@@ -137,7 +178,8 @@ async def add_event(
         raise InputError("Hand-entered events belong to a server: run this in one.")
     parsed = {kind: _future(_read_time(time_text, what=kind.value, zone=zone, now=now), what=kind.value, now=now)}
     if coverage_text:
-        parsed[MilestoneKind.COVERAGE_START] = _read_time(coverage_text, what="coverage start", zone=zone, now=now)
+        main = _milestone(kind, parsed[kind])
+        parsed[MilestoneKind.COVERAGE_START] = _read_coverage(coverage_text, main, zone=zone, now=now)
     event = Event(
         source=Source.MANUAL,
         source_id=uuid.uuid4().hex[:16],
@@ -154,18 +196,28 @@ async def add_event(
     return Saved(stored, parsed, changes)
 
 
-async def get_own_event(db: Database, actor: Actor, event_id: int) -> StoredEvent:
-    """A hand-entered event the actor may change: their guild's, or (owners only) a global one."""
-    stored = await get_event(db, event_id)
-    visible = stored is not None and stored.event.source == Source.MANUAL and stored.gone_at is None
-    if stored is None or not visible:
-        raise InputError(f"There is no hand-entered event #{event_id} here. `/event list` shows their numbers.")
+def _no_such(event_id: int) -> InputError:
+    return InputError(f"There is no hand-entered event #{event_id} here. `/event list` shows their numbers.")
+
+
+async def _own_event_in(conn: aiosqlite.Connection, actor: Actor, event_id: int) -> StoredEvent:
+    """A hand-entered, not removed event the actor may change: their guild's, or (owners only) a global one."""
+    found = await load_events_in(conn, "id = ? AND source = 'manual' AND gone_at IS NULL", (event_id,))
+    if not found:
+        raise _no_such(event_id)
+    stored = found[0]
     guild_id = stored.event.guild_id
     if guild_id is None and not actor.is_owner:
         raise InputError(f"Event #{event_id} is shared by every server; only the bot's owners can change it.")
     if guild_id is not None and guild_id != actor.guild_id:
-        raise InputError(f"There is no hand-entered event #{event_id} here. `/event list` shows their numbers.")
+        raise _no_such(event_id)
     return stored
+
+
+async def get_own_event(db: Database, actor: Actor, event_id: int) -> StoredEvent:
+    """:func:`_own_event_in` on a read snapshot, for showing an event before changing it."""
+    async with db.read() as conn:
+        return await _own_event_in(conn, actor, event_id)
 
 
 async def edit_event(
@@ -182,38 +234,59 @@ async def edit_event(
     webcast_url: str | None = None,
     description: str | None = None,
 ) -> Saved:
-    """Change some fields of an event; a moved time is reported like any slip. Empty coverage text removes it."""
-    stored = await get_own_event(db, actor, event_id)
-    event = stored.event
-    main_kind = next(m.kind for m in event.milestones if m.kind != MilestoneKind.COVERAGE_START)
-    milestones = {m.kind: m for m in event.milestones}
-    parsed: dict[MilestoneKind, ParsedTime] = {}
-    if time_text is not None:
-        p = _future(_read_time(time_text, what=main_kind.value, zone=zone, now=now), what=main_kind.value, now=now)
-        parsed[main_kind] = p
-        milestones[main_kind] = _milestone(main_kind, p)
-    if coverage_text is not None:
-        if coverage_text.strip() in ("", "-", "none"):
+    """Change some fields of an event; a moved time is reported like any slip. ``-`` as coverage removes it.
+
+    Read, check and write happen in one BEGIN IMMEDIATE transaction, so an edit racing a removal (or another
+    edit) cannot bring a removed event back or lose the other's fields.
+    """
+    new_name = _check_name(name) if name is not None else None
+    new_urls = _check_url(webcast_url) if webcast_url is not None else None
+    new_description = _check_description(description) if description is not None else None
+    async with db.transaction() as conn:
+        event = (await _own_event_in(conn, actor, event_id)).event
+        main_kind = next(m.kind for m in event.milestones if m.kind != MilestoneKind.COVERAGE_START)
+        milestones = {m.kind: m for m in event.milestones}
+        parsed: dict[MilestoneKind, ParsedTime] = {}
+        if time_text is not None:
+            p = _future(_read_time(time_text, what=main_kind.value, zone=zone, now=now), what=main_kind.value, now=now)
+            parsed[main_kind] = p
+            milestones[main_kind] = _milestone(main_kind, p)
+        main = milestones[main_kind]
+        if coverage_text is not None and coverage_text.strip().lower() in ("", "-", "none"):
             milestones.pop(MilestoneKind.COVERAGE_START, None)
-        else:
-            p = _read_time(coverage_text, what="coverage start", zone=zone, now=now)
+        elif coverage_text is not None:
+            p = _read_coverage(coverage_text, main, zone=zone, now=now)
             parsed[MilestoneKind.COVERAGE_START] = p
             milestones[MilestoneKind.COVERAGE_START] = _milestone(MilestoneKind.COVERAGE_START, p)
-    updated = replace(
-        event,
-        name=_check_name(name) if name is not None else event.name,
-        milestones=tuple(milestones.values()),
-        webcast_urls=_check_url(webcast_url) if webcast_url is not None else event.webcast_urls,
-        description=_check_description(description) if description is not None else event.description,
-    )
-    stored, changes = await _save(db, bus, updated, now)
+        elif MilestoneKind.COVERAGE_START in milestones and milestones[MilestoneKind.COVERAGE_START].at > main.at:
+            raise InputError(
+                "The coverage start would now be after the event. Give a new coverage time too, or `-` to drop it."
+            )
+        updated = replace(
+            event,
+            name=new_name or event.name,
+            milestones=tuple(milestones.values()),
+            webcast_urls=new_urls if new_urls is not None else event.webcast_urls,
+            description=new_description if description is not None else event.description,
+        )
+        changes = await upsert_in(conn, [updated], feed=FEED, now=now, source=Source.MANUAL)
+        stored = (await load_events_in(conn, "id = ?", (event_id,)))[0]
+    await bus.publish(changes)
     return Saved(stored, parsed, changes)
 
 
 async def remove_event(db: Database, bus: ChangeBus, actor: Actor, event_id: int, *, now: datetime) -> StoredEvent:
-    """Cancel a hand-entered event: it leaves every list, and the alert engine hears it is gone."""
-    stored = await get_own_event(db, actor, event_id)
-    changes = await mark_gone(db, Source.MANUAL, stored.event.source_id, now=now, status=EventStatus.CANCELLED)
+    """Cancel a hand-entered event: it leaves every list, and the alert engine hears it was cancelled."""
+    async with db.transaction() as conn:
+        stored = await _own_event_in(conn, actor, event_id)
+        changes = await mark_gone_in(
+            conn,
+            Source.MANUAL,
+            stored.event.source_id,
+            now=now,
+            status=EventStatus.CANCELLED,
+            reason=GoneReason.CANCELLED,
+        )
     await bus.publish(changes)
     return stored
 
@@ -228,8 +301,12 @@ async def list_events(db: Database, *, guild_id: int | None, now: datetime, limi
         "GROUP BY e.id HAVING last_at >= ? ORDER BY first_at, e.id LIMIT ?",
         (guild_id, stamp, limit),
     )
-    found = [await get_event(db, row["id"]) for row in rows]
-    return [s for s in found if s is not None]
+    if not rows:
+        return []
+    order = {row["id"]: index for index, row in enumerate(rows)}
+    async with db.read() as conn:
+        found = await load_events_in(conn, f"id IN ({','.join('?' * len(order))})", list(order))
+    return sorted(found, key=lambda stored: order[stored.id])
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,17 +349,22 @@ async def save_import(
     name: str,
     found: Sequence[Found],
     now: datetime,
+    import_id: str,
     description: str | None = None,
 ) -> list[StoredEvent]:
-    """Save an article's milestones as linked events of one mission (e.g. a launch and its docking)."""
+    """Save an article's milestones as linked events of one mission (e.g. a launch and its docking).
+
+    ``import_id`` names this review; the events' source ids derive from it, so confirming the same review
+    twice (a double click, a retried interaction) stores nothing new.
+    """
     if actor.guild_id is None:
         raise InputError("Hand-entered events belong to a server: run this in one.")
     name = _check_name(name)
-    mission_key = f"manual-mission:{uuid.uuid4().hex[:16]}"
+    mission_key = f"manual-mission:{import_id}"
     events = [
         Event(
             source=Source.MANUAL,
-            source_id=uuid.uuid4().hex[:16],
+            source_id=f"import-{import_id}-{index}",
             type=KIND_TO_TYPE.get(group[0].kind, EventType.OTHER),
             name=name if group[0].kind == MilestoneKind.LIFTOFF else f"{name} {group[0].kind.value.replace('_', ' ')}",
             status=EventStatus.SCHEDULED,
@@ -292,10 +374,12 @@ async def save_import(
             description=_check_description(description),
             created_by=actor.user_id,
         )
-        for group in group_for_import(found)
+        for index, group in enumerate(group_for_import(found))
     ]
     # One upsert, one transaction: the mission's events are saved together or not at all.
-    changes = await upsert_events(db, events, feed=FEED, now=now, complete=False)
+    async with db.transaction() as conn:
+        changes = await upsert_in(conn, events, feed=FEED, now=now, source=Source.MANUAL)
+        ids = [e.source_id for e in events]
+        stored = await load_events_in(conn, f"source = 'manual' AND source_id IN ({','.join('?' * len(ids))}) ", ids)
     await bus.publish(changes)
-    stored = [await get_event_by_source(db, Source.MANUAL, e.source_id) for e in events]
-    return [s for s in stored if s is not None]
+    return stored

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -18,7 +19,7 @@ from bot.errors import report_error
 from bot.exceptions import InputError
 from bot.extract import Extracted, extract_milestones
 from bot.manual_events import Actor, Found
-from bot.models import MilestoneKind
+from bot.models import MilestoneKind, Precision
 from bot.render import discord_when, plain_instant, truncate
 from bot.timeparse import ParsedTime, TimeParseError, parse_time
 
@@ -301,12 +302,19 @@ class ImportReview(discord.ui.View):
 
     def __init__(self, cog: Events, author_id: int, name: str, found: list[Extracted], zone: ZoneInfo) -> None:
         super().__init__(timeout=900)
+        # Names this review: the saved events' ids derive from it, so a second Confirm stores nothing new.
+        self.import_id = uuid.uuid4().hex[:16]
+        self.saved = False
         self.cog = cog
         self.author_id = author_id
         self.name = name
         self.found = found
         self.zone = zone
-        self.confirm.disabled = not found or any(f.conflict for f in found)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Confirm is possible only with something found and no unresolved disagreement."""
+        self.confirm.disabled = not self.found or any(f.conflict for f in self.found)
 
     def embed(self) -> discord.Embed:
         """What was found, with the words each time came from."""
@@ -339,6 +347,10 @@ class ImportReview(discord.ui.View):
         self, interaction: discord.Interaction[TMinusBot], button: discord.ui.Button[ImportReview]
     ) -> None:
         """Save the found milestones as linked events."""
+        if self.saved:
+            raise InputError("These times are already saved. `/event list` shows them.")
+        # Set before the first await: a second press arriving meanwhile sees it and saves nothing.
+        self.saved = True
         saved = await manual_events.save_import(
             self.cog.bot.db,
             self.cog.bot.changes,
@@ -346,10 +358,11 @@ class ImportReview(discord.ui.View):
             name=self.name,
             found=[Found(f.kind, f.utc, f.precision) for f in self.found],
             now=datetime.now(UTC),
+            import_id=self.import_id,
         )
         self.stop()
         embeds = [event_embed("Saved", s, self.zone) for s in saved[:10]]
-        await interaction.response.edit_message(embeds=embeds, view=None)
+        await interaction.response.edit_message(embeds=embeds, view=None, allowed_mentions=NO_MENTIONS)
 
     @discord.ui.button(label="Edit", style=discord.ButtonStyle.primary)
     async def edit(self, interaction: discord.Interaction[TMinusBot], button: discord.ui.Button[ImportReview]) -> None:
@@ -364,7 +377,16 @@ class ImportReview(discord.ui.View):
     ) -> None:
         """Drop everything."""
         self.stop()
-        await interaction.response.edit_message(content="Cancelled; nothing was saved.", embed=None, view=None)
+        await interaction.response.edit_message(
+            content="Cancelled; nothing was saved.", embed=None, view=None, allowed_mentions=NO_MENTIONS
+        )
+
+
+def _edit_default(item: Extracted) -> str:
+    """The found time as editable text: a date alone when only the day is known, else minutes in UTC."""
+    if item.precision.rank >= Precision.DAY.rank:
+        return f"{item.utc:%Y-%m-%d}"
+    return f"{item.utc:%Y-%m-%d %H:%M} UTC"
 
 
 class ImportEditModal(discord.ui.Modal, title="Correct the found times"):
@@ -378,7 +400,7 @@ class ImportEditModal(discord.ui.Modal, title="Correct the found times"):
             field: discord.ui.TextInput[ImportEditModal] = discord.ui.TextInput(
                 custom_id=f"import:edit:{index}",
                 label=truncate(f"{kind_label(item.kind)} (blank to drop)", 45),
-                default=f"{item.utc:%Y-%m-%d %H:%M} UTC",
+                default=_edit_default(item),
                 required=False,
                 max_length=200,
             )
@@ -391,14 +413,21 @@ class ImportEditModal(discord.ui.Modal, title="Correct the found times"):
             text = field.value.strip()
             if not text:
                 continue
+            if text == field.default:
+                # Unchanged: keep the reading as found (its precision too). Submitting the form is the admin's
+                # decision on a disagreement shown for it, so the conflict is settled.
+                updated.append(replace(item, conflict=None))
+                continue
             try:
                 parsed = parse_time(text, tz=self.review.zone.key, ref=item.utc)
             except TimeParseError as exc:
                 raise InputError(f"{item.kind.value}: {exc.message}. Try: {exc.suggestion}") from None
             updated.append(replace(item, utc=parsed.utc, precision=parsed.precision, conflict=None))
         self.review.found = updated + self.review.found[5:]
-        self.review.confirm.disabled = not self.review.found
-        await interaction.response.edit_message(embed=self.review.embed(), view=self.review)
+        self.review.refresh()
+        await interaction.response.edit_message(
+            embed=self.review.embed(), view=self.review, allowed_mentions=NO_MENTIONS
+        )
 
     async def on_error(self, interaction: discord.Interaction[TMinusBot], error: Exception) -> None:  # type: ignore[override]
         await report_error(interaction, error)

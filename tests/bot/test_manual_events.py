@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
@@ -16,7 +17,7 @@ from bot.db import Database
 from bot.db.events import milestone_history, next_milestones
 from bot.exceptions import InputError
 from bot.manual_events import Actor, Found
-from bot.models import Change, ChangeKind, EventStatus, EventType, MilestoneKind, Precision
+from bot.models import Change, ChangeKind, EventStatus, EventType, GoneReason, MilestoneKind, Precision
 from bot.pubsub import ChangeBus
 
 NOW = datetime(2024, 2, 14, 20, 0, tzinfo=UTC)
@@ -153,6 +154,7 @@ async def test_remove_cancels_and_publishes_gone(db: Database, bus: tuple[Change
     await manual_events.remove_event(db, bus[0], ADMIN, saved.stored.id, now=NOW)
     assert [c.kind for c in bus[1]] == [ChangeKind.STATUS, ChangeKind.GONE]
     assert bus[1][0].new_status == EventStatus.CANCELLED
+    assert bus[1][1].reason == GoneReason.CANCELLED
     assert await next_milestones(db, now=NOW, guild_id=100) == []
     with pytest.raises(InputError):
         await manual_events.remove_event(db, bus[0], ADMIN, saved.stored.id, now=NOW)
@@ -166,7 +168,9 @@ async def test_import_links_launch_and_docking_and_attaches_coverage(
         Found(MilestoneKind.DOCKING, datetime(2024, 2, 17, 6, 12, tzinfo=UTC)),
         Found(MilestoneKind.COVERAGE_START, datetime(2024, 2, 17, 5, 30, tzinfo=UTC)),
     ]
-    saved = await manual_events.save_import(db, bus[0], ADMIN, name="Progress 87", found=found, now=NOW)
+    saved = await manual_events.save_import(
+        db, bus[0], ADMIN, name="Progress 87", found=found, now=NOW, import_id="review1"
+    )
     assert [(s.event.type, s.event.name) for s in saved] == [
         (EventType.LAUNCH, "Progress 87"),
         (EventType.DOCKING, "Progress 87 docking"),
@@ -175,12 +179,19 @@ async def test_import_links_launch_and_docking_and_attaches_coverage(
     assert saved[1].event.milestone(MilestoneKind.COVERAGE_START) is not None
     assert saved[0].event.milestone(MilestoneKind.COVERAGE_START) is None
     assert [c.kind for c in bus[1]] == [ChangeKind.NEW, ChangeKind.NEW]
+    # Confirming the same review again (double click, retried interaction) stores nothing new.
+    again = await manual_events.save_import(
+        db, bus[0], ADMIN, name="Progress 87", found=found, now=NOW, import_id="review1"
+    )
+    assert [s.id for s in again] == [s.id for s in saved]
+    assert len(await db.fetchall("SELECT id FROM events")) == 2
+    assert [c.kind for c in bus[1]] == [ChangeKind.NEW, ChangeKind.NEW]
 
 
 async def test_import_of_only_coverage_saves_nothing(db: Database, bus: tuple[ChangeBus, list[Change]]) -> None:
     only = [Found(MilestoneKind.COVERAGE_START, NOW + timedelta(days=1), Precision.MINUTE)]
     with pytest.raises(InputError, match="only coverage"):
-        await manual_events.save_import(db, bus[0], ADMIN, name="x", found=only, now=NOW)
+        await manual_events.save_import(db, bus[0], ADMIN, name="x", found=only, now=NOW, import_id="r")
     assert await db.fetchall("SELECT id FROM events") == []
 
 
@@ -211,3 +222,68 @@ async def test_any_typed_text_saves_or_is_explained_never_half_written(
         else:
             assert saved.stored.event.milestones[0].at >= NOW
             assert saved.stored.event.milestones[0].at.tzinfo is UTC
+
+
+async def docking(db: Database, bus: ChangeBus, **kw: str) -> manual_events.Saved:
+    args = {"name": "Docking", "time_text": "Feb 17 1:12 a.m. EST", "zone": "UTC", **kw}
+    return await manual_events.add_event(db, bus, ADMIN, kind=MilestoneKind.DOCKING, now=NOW, **args)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("coverage", "expected"),
+    [
+        # A bare clock belongs to the night of the docking, not to tonight (the reader's day).
+        ("12:30 a.m. EST", datetime(2024, 2, 17, 5, 30, tzinfo=UTC)),
+        ("Feb 17 0530 GMT", datetime(2024, 2, 17, 5, 30, tzinfo=UTC)),
+        ("2024-02-16T22:00Z", datetime(2024, 2, 16, 22, 0, tzinfo=UTC)),
+    ],
+)
+async def test_coverage_is_read_against_its_milestone(
+    db: Database, bus: tuple[ChangeBus, list[Change]], coverage: str, expected: datetime
+) -> None:
+    saved = await docking(db, bus[0], coverage_text=coverage)
+    assert saved.stored.event.milestone(MilestoneKind.COVERAGE_START) is not None
+    assert saved.stored.event.milestone(MilestoneKind.COVERAGE_START).at == expected  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("coverage", "message"),
+    [("Feb 17 7:00 a.m. EST", "after the docking"), ("2024-02-14T09:00Z", "in the past")],
+)
+async def test_coverage_after_its_milestone_or_in_the_past_is_refused(
+    db: Database, bus: tuple[ChangeBus, list[Change]], coverage: str, message: str
+) -> None:
+    with pytest.raises(InputError, match=message):
+        await docking(db, bus[0], coverage_text=coverage)
+    assert await db.fetchall("SELECT id FROM events") == []
+
+
+async def test_moving_event_before_its_coverage_needs_new_coverage(
+    db: Database, bus: tuple[ChangeBus, list[Change]]
+) -> None:
+    saved = await docking(db, bus[0], coverage_text="12:30 a.m. EST")
+    with pytest.raises(InputError, match="coverage start would now be after the event"):
+        await manual_events.edit_event(
+            db, bus[0], ADMIN, saved.stored.id, zone="UTC", now=NOW, time_text="Feb 17 0500 UTC"
+        )
+    edited = await manual_events.edit_event(
+        db, bus[0], ADMIN, saved.stored.id, zone="UTC", now=NOW, time_text="Feb 17 0500 UTC", coverage_text="-"
+    )
+    assert [m.kind for m in edited.stored.event.milestones] == [MilestoneKind.DOCKING]
+
+
+async def test_edit_racing_remove_cannot_revive_the_event(db: Database, bus: tuple[ChangeBus, list[Change]]) -> None:
+    saved = await docking(db, bus[0])
+    results = await asyncio.gather(
+        manual_events.edit_event(db, bus[0], ADMIN, saved.stored.id, zone="UTC", now=NOW, name="Renamed"),
+        manual_events.remove_event(db, bus[0], ADMIN, saved.stored.id, now=NOW),
+        manual_events.edit_event(db, bus[0], ADMIN, saved.stored.id, zone="UTC", now=NOW, description="late"),
+        return_exceptions=True,
+    )
+    # Whatever the order, once removed the event stays removed: a later edit is refused, not applied.
+    row = await db.fetchone("SELECT status, gone_at FROM events WHERE id = ?", (saved.stored.id,))
+    assert row is not None
+    assert row["status"] == "cancelled"
+    assert row["gone_at"] is not None
+    assert isinstance(results[2], InputError)
+    assert ChangeKind.RETURNED not in {c.kind for c in bus[1]}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -214,3 +215,27 @@ async def test_import_with_no_times_cannot_be_confirmed(tminus_bot: BotOnFake) -
     assert review.message is not None
     assert button(review.message, "Confirm").get("disabled") is True
     assert "found no" in review.embeds[0]["description"]
+
+
+async def test_double_confirm_saves_once(tminus_bot: BotOnFake) -> None:
+    fake, bot = tminus_bot
+    review = await open_import(fake, ARTICLE[:3000])
+    assert review.message is not None
+    confirm = button(review.message, "Confirm")["custom_id"]
+    first, second = await asyncio.gather(
+        fake.press_button(review.message, confirm, user=fake.scene.moderator),
+        fake.press_button(review.message, confirm, user=fake.scene.moderator),
+    )
+    assert sorted([first.type, second.type]) == [4, 7]  # one saves (update), the other is told (ephemeral)
+    told = first if first.type == 4 else second
+    assert told.content == "These times are already saved. `/event list` shows them."
+    assert len(await bot.db.fetchall("SELECT id FROM events")) == 2
+
+
+async def test_coverage_time_belongs_to_the_night_of_its_docking(tminus_bot: BotOnFake) -> None:
+    fake, bot = tminus_bot
+    result = await add_docking(fake, coverage="12:30 a.m. EST")
+    assert result.embeds, result.content
+    row = await bot.db.fetchone("SELECT at_utc FROM milestones WHERE kind = 'coverage_start'")
+    assert row is not None
+    assert row["at_utc"] == DOCKING_AT - 42 * 60  # 05:30Z, 42 minutes before the 06:12Z docking
