@@ -26,7 +26,7 @@ class About(commands.Cog):
     async def about(self, interaction: discord.Interaction[TMinusBot]) -> None:
         """Answer with an embed of version, data freshness, uptime and links."""
         now = datetime.now(UTC)
-        counts = await count_events(self.bot.db)
+        counts = await count_events(self.bot.db, visible_in=interaction.guild_id, everything=False)
         last_sync = await self.bot.db.get_state("ll2.last_sync")
         if last_sync:
             synced_at = datetime.fromisoformat(last_sync)

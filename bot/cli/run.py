@@ -23,7 +23,8 @@ def run(args: argparse.Namespace) -> int:
     """Validate everything that can fail before connecting, then run until stopped."""
     settings = load_settings()
     token = settings.require_token()
-    setup_logging(settings.log_level)
+    api_key = settings.ll2_api_key.get_secret_value() if settings.ll2_api_key else ""
+    setup_logging(settings.log_level, secrets=[token, api_key])
     return asyncio.run(_run(settings, token))
 
 

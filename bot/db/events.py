@@ -45,6 +45,19 @@ _DETAIL_FIELDS = (
 )
 
 
+# How long after its stored instant a coarse milestone still counts as upcoming: the rest of its hour or day. A
+# week is seven days. A month, quarter or year NET from LL2 sits on the period's last day at 00:00Z, so one day.
+UPCOMING_GRACE: dict[Precision, int] = {
+    Precision.HOUR: 3_600,
+    Precision.DAY: 86_400,
+    Precision.WEEK: 7 * 86_400,
+    Precision.MONTH: 86_400,
+    Precision.QUARTER: 86_400,
+    Precision.HALF_YEAR: 86_400,
+    Precision.YEAR: 86_400,
+}
+
+
 def to_epoch(value: datetime) -> int:
     """Aware datetime -> integer epoch seconds (the storage form of every instant)."""
     return int(ensure_utc(value).timestamp())
@@ -467,11 +480,18 @@ async def next_milestones(
 
     Global events are always visible; events scoped to a guild only when ``guild_id`` is that guild. Events the
     source no longer lists, and events with a final status (it happened), are left out unless asked for.
-    Milestones whose instant is earlier than ``now`` are left out even when coarse (a Month-precision NET at the
-    end of last month is past).
+    A milestone stays upcoming until the period its precision names is over: a Day-precision "Feb 17" is still
+    ahead at 10:00 on Feb 17. Sources store a coarse instant at the start of its day (or, for LL2's Month NETs,
+    on the month's last day), so the period is counted from the stored instant (see ``UPCOMING_GRACE``).
     """
-    where = ["m.removed_at IS NULL", "m.at_utc >= ?"]
-    params: list[Any] = [to_epoch(now)]
+    stamp = to_epoch(now)
+    grace = " ".join(f"WHEN '{p.value}' THEN {seconds}" for p, seconds in UPCOMING_GRACE.items())
+    where = [
+        "m.removed_at IS NULL",
+        # The first test keeps the at_utc index usable; the second applies each precision's own grace.
+        f"m.at_utc >= ? AND m.at_utc + CASE m.precision {grace} ELSE 0 END >= ?",
+    ]
+    params: list[Any] = [stamp - max(UPCOMING_GRACE.values()), stamp]
     if guild_id is None:
         where.append("e.guild_id IS NULL")
     else:
@@ -516,17 +536,33 @@ async def next_milestones(
     return result
 
 
-async def count_events(db: Database) -> dict[str, int]:
-    """Counts for summaries: events by source, milestones, subscriptions, pending deliveries."""
+async def count_events(db: Database, *, visible_in: int | None = None, everything: bool = True) -> dict[str, int]:
+    """Counts for summaries: live events by source, their milestones, subscriptions, pending deliveries.
+
+    With ``everything=False`` only what one guild may see is counted: global events plus ``visible_in``'s own
+    (a server must not learn how many events other servers entered).
+    """
+    scope = "" if everything else " AND (e.guild_id IS NULL OR e.guild_id = :guild)"
+    params = {"guild": visible_in}
     counts: dict[str, int] = {}
-    for row in await db.fetchall("SELECT source, count(*) AS n FROM events WHERE gone_at IS NULL GROUP BY source"):
-        counts[f"events_{row['source']}"] = int(row["n"])
-    queries = (
-        ("milestones", "SELECT count(*) FROM milestones WHERE removed_at IS NULL"),
-        ("subscriptions", "SELECT count(*) FROM subscriptions WHERE active = 1"),
-        ("deliveries_pending", "SELECT count(*) FROM deliveries WHERE state = 'pending'"),
-    )
-    for key, sql in queries:
-        one = await db.fetchone(sql)
-        counts[key] = int(one[0]) if one else 0
+    async with db.read() as conn:
+        async with conn.execute(
+            f"SELECT source, count(*) AS n FROM events e WHERE gone_at IS NULL{scope} GROUP BY source",  # noqa: S608
+            params,
+        ) as cur:
+            for row in await cur.fetchall():
+                counts[f"events_{row['source']}"] = int(row["n"])
+        queries = (
+            (
+                "milestones",
+                "SELECT count(*) FROM milestones m JOIN events e ON e.id = m.event_id "  # noqa: S608
+                f"WHERE m.removed_at IS NULL AND e.gone_at IS NULL{scope}",
+            ),
+            ("subscriptions", "SELECT count(*) FROM subscriptions WHERE active = 1"),
+            ("deliveries_pending", "SELECT count(*) FROM deliveries WHERE state = 'pending'"),
+        )
+        for key, sql in queries:
+            async with conn.execute(sql, params) as cur:
+                one = await cur.fetchone()
+            counts[key] = int(one[0]) if one else 0
     return counts

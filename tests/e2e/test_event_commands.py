@@ -239,3 +239,19 @@ async def test_coverage_time_belongs_to_the_night_of_its_docking(tminus_bot: Bot
     row = await bot.db.fetchone("SELECT at_utc FROM milestones WHERE kind = 'coverage_start'")
     assert row is not None
     assert row["at_utc"] == DOCKING_AT - 42 * 60  # 05:30Z, 42 minutes before the 06:12Z docking
+
+
+async def test_about_counts_only_what_this_server_can_see(tminus_bot: BotOnFake) -> None:
+    fake, _ = tminus_bot
+    scene = fake.scene
+    await add_docking(fake)
+    other = fake.world.create_guild("Other Fans")
+    outsider = fake.world.create_user("outsider")
+    fake.world.add_member(other, outsider)
+    lobby = fake.world.create_channel(other, "lobby")
+    here = await fake.slash("about", user=scene.member, guild=scene.guild)
+    there = await fake.slash("about", user=outsider, guild=other, channel=lobby)
+    tracking_here = next(f["value"] for f in here.embeds[0]["fields"] if f["name"] == "Tracking")
+    tracking_there = next(f["value"] for f in there.embeds[0]["fields"] if f["name"] == "Tracking")
+    assert "1 entered by hand" in tracking_here
+    assert "0 entered by hand" in tracking_there

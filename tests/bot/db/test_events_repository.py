@@ -235,3 +235,26 @@ async def test_next_milestones_orders_filters_and_scopes(db: Database) -> None:
 def test_naive_datetimes_are_refused() -> None:
     with pytest.raises(ValueError, match="naive datetime"):
         Milestone(MilestoneKind.LIFTOFF, datetime(2024, 2, 15, 3, 25))  # noqa: DTZ001
+
+
+@pytest.mark.parametrize(
+    ("precision", "hours_after", "listed"),
+    [
+        (Precision.MINUTE, 0, True),
+        (Precision.MINUTE, 1, False),
+        (Precision.DAY, 10, True),  # "Feb 17" is still ahead at 10:00 on Feb 17
+        (Precision.DAY, 25, False),
+        (Precision.HOUR, 0.5, True),
+        (Precision.HOUR, 2, False),
+        (Precision.MONTH, 23, True),  # LL2's Month NET: the month's last day at 00:00Z
+        (Precision.MONTH, 48, False),
+    ],
+)
+async def test_coarse_milestone_stays_upcoming_for_its_period(
+    db: Database, precision: Precision, hours_after: float, listed: bool
+) -> None:
+    at = datetime(2024, 2, 17, tzinfo=UTC)
+    launch = progress_launch(milestones=(Milestone(MilestoneKind.LIFTOFF, at, precision),))
+    await upsert_events(db, [launch], feed="launches", now=NOW)
+    upcoming = await next_milestones(db, now=at + timedelta(hours=hours_after))
+    assert bool(upcoming) is listed
