@@ -202,8 +202,10 @@ class ChangeKind(enum.StrEnum):
     """What a sync or an edit did to an event."""
 
     NEW = "new"
-    MOVED = "moved"  # a milestone's instant changed (a slip, or an earlier time)
-    PRECISION = "precision"  # same instant, different precision (e.g. MINUTE -> DAY when a launch goes TBD)
+    # A milestone's instant changed (a slip, or an earlier time). One MOVED per change, also when the precision
+    # changed with it: it carries old and new precision, so consumers read the precision from MOVED too.
+    MOVED = "moved"
+    PRECISION = "precision"  # same instant, different precision only (e.g. MINUTE -> DAY when a launch goes TBD)
     STATUS = "status"
     MILESTONE_ADDED = "milestone_added"  # e.g. LL2 published a webcast start time
     MILESTONE_REMOVED = "milestone_removed"
