@@ -16,6 +16,11 @@ Rules a caller should know (also in the tests):
   is about six months from ``ref``, the year is asked for instead of guessed.
 * A weekday alone ("Saturday", "early Saturday") is the next one on or after ref's day in the zone of the time.
 * A clock time with no date is the next such time at or after ``ref`` (the note says which day was taken).
+* A bracketed time with no date ("0730 GMT Mar. 9 (2:30 a.m. ET)") takes the day, of the three around the other
+  rendering, that puts it nearest that rendering. Only the day taken must have the wall time exactly once: a
+  DST gap or fold on a day not taken is no reason to refuse. If the day taken is the gap or fold, that is refused
+  with the offsets to write, even when one reading of it would agree with the other rendering (the text named a
+  clock reading that never or twice happened; "Nov. 3, 2024 1:30 a.m. ET" is refused the same way).
 * "tonight"/"<weekday> night" with a time before 5 a.m. means the early hours of the following day.
 * "midnight" with a date is the start of that day; "midnight tonight" is the end of today.
 """
@@ -1012,6 +1017,32 @@ def _localize(day: date, clock: time, zone: ZoneRef) -> datetime:
     return local
 
 
+def _readings(day: date, clock: time, zone: ZoneRef) -> tuple[datetime, datetime]:
+    """The UTC instants ``clock`` on ``day`` could mean, earliest first; both the same unless DST interferes.
+
+    Only for choosing between candidate days: a wall time that never happens or happens twice still gets a
+    position near its day, so the choice does not depend on whether a day's wall time is usable.
+    """
+    assert zone.tz is not None
+    local = datetime.combine(day, clock, tzinfo=zone.tz)
+    a, b = local.replace(fold=0).astimezone(UTC), local.replace(fold=1).astimezone(UTC)
+    return (a, b) if a <= b else (b, a)
+
+
+def _localize_nearest(days: Sequence[date], clock: time, zone: ZoneRef, target: datetime) -> datetime:
+    """``clock`` on whichever of ``days`` puts it nearest ``target``.
+
+    Only the chosen day's wall time has to exist once: a DST gap or fold on a candidate day that is not chosen
+    is no reason to refuse. If the nearest day is the one whose wall time never happens or happens twice, that
+    is still refused (``_localize``), not quietly swapped for a day further away.
+    """
+
+    def distance(day: date) -> timedelta:
+        return min(abs(reading - target) for reading in _readings(day, clock, zone))
+
+    return _localize(min(days, key=distance), clock, zone)
+
+
 def resolve(rendering: Rendering, ctx: Context, text: str, anchor: datetime | None = None) -> Resolved:
     """Turn one rendering into an instant. ``anchor`` (another rendering's instant) supplies a missing day."""
     zone, assumed = _zone_for(rendering, ctx)
@@ -1048,17 +1079,18 @@ def resolve(rendering: Rendering, ctx: Context, text: str, anchor: datetime | No
         # Another rendering fixed the instant; this one's day is whichever puts it nearest (a GMT time in
         # brackets after an EST one is often the next calendar day).
         base = anchor.astimezone(zone.tz).date()
-        options = [_localize(base + timedelta(days=d), wall, zone) for d in (-1, 0, 1)]
-        local = min(options, key=lambda o: abs(o - anchor))
+        local = _localize_nearest([base + timedelta(days=d) for d in (-1, 0, 1)], wall, zone, anchor)
     elif ctx.bare_time_is_today:
         local = _localize(_today(ctx, zone), wall, zone)
     elif ctx.ref is None:
         raise TimeParseError(f"no date for {clock_token.text!r}", "a full date with the time")
     else:
         now_local = ctx.ref.astimezone(zone.tz)
-        local = _localize(now_local.date(), wall, zone)
-        if local < now_local:
-            local = _localize(now_local.date() + timedelta(days=1), wall, zone)
+        today = now_local.date()
+        # Today's reading is taken unless every instant it could mean has passed; only the day taken must have
+        # a usable wall time (a DST change earlier today does not spoil tomorrow's reading, or the reverse).
+        day = today if _readings(today, wall, zone)[1] >= ctx.ref else today + timedelta(days=1)
+        local = _localize(day, wall, zone)
         notes.append(f"no date given: took the next {clock_token.text} ({_fmt_day(local.date())})")
     return Resolved(ensure_utc(local), precision, zone.name, assumed, tuple(notes), text)
 

@@ -112,6 +112,48 @@ def test_ambiguous_wall_time_in_an_article_is_reported_not_guessed() -> None:
     assert any("happens twice" in p for p in problems)
 
 
+# Two renderings of one instant close to a DST change: the bracketed one takes its day from the other, and a gap or
+# fold on a neighbouring day must not turn agreeing renderings into a conflict.
+DST_ADJACENT_AGREEING = [
+    # Saturday before spring-forward (Sunday Mar 10, 2 a.m. ET).
+    (
+        "Liftoff is scheduled for 0730 GMT on Saturday, March 9 (2:30 a.m. ET).",
+        date(2024, 3, 7),
+        "2024-03-09T07:30:00Z",
+    ),
+    (
+        "SpaceX will launch the Falcon 9 from Cape Canaveral at 0730 GMT (2:30 a.m. local time) on Saturday, March 9.",
+        date(2024, 3, 7),
+        "2024-03-09T07:30:00Z",
+    ),
+    # Monday after fall-back (Sunday Nov. 3, 2 a.m. EDT -> 1 a.m. EST).
+    (
+        "Splashdown is targeted for 0630 GMT (1:30 a.m. ET) on Monday, Nov. 4.",
+        date(2024, 11, 1),
+        "2024-11-04T06:30:00Z",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "published", "utc"), DST_ADJACENT_AGREEING)
+def test_two_zone_time_next_to_a_dst_change_is_not_a_conflict(text: str, published: date, utc: str) -> None:
+    found, problems = extract_with_problems(text, published=published)
+    assert problems == []
+    (item,) = found
+    assert isoformat_z(item.utc) == utc
+    assert item.conflict is None
+    assert [isoformat_z(a.utc) for a in item.alternatives] == [utc]
+
+
+def test_two_zone_time_on_the_dst_change_itself_is_still_flagged() -> None:
+    # 0730 GMT on Mar. 10 is 3:30 a.m. EDT; 2:30 a.m. ET never happened that day. Flag it, do not pick a day.
+    text = "Liftoff is scheduled for 0730 GMT on Sunday, March 10 (2:30 a.m. ET)."
+    (item,) = extract_milestones(text, published=date(2024, 3, 7))
+    assert isoformat_z(item.utc) == "2024-03-10T07:30:00Z"
+    assert item.conflict is not None
+    assert "does not exist" in item.conflict
+
+
 def test_time_without_publication_date_needs_a_full_date() -> None:
     text = "Liftoff is set for 10:25 p.m. EST tonight. Docking is set for 1:12 a.m. EST on Feb. 17, 2024."
     found, problems = extract_with_problems(text, published=None)

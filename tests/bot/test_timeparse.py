@@ -178,6 +178,76 @@ def test_refuses_to_guess(text: str, tz: str, words: str) -> None:
     assert str(error) == f"{error.message}. Try: {error.suggestion}"
 
 
+# A bracketed time with no day takes the day (of yesterday, today, tomorrow in its zone) that puts it nearest
+# the other rendering. Only the day taken must have a usable wall time: a DST gap or fold on a neighbouring day
+# is no reason to refuse. When the nearest day is the gap or fold itself, the text is refused with the offsets
+# to use, even if one reading of it would match: a wall time that never shows on a clock is a mistake in the
+# text, and one that shows twice is refused the same way as "Nov. 3, 2024 1:30 a.m. ET" with its date written.
+# (text, expected UTC, or None and the words the refusal must contain)
+BORROWED_DAY_NEAR_DST: list[tuple[str, str | None, str]] = [
+    # The day before spring-forward: Mar 10's missing 2:30 is a neighbour, not the day taken.
+    ("2024-03-09T07:30Z (2:30 a.m. ET)", "2024-03-09T07:30:00Z", ""),
+    ("Mar. 9, 2024 0730 GMT (2:30 a.m. Eastern time)", "2024-03-09T07:30:00Z", ""),
+    # The day after spring-forward: same gap, other side.
+    ("2024-03-11T06:30Z (2:30 a.m. ET)", "2024-03-11T06:30:00Z", ""),
+    # The day after fall-back: Nov 3's doubled 1:30 is a neighbour.
+    ("2024-11-04T06:30Z (1:30 a.m. ET)", "2024-11-04T06:30:00Z", ""),
+    # The day before fall-back.
+    ("2024-11-02T05:30Z (1:30 a.m. ET)", "2024-11-02T05:30:00Z", ""),
+    # Europe/London, the last Sunday of March: 01:30 does not exist on Mar 31.
+    ("2024-03-30T01:30Z (01:30 Europe/London)", "2024-03-30T01:30:00Z", ""),
+    # Genuine problems on the day taken: still refused, with the offsets to write instead.
+    ("2024-03-10T07:30Z (2:30 a.m. ET)", None, "2024-03-10 02:30 does not exist in America/New_York"),
+    ("2024-11-03T06:30Z (1:30 a.m. ET)", None, "2024-11-03 01:30 happens twice in America/New_York"),
+    ("2024-11-03T05:30Z (1:30 a.m. ET)", None, "2024-11-03 01:30 happens twice in America/New_York"),
+    ("2024-03-31T00:30Z (01:30 Europe/London)", None, "2024-03-31 01:30 does not exist in Europe/London"),
+    # A valid neighbouring day that disagrees is a disagreement, not a way round the gap.
+    ("2024-03-09T08:30Z (2:30 a.m. ET)", None, "renderings disagree"),
+]
+
+
+@pytest.mark.parametrize(("text", "utc", "words"), BORROWED_DAY_NEAR_DST)
+def test_bracketed_time_borrows_its_day_past_a_neighbouring_dst_change(text: str, utc: str | None, words: str) -> None:
+    if utc is not None:
+        parsed = _parse(text, "UTC")
+        assert (isoformat_z(parsed.utc), parsed.zone_assumed) == (utc, False)
+        return
+    with pytest.raises(TimeParseError) as info:
+        _parse(text, "UTC")
+    assert words in info.value.message
+    assert info.value.suggestion
+    if "does not exist" in words or "happens twice" in words:
+        assert "Try: the offset you mean" in str(info.value)
+
+
+# A time with no day is the next one at or after ref; only the day taken must have a usable wall time.
+# (text, ref, expected UTC, or None and the words the refusal must contain)
+BARE_TIME_NEAR_DST: list[tuple[str, datetime, str | None, str]] = [
+    # 8 a.m. EDT on spring-forward day: today's 2:30 never happened and is past anyway; tomorrow's is taken.
+    ("2:30 a.m.", datetime(2024, 3, 10, 12, tzinfo=UTC), "2024-03-11T06:30:00Z", ""),
+    # 7 a.m. EST on fall-back day: both of today's 1:30s have passed.
+    ("1:30 a.m.", datetime(2024, 11, 3, 12, tzinfo=UTC), "2024-11-04T06:30:00Z", ""),
+    # Midnight before the change: the next 2:30 / 1:30 is the one that never / twice happens.
+    ("2:30 a.m.", datetime(2024, 3, 10, 5, tzinfo=UTC), None, "does not exist"),
+    ("1:30 a.m.", datetime(2024, 11, 3, 4, tzinfo=UTC), None, "happens twice"),
+    # The evening before: tomorrow is taken, and it is the problem day.
+    ("2:30 a.m.", datetime(2024, 3, 9, 23, tzinfo=UTC), None, "does not exist"),
+    # 1:45 a.m. EDT: the second 1:30 (EST) is still to come, but the text does not say which 1:30 it means.
+    ("1:30 a.m.", datetime(2024, 11, 3, 5, 45, tzinfo=UTC), None, "happens twice"),
+]
+
+
+@pytest.mark.parametrize(("text", "ref", "utc", "words"), BARE_TIME_NEAR_DST)
+def test_bare_time_skips_a_dst_change_on_a_day_it_does_not_take(
+    text: str, ref: datetime, utc: str | None, words: str
+) -> None:
+    if utc is not None:
+        assert isoformat_z(_parse(text, NY, ref).utc) == utc
+        return
+    with pytest.raises(TimeParseError, match=words):
+        _parse(text, NY, ref)
+
+
 def test_dst_fold_suggestion_names_both_offsets() -> None:
     with pytest.raises(TimeParseError) as info:
         _parse("2024-11-03 01:30", NY)
