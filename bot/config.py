@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.zones import canonical_zone
 
 DEFAULT_LL2_BASE_URL = "https://ll.thespacedevs.com/2.3.0"
 
@@ -68,11 +70,10 @@ class Settings(BaseSettings):
     @field_validator("default_timezone")
     @classmethod
     def _check_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"{value!r} is not an IANA time zone name such as UTC or America/New_York") from None
-        return value
+        canonical = canonical_zone(value)
+        if canonical is None:
+            raise ValueError(f"{value!r} is not an IANA time zone name such as UTC or America/New_York")
+        return canonical
 
     @field_validator("owner_ids", mode="before")
     @classmethod

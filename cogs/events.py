@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import replace
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo
 
 import discord
 from discord import app_commands
@@ -22,21 +22,21 @@ from bot.manual_events import Actor, Found
 from bot.models import MilestoneKind, Precision
 from bot.render import discord_when, plain_instant, truncate
 from bot.timeparse import ParsedTime, TimeParseError, parse_time
+from bot.zones import load_zone, zone_names
 
 NO_MENTIONS = discord.AllowedMentions.none()
 KIND_CHOICES = [app_commands.Choice(name=k.value.replace("_", " "), value=k.value) for k in manual_events.EVENT_KINDS]
-_ZONES = sorted(available_timezones())
 
 
 def _zone(name: str | None) -> ZoneInfo | None:
     if name is None:
         return None
-    try:
-        return ZoneInfo(name.strip())
-    except (ZoneInfoNotFoundError, ValueError):
+    zone = load_zone(name)
+    if zone is None:
         raise InputError(
             f"{name!r} is not a time zone I know. Pick one from the list, e.g. `America/New_York` or `UTC`."
-        ) from None
+        )
+    return zone
 
 
 async def zone_autocomplete(
@@ -44,7 +44,7 @@ async def zone_autocomplete(
 ) -> list[app_commands.Choice[str]]:
     """Up to 25 IANA zones containing what was typed."""
     needle = current.lower().replace(" ", "_")
-    return [app_commands.Choice(name=z, value=z) for z in _ZONES if needle in z.lower()][:25]
+    return [app_commands.Choice(name=z, value=z) for z in zone_names() if needle in z.lower()][:25]
 
 
 def milestone_lines(stored: StoredEvent, zone: ZoneInfo) -> list[str]:

@@ -70,6 +70,41 @@ def test_parse_time_error_is_one_line_on_stderr_with_status_2(text: str, capsys:
     assert "Try:" in err
 
 
+@pytest.mark.parametrize("value", ["Moon/Tranquility", "America", "", "ET"])
+def test_parse_time_bad_default_timezone_env_is_one_line_status_2(
+    value: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DEFAULT_TIMEZONE", value)
+    assert parse_time_cli.run(argparse.Namespace(text="Feb. 17, 2024 13:05", tz=None, ref=None)) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == (
+        f"error: DEFAULT_TIMEZONE: {value!r} is not an IANA time zone name such as UTC or America/New_York"
+        " (see .env.example)\n"
+    )
+
+
+def test_parse_time_bad_default_timezone_env_does_not_matter_with_tz(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DEFAULT_TIMEZONE", "Moon/Tranquility")
+    assert parse_time_cli.run(argparse.Namespace(text="Feb. 17, 2024 13:05", tz="Europe/Moscow", ref=None)) == 0
+    assert capsys.readouterr().out == "2024-02-17T10:05:00Z\n"
+
+
+def test_python_m_bot_parse_time_bad_env_without_token_or_database(tmp_path: Path) -> None:
+    env = {"DEFAULT_TIMEZONE": "Moon/Tranquility", "DISCORD_TOKEN": "", "TMINUS_DB_PATH": str(tmp_path / "no" / "db")}
+    result = _run_bot("parse-time", "13:05", env=env)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.splitlines() == [
+        "error: DEFAULT_TIMEZONE: 'Moon/Tranquility' is not an IANA time zone name such as UTC or America/New_York"
+        " (see .env.example)"
+    ]
+    result = _run_bot("parse-time", "Feb. 17, 2024 13:05", env={**env, "DEFAULT_TIMEZONE": "Asia/Tokyo"})
+    assert (result.returncode, result.stdout) == (0, "2024-02-17T04:05:00Z\n")
+    assert not (tmp_path / "no").exists()
+
+
 def test_parse_time_rejects_bad_ref(capsys: pytest.CaptureFixture[str]) -> None:
     assert parse_time_cli.run(argparse.Namespace(text="13:05", tz="UTC", ref="yesterday")) == 2
     assert "--ref" in capsys.readouterr().err

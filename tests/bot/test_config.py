@@ -94,6 +94,8 @@ def test_blank_token_counts_as_missing(monkeypatch: pytest.MonkeyPatch, value: s
     [
         ("DEFAULT_TIMEZONE", "Mars/Olympus_Mons", "DEFAULT_TIMEZONE: 'Mars/Olympus_Mons' is not an IANA time zone"),
         ("DEFAULT_TIMEZONE", "EST5EDT!", "DEFAULT_TIMEZONE:"),
+        ("DEFAULT_TIMEZONE", "America", "DEFAULT_TIMEZONE: 'America' is not an IANA time zone"),  # a tzdata folder
+        ("DEFAULT_TIMEZONE", "../../../etc/passwd", "DEFAULT_TIMEZONE:"),
         ("LL2_REQUESTS_PER_HOUR", "0", "LL2_REQUESTS_PER_HOUR:"),
         ("LL2_REQUESTS_PER_HOUR", "lots", "LL2_REQUESTS_PER_HOUR:"),
         ("LL2_BASE_URL", "ll.thespacedevs.com", "LL2_BASE_URL: 'll.thespacedevs.com' is not an http(s) URL"),

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from bot.bot import TMinusBot
+from bot.errors import APOLOGY
 from tests.fakediscord.pytest_plugin import FakeDiscordWithScene
 
 BotOnFake = tuple[FakeDiscordWithScene, TMinusBot]
@@ -108,3 +111,28 @@ async def test_interaction_callback_429_is_retried(tminus_bot: BotOnFake) -> Non
     result = await fake.slash("about", user=fake.scene.member, guild=fake.scene.guild)
     assert result.embeds
     assert [r.status for r in fake.requests_to("POST", route)] == [429, 200]
+
+
+async def test_unexpected_error_is_logged_with_context_and_user_gets_apology(
+    tminus_bot: BotOnFake, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake, bot = tminus_bot
+    scene = fake.scene
+
+    async def broken(*_: object, **__: object) -> dict[str, int]:
+        raise RuntimeError("database on fire")
+
+    # The module as discord.py loaded it (extensions are not attributes of the cogs package).
+    monkeypatch.setattr(bot.extensions["cogs.about"], "count_events", broken)
+    with caplog.at_level(logging.ERROR, logger="bot.errors"):
+        result = await fake.slash("about", user=scene.member, guild=scene.guild, channel=scene.general)
+    assert result.ephemeral
+    assert result.content == APOLOGY
+    assert "database on fire" not in (result.content or "")
+    (record,) = [r for r in caplog.records if r.name == "bot.errors"]
+    message = record.getMessage()
+    assert "/about" in message
+    assert str(scene.member.id) in message
+    assert str(scene.guild.id) in message
+    assert record.exc_info is not None
+    assert isinstance(record.exc_info[1], RuntimeError)

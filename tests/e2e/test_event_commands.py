@@ -255,3 +255,18 @@ async def test_about_counts_only_what_this_server_can_see(tminus_bot: BotOnFake)
     tracking_there = next(f["value"] for f in there.embeds[0]["fields"] if f["name"] == "Tracking")
     assert "1 entered by hand" in tracking_here
     assert "0 entered by hand" in tracking_there
+
+
+async def test_unknown_zone_option_is_explained(tminus_bot: BotOnFake) -> None:
+    fake, bot = tminus_bot
+    result = await add_docking(fake, time="2030-02-15 06:12", zone="America")
+    assert result.ephemeral
+    assert (
+        result.content
+        == "'America' is not a time zone I know. Pick one from the list, e.g. `America/New_York` or `UTC`."
+    )
+    assert await bot.db.fetchall("SELECT id FROM events") == []
+    choices = await fake.autocomplete(
+        "event add", "zone", user=fake.scene.moderator, guild=fake.scene.guild, options={"zone": "new_y"}
+    )
+    assert [c["value"] for c in choices] == ["America/New_York"]
