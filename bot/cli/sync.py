@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 from pathlib import Path
 
 import aiohttp
 
 from bot import __version__
+from bot.cli import CliError
 from bot.config import Settings, load_settings
 from bot.db import Database
 from bot.ll2.sync import DirectoryFetcher, LL2Sync
@@ -29,12 +31,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    """Print what changed; exit 0 on success, 1 when LL2 failed or the budget was spent."""
-    settings = load_settings()
+    """Print what changed; exit 0 on success, 1 when LL2 failed or the budget was spent, 2 on bad usage.
+
+    The report goes to stdout; when the sync did not succeed its first line is repeated on stderr, where a
+    cron job or a shell script looks for errors.
+    """
     directory: Path | None = args.directory
     if directory is not None and not directory.is_dir():
-        print(f"error: {directory} is not a directory")
-        return 2
+        # Checked before the settings and the database are touched: nothing is created for a typo.
+        raise CliError(f"{directory} is not a directory")
+    settings = load_settings()
     return asyncio.run(_sync(settings, directory))
 
 
@@ -51,5 +57,8 @@ async def _sync(settings: Settings, directory: Path | None) -> int:
                 report = await LL2Sync(db, session, settings, None).sync_once()
     finally:
         await db.close()
-    print(report.summary())
+    summary = report.summary()
+    print(summary)
+    if not report.ok:
+        print(f"error: {summary.splitlines()[0]}", file=sys.stderr)
     return 0 if report.ok else 1

@@ -19,16 +19,27 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--kind", choices=[k.value for k in MilestoneKind], action="append", help="only this milestone kind"
     )
-    parser.add_argument("--limit", type=int, default=10, help="how many (default 10)")
+    parser.add_argument("--limit", type=_positive, default=10, help="how many (default 10)")
     parser.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
     parser.set_defaults(func=run)
+
+
+def _positive(value: str) -> int:
+    # An argparse type: a bad --limit is a usage error (stderr, exit 2), not silently 1.
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {number}")
+    return number
 
 
 def run(args: argparse.Namespace) -> int:
     """Print the list; exit 0."""
     settings = load_settings()
     kinds = [MilestoneKind(k) for k in args.kind] if args.kind else None
-    rows = asyncio.run(_upcoming(settings.db_path, kinds, max(1, args.limit)))
+    rows = asyncio.run(_upcoming(settings.db_path, kinds, args.limit))
     if args.json:
         print(json.dumps([_as_dict(row) for row in rows], indent=2, ensure_ascii=False))
         return 0

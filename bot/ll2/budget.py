@@ -4,6 +4,11 @@ Every counted request is logged in ``ll2_requests`` *before* it is sent, inside 
 that checked the count, so two tasks (or the bot and the CLI) can never both take the last slot. What LL2
 itself reports through ``/api-throttle/`` narrows the budget further: other clients behind the same IP spend
 the same allowance.
+
+Instants are stored as whole epoch seconds (``to_epoch`` truncates), so a logged ``at`` may be up to a second
+earlier than the real send time. A request sent at ``t`` therefore counts every logged ``at >= floor(t) - 3600``
+(``>=``, not ``>``): any request really sent less than 3600 s before ``t`` has ``at`` in that range, so no rolling
+hour ever holds more than the limit. The price is at most one second of caution per slot.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from bot.db.database import Database
 from bot.db.events import from_epoch, to_epoch
 
 WINDOW = timedelta(hours=1)
+_WINDOW_SECS = int(WINDOW.total_seconds())
 # Rows older than this are of no use to the rolling window; a day is kept for diagnosis.
 KEEP = timedelta(days=1)
 
@@ -40,7 +46,7 @@ class RequestBudget:
 
     async def used(self, now: datetime) -> int:
         """Requests sent in the hour before ``now``."""
-        row = await self.db.fetchone("SELECT count(*) FROM ll2_requests WHERE at > ?", (to_epoch(now - WINDOW),))
+        row = await self.db.fetchone("SELECT count(*) FROM ll2_requests WHERE at >= ?", (_cutoff(now),))
         return int(row[0]) if row else 0
 
     def observe_server(self, now: datetime, *, limit: int, current_use: int, next_use_secs: int) -> None:
@@ -71,7 +77,7 @@ class RequestBudget:
             return None
         stamp = to_epoch(now)
         async with self.db.transaction() as conn:
-            async with conn.execute("SELECT count(*) FROM ll2_requests WHERE at > ?", (stamp - 3600,)) as cur:
+            async with conn.execute("SELECT count(*) FROM ll2_requests WHERE at >= ?", (_cutoff(now),)) as cur:
                 row = await cur.fetchone()
             if row is not None and int(row[0]) >= self.per_hour:
                 return None
@@ -88,11 +94,11 @@ class RequestBudget:
     async def free_at(self, now: datetime, count: int = 1) -> datetime:
         """The earliest instant at which ``count`` requests will be available (``now`` if they are already)."""
         count = min(max(count, 1), self.per_hour)
-        rows = await self.db.fetchall("SELECT at FROM ll2_requests WHERE at > ? ORDER BY at", (to_epoch(now - WINDOW),))
+        rows = await self.db.fetchall("SELECT at FROM ll2_requests WHERE at >= ? ORDER BY at", (_cutoff(now),))
         excess = len(rows) + count - self.per_hour
         when = now
         if excess > 0:
-            # The window frees a slot when its oldest request turns one hour old (plus a second: "at > cutoff").
+            # A request logged at ``at`` stops counting once floor(now) - 3600 > at, i.e. at ``at`` + 3601 s.
             when = max(now, from_epoch(int(rows[excess - 1]["at"])) + WINDOW + timedelta(seconds=1))
         server = await self._server_left(now)
         if server is not None and server < count and self._server is not None:
@@ -103,3 +109,8 @@ class RequestBudget:
         """When each logged request since ``since`` was sent, oldest first (for tests and diagnostics)."""
         rows = await self.db.fetchall("SELECT at FROM ll2_requests WHERE at >= ? ORDER BY at, id", (to_epoch(since),))
         return [from_epoch(int(r["at"])) for r in rows]
+
+
+def _cutoff(now: datetime) -> int:
+    """The oldest logged ``at`` that still counts against a request sent at ``now`` (see the module doc)."""
+    return to_epoch(now) - _WINDOW_SECS

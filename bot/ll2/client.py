@@ -77,6 +77,21 @@ class ListResult(Generic[RecordT]):
     pages: int = 0
     skipped: int = 0
     error: LL2Error | None = None
+    count: int | None = None  # LL2's own total for the list (first page's ``count``)
+    received: int = 0  # results received, valid or not
+
+    @property
+    def clean(self) -> bool:
+        """Read to the end with no failure, no bad record, and as many results as LL2 said the list has.
+
+        Only such a list is trusted to say that many stored events are gone at once.
+        """
+        return (
+            self.complete
+            and self.error is None
+            and self.skipped == 0
+            and (self.count is None or self.count == self.received)
+        )
 
 
 def parse_retry_after(value: str | None, now: datetime) -> float | None:
@@ -208,7 +223,10 @@ class LL2Client:
                     raise
                 result.complete, result.error = False, LL2Error(str(exc))
                 break
+            if result.pages == 0:
+                result.count = page.count
             result.pages += 1
+            result.received += page.received
             result.records.extend(page.records)
             result.seen_ids |= page.seen_ids
             result.skipped += page.skipped

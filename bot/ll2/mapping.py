@@ -7,11 +7,11 @@ carried share ``mission_key = "ll2-launch:<launch uuid>"``.
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import datetime, timedelta
 
 from bot.ll2 import records as r
 from bot.models import Event, EventStatus, EventType, Milestone, MilestoneKind, Precision, Source
+from bot.zones import canonical_zone
 
 LAUNCH_PREFIX = "launch:"
 EVENT_PREFIX = "event:"
@@ -77,7 +77,15 @@ EVENT_TYPES: dict[int, tuple[EventType, MilestoneKind]] = {
     25: (EventType.RELOCATION, MilestoneKind.RELOCATION),
 }
 # The station-relevant types fetched by default (docking, EVA, berthing, undocking, release, relocation).
+# Docking (2) stays in: most dockings also come from /docking_events/ (with the chaser's launch), and such a
+# copy is dropped by the sync (see :func:`same_docking`), but a docking LL2 lists only as an event is kept.
 STATION_EVENT_TYPE_IDS: tuple[int, ...] = (2, 3, 4, 8, 13, 25)
+
+# How far apart a Docking event and a /docking_events/ record may be and still be one docking. Linked to the
+# same launch, a day or two (the two LL2 records are not always edited together when a docking slips); with
+# nothing to link them, two hours (two dockings at one station that close together do not happen).
+SAME_DOCKING_LINKED = timedelta(hours=48)
+SAME_DOCKING_UNLINKED = timedelta(hours=2)
 
 # LL2 has given Baikonur "Asia/Almaty", whose offset differs from the site's; the cosmodrome keeps
 # Kyzylorda time (UTC+6 until Dec 2018, UTC+5 since), which only the IANA zone gets right for old dates.
@@ -116,13 +124,8 @@ def coverage_start(vids: list[r.VidURL]) -> datetime | None:
 
 
 def _zone(name: str | None) -> str | None:
-    if not name:
-        return None
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
-    return name
+    # Upstream text: only a real IANA name is kept ("America", a tzdata folder, would crash ZoneInfo()).
+    return canonical_zone(name) if name else None
 
 
 def location_tz(pad: r.Pad | None) -> str | None:
@@ -180,7 +183,8 @@ def map_launch(rec: r.Launch) -> Event:
 def map_event(rec: r.Event) -> Event | None:
     """A station event: one milestone of its type (OTHER for types we do not know), plus its webcast start.
 
-    An event without a date has nothing to alert on and is left out (None).
+    An event without a date has nothing to alert on and is left out (None). An event that lists launches
+    (``mode=detailed``) shares the first one's mission key, linking e.g. a docking to the chaser's launch.
     """
     if rec.date is None:
         return None
@@ -197,6 +201,7 @@ def map_event(rec: r.Event) -> Event | None:
         name=rec.name,
         status=EventStatus.SCHEDULED,
         milestones=tuple(milestones),
+        mission_key=launch_mission_key(rec.launches[0].id) if rec.launches else None,
         station=rec.location,
         location=rec.location,
         description=rec.description,
@@ -239,3 +244,17 @@ def map_docking(rec: r.Docking) -> Event:
         station=station,
         location=port,
     )
+
+
+def same_docking(event: Event, docking: Event) -> bool:
+    """Whether a Docking event (``/events/``) is the same docking as a ``/docking_events/`` record.
+
+    When both name a launch they must name the same one; otherwise only the time can tell.
+    """
+    a, b = event.milestone(MilestoneKind.DOCKING), docking.milestone(MilestoneKind.DOCKING)
+    if a is None or b is None:
+        return False
+    gap = abs(a.at - b.at)
+    if event.mission_key and docking.mission_key:
+        return event.mission_key == docking.mission_key and gap <= SAME_DOCKING_LINKED
+    return gap <= SAME_DOCKING_UNLINKED

@@ -2,6 +2,8 @@
 
 Unknown extra fields are ignored (LL2 adds fields between versions) and optional ones may be missing. A record
 that fails validation is skipped by :func:`parse_page` and logged with its id; the rest of the page is used.
+A page with nothing usable on it (every record skipped, or no records although ``count`` says there are some)
+is a bad response, not an empty list: believing it would make every stored event look withdrawn.
 The 2.3.0 document marks some docking-event fields non-null that the live API returns as null (unused
 chaser/target slots, ``docking_location.spacecraft``/``payload``, the chaser's ``landing``/``duration``):
 every such field is optional and nullable here.
@@ -103,8 +105,15 @@ class Launch(_Record):
     vid_urls: list[VidURL] | None = None
 
 
+class LaunchRef(_Record):
+    """``LaunchMini``/``LaunchBasic``: the launch that carried a spacecraft, or that an event belongs to."""
+
+    id: str
+    name: str | None = None
+
+
 class Event(_Record):
-    """An ``EventEndpointNormal`` object (docking, EVA, ...)."""
+    """An ``EventEndpointNormal`` (or ``EventEndpointDetailed``) object (docking, EVA, ...)."""
 
     id: int
     name: str
@@ -117,13 +126,8 @@ class Event(_Record):
     vid_urls: list[VidURL] = Field(default_factory=list)
     webcast_live: bool | None = None
     last_updated: AwareDatetime | None = None
-
-
-class LaunchRef(_Record):
-    """``LaunchMini``: the launch that carried a spacecraft."""
-
-    id: str
-    name: str | None = None
+    # Only in mode=detailed: the launches the event belongs to (a docking lists the chaser's launch).
+    launches: list[LaunchRef] = Field(default_factory=list)
 
 
 class SpacecraftConfig(_Record):
@@ -182,13 +186,19 @@ class Page(Generic[RecordT]):
     records: list[RecordT]
     next_url: str | None
     count: int | None
+    # How many results the page held, valid or not (with ``count``: was everything LL2 has on this list read?).
+    received: int = 0
     # Ids of every result, valid or not, so a record we could not read is not mistaken for a withdrawn one.
     seen_ids: frozenset[str] = frozenset()
     skipped: int = 0
 
 
 def parse_page(payload: Any, model: type[RecordT], *, what: str) -> Page[RecordT]:
-    """Validate a list response; bad records are skipped and logged with their id."""
+    """Validate a list response; bad records are skipped and logged with their id.
+
+    Raises BadResponseError for a page with nothing usable on it: ``results`` non-empty but every record bad,
+    or ``results`` empty while ``count`` says the list is not. Such a page must change nothing.
+    """
     if not isinstance(payload, dict) or not isinstance(payload.get("results"), list):
         raise BadResponseError(f"{what}: not an LL2 list response (no 'results' list)")
     next_url = payload.get("next")
@@ -208,7 +218,13 @@ def parse_page(payload: Any, model: type[RecordT], *, what: str) -> Page[RecordT
             skipped += 1
             problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:3])
             log.warning("skipping bad LL2 %s record id=%r: %s", what, raw_id, problems)
-    return Page(records, next_url, count if isinstance(count, int) else None, frozenset(seen), skipped)
+    results = payload["results"]
+    if results and not records:
+        raise BadResponseError(f"{what}: all {len(results)} records on the page are invalid")
+    if not results and isinstance(count, int) and not isinstance(count, bool) and count > 0:
+        raise BadResponseError(f"{what}: no results although count is {count}")
+    total = count if isinstance(count, int) and not isinstance(count, bool) else None
+    return Page(records, next_url, total, received=len(results), seen_ids=frozenset(seen), skipped=skipped)
 
 
 def parse_record(payload: Any, model: type[RecordT], *, what: str) -> RecordT:

@@ -10,6 +10,20 @@ time lies within the part that was read can be missing. A launch that left the u
 cancelled: its detail (``/launches/<id>/``) says whether it flew (final status) or merely moved; without budget
 for that, a launch whose NET has passed waits (``DETAIL_GIVE_UP``) before it is marked gone with its status
 unchanged. Nothing is ever marked CANCELLED by the sync: LL2 has no such status, so there is no evidence.
+Every GONE says why (:class:`GoneReason`): a launch whose detail has a final status HAPPENED, a 404 WITHDRAWN,
+a docking/event whose time passed HAPPENED, one that left the list with its time ahead WITHDRAWN, a launch
+given up on without a detail UNKNOWN.
+
+Safety: a list that was not read cleanly (cut short, bad records, fewer results than its ``count``) may not
+mark more than half of the stored events it covers (a feed's events up to the last record read) gone in one
+sync; that looks like a broken upstream, not a mass
+withdrawal, so gone detection is skipped for that feed (logged as an error, noted in the report) until a clean
+list confirms it. A clean list is believed, but a mass disappearance is still logged loudly.
+
+Requests stop at the first sign LL2 is unhappy: a 429 (on any page, or a detail) records the wait in the
+state table and ends the sync after storing what was read; every fetch checks that wait first, so another
+process's 429 is obeyed too. A 5xx or garbage on a later page keeps what was read but fails the sync.
+Each feed's changes are published as soon as the feed is stored, so a crash later in the sync loses none.
 """
 
 from __future__ import annotations
@@ -18,7 +32,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -38,7 +52,17 @@ from bot.ll2.client import (
     Throttle,
 )
 from bot.ll2.records import BadResponseError
-from bot.models import Change, Event, EventStatus, MilestoneKind, Precision, Source, isoformat_z
+from bot.models import (
+    Change,
+    Event,
+    EventStatus,
+    EventType,
+    GoneReason,
+    MilestoneKind,
+    Precision,
+    Source,
+    isoformat_z,
+)
 
 if TYPE_CHECKING:
     import aiohttp
@@ -92,7 +116,9 @@ class SyncReport:
     changes: list[Change] = field(default_factory=list)
     happened: list[str] = field(default_factory=list)  # source ids gone because they took place
     withdrawn: list[str] = field(default_factory=list)  # source ids gone before their time
+    warnings: list[str] = field(default_factory=list)  # not failures, but worth a look (refused gone marking)
     retry_after: datetime | None = None
+    published: int = 0  # how many of ``changes`` have been handed to the bus already
 
     def summary(self) -> str:
         """A few lines for the CLI and the log."""
@@ -108,6 +134,7 @@ class SyncReport:
         lines = [f"{head} ({self.requests} requests{'; ' + counts if counts else ''}; {len(self.changes)} changes)"]
         if self.bad_records:
             lines.append(f"  {self.bad_records} bad records skipped")
+        lines.extend(f"  warning: {w}" for w in self.warnings)
         lines.extend(f"  {c.describe()}" for c in self.changes)
         return "\n".join(lines)
 
@@ -147,8 +174,12 @@ class ApiFetcher:
         return await self.client.fetch_list("/launches/upcoming/", params, r.Launch, max_pages=max_pages, what="launch")
 
     async def events(self, now: datetime, max_pages: int, type_ids: Sequence[int]) -> ListResult[r.Event]:
-        """Upcoming events of the given types, soonest first."""
-        params = {"mode": "normal", "hide_recent_previous": "true", "ordering": "date"}
+        """Upcoming events of the given types, soonest first.
+
+        ``mode=detailed`` (same request cost) because only it lists the event's ``launches``: the link from a
+        docking or undocking to its launch, and what tells a Docking event from another docking.
+        """
+        params = {"mode": "detailed", "hide_recent_previous": "true", "ordering": "date"}
         if type_ids:
             params["type__ids"] = ",".join(str(t) for t in type_ids)
         return await self.client.fetch_list("/events/upcoming/", params, r.Event, max_pages=max_pages, what="event")
@@ -181,7 +212,15 @@ class DirectoryFetcher:
         except (OSError, ValueError) as exc:
             raise BadResponseError(f"{path}: {exc}") from None
         page = r.parse_page(payload, model, what=what)
-        return ListResult(page.records, set(page.seen_ids), complete=True, pages=1, skipped=page.skipped)
+        return ListResult(
+            page.records,
+            set(page.seen_ids),
+            complete=page.next_url is None,
+            pages=1,
+            skipped=page.skipped,
+            count=page.count,
+            received=page.received,
+        )
 
     async def throttle(self) -> Throttle | None:
         """No server, no throttle."""
@@ -335,7 +374,8 @@ class LL2Sync:
         return int(row[0]) if row else 0
 
     async def _sync(self, now: datetime, report: SyncReport) -> None:
-        blocked = await self._blocked_until()
+        # An offline import sends nothing, so LL2's "wait" does not apply to it.
+        blocked = await self._blocked_until() if self.fetcher.online else None
         if blocked is not None and now < blocked:
             report.skipped = f"LL2 asked us to wait until {isoformat_z(blocked)}"
             report.retry_after = blocked
@@ -348,21 +388,22 @@ class LL2Sync:
         deep = await self._deep_due(now)
         pages = self.options.deep_max_pages if deep else self.options.max_pages
         try:
-            launches = await self._fetch(report, FEED_LAUNCHES, self.fetcher.launches(now, pages))
+            launches = await self._fetch(report, FEED_LAUNCHES, lambda: self.fetcher.launches(now, pages))
             if launches is not None:
                 await self._store_launches(now, launches, report)
-            dockings = await self._fetch(report, FEED_DOCKINGS, self.fetcher.dockings(now, pages))
+                await self._feed_done(report, launches)
+            dockings = await self._fetch(report, FEED_DOCKINGS, lambda: self.fetcher.dockings(now, pages))
             if dockings is not None:
                 events = [mapping.map_docking(d) for d in dockings.records]
                 horizon = max((d.docking for d in dockings.records), default=None)
                 await self._store(now, FEED_DOCKINGS, events, dockings, horizon, report)
+                await self._feed_done(report, dockings)
             station = await self._fetch(
-                report, FEED_EVENTS, self.fetcher.events(now, pages, self.options.event_type_ids)
+                report, FEED_EVENTS, lambda: self.fetcher.events(now, pages, self.options.event_type_ids)
             )
             if station is not None:
-                mapped = [e for e in (mapping.map_event(x) for x in station.records) if e is not None]
-                horizon = max((x.date for x in station.records if x.date is not None), default=None)
-                await self._store(now, FEED_EVENTS, mapped, station, horizon, report)
+                await self._store_station_events(now, station, report)
+                await self._feed_done(report, station)
             if self.fetcher.online and self.options.fetch_details:
                 await self._coverage_details(now, report)
         except _Abort:
@@ -392,10 +433,17 @@ class LL2Sync:
         # A deep sync only when the budget has room for it on top of a regular one.
         return await self.budget.available(now) >= len(FEEDS) + self.options.deep_max_pages
 
-    async def _fetch(self, report: SyncReport, feed: str, call: Any) -> Any:
-        """Await one list fetch; classify failures (abort the sync, or skip just this list)."""
+    async def _fetch(
+        self, report: SyncReport, feed: str, call: Callable[[], Awaitable[ListResult[Any]]]
+    ) -> ListResult[Any] | None:
+        """Run one list fetch; classify failures (abort the sync, or skip just this list).
+
+        A failure on a later page keeps the pages read (the caller stores them, then :meth:`_feed_done` ends
+        the sync); it still fails the sync, so the next one backs off.
+        """
+        await self._check_blocked(report)
         try:
-            result = await call
+            result = await call()
         except BudgetExhaustedError as exc:
             log.info("LL2 %s not fetched: %s", feed, exc)
             return None
@@ -407,17 +455,43 @@ class LL2Sync:
             log.warning("LL2 %s fetch failed: %s", feed, exc)
             report.error = str(exc)
             raise _Abort from None
-        assert isinstance(result, ListResult)
         if isinstance(result.error, LL2RateLimitedError):
             await self._rate_limited(report, result.error)
+        elif result.error is not None:
+            log.warning("LL2 %s read in part (%d pages): %s", feed, result.pages, result.error)
+            report.error = f"{feed}: {result.error} (kept the {result.pages} page(s) read)"
         report.fetched[feed] = len(result.records)
         report.complete[feed] = result.complete
         report.bad_records += result.skipped
         return result
 
+    async def _feed_done(self, report: SyncReport, result: ListResult[Any]) -> None:
+        """A feed is stored: publish its changes now, and stop the sync if its list ended in a failure."""
+        await self._publish(report)
+        if result.error is not None:
+            raise _Abort
+
+    async def _publish(self, report: SyncReport) -> None:
+        new = report.changes[report.published :]
+        report.published = len(report.changes)
+        if new and self.bus is not None:
+            await self.bus.publish(new)
+
+    async def _check_blocked(self, report: SyncReport) -> None:
+        """Before any request: if LL2 asked (us or another process) to wait, stop the sync."""
+        if not self.fetcher.online:
+            return
+        blocked = await self._blocked_until()
+        if blocked is None or self._now() >= blocked:
+            return
+        report.retry_after = max(report.retry_after or blocked, blocked)
+        if report.error is None:
+            report.error = f"rate limited by LL2 until {isoformat_z(blocked)}"
+        raise _Abort
+
     async def _rate_limited(self, report: SyncReport, exc: LL2RateLimitedError) -> None:
         wait = timedelta(seconds=exc.retry_after) if exc.retry_after is not None else DEFAULT_RETRY_AFTER
-        until = report.started_at + max(wait, timedelta(seconds=1))
+        until = self._now() + max(wait, timedelta(seconds=1))
         log.warning("LL2 rate limit hit (429); waiting until %s", isoformat_z(until))
         await self.db.set_state(STATE_BLOCKED_UNTIL, isoformat_z(until))
         report.error = f"rate limited by LL2 until {isoformat_z(until)}"
@@ -434,7 +508,8 @@ class LL2Sync:
     ) -> tuple[list[StoredEvent], set[str]]:
         """Upsert one feed and mark gone what is missing from the part of the list that was read.
 
-        Returns the stored events that are missing but could not be resolved yet (launches only) and the seen ids.
+        Returns the stored launches missing from the list, for the caller to resolve (other feeds' missing
+        events are marked gone here), and the seen ids. Nothing is missing when the safety rule refuses.
         """
         seen = {e.source_id for e in events}
         prefix = {FEED_LAUNCHES: mapping.LAUNCH_PREFIX, FEED_EVENTS: mapping.EVENT_PREFIX}.get(
@@ -444,21 +519,77 @@ class LL2Sync:
         if events:
             report.changes.extend(await upsert_events(self.db, events, feed=feed, now=now, complete=False))
         limit = _FAR_FUTURE if result.complete else horizon
-        missing: list[StoredEvent] = []
         if limit is None:
+            return [], seen
+        # Stored events within the part of the list that was read: only they can be missing from it.
+        covered = [
+            s
+            for s in await events_in_feed(self.db, Source.LL2, feed)
+            if (at := _main_time(s.event)) is not None and at <= limit
+        ]
+        missing = [s for s in covered if s.event.source_id not in seen]
+        if missing and len(missing) * 2 > len(covered):
+            what = f"{len(missing)} of {len(covered)} stored {feed} missing from the list"
+            if not result.clean:
+                # Half a feed vanishing from a list that was not read cleanly is a broken answer, not news.
+                log.error("LL2 %s: refusing to mark them gone (list not clean: %s)", what, _unclean(result))
+                report.warnings.append(f"{what}; not marked gone ({_unclean(result)})")
+                return [], seen
+            log.warning("LL2 %s: a complete, valid list says so; marking them gone", what)
+        if feed == FEED_LAUNCHES:
             return missing, seen
-        for stored in await events_in_feed(self.db, Source.LL2, feed):
-            if stored.event.source_id in seen:
-                continue
-            at = _main_time(stored.event)
-            if at is None or at > limit:
-                continue
-            if feed == FEED_LAUNCHES:
-                missing.append(stored)
-                continue
-            report.changes.extend(await mark_gone(self.db, Source.LL2, stored.event.source_id, now=now))
-            (report.happened if at <= now else report.withdrawn).append(stored.event.source_id)
+        for stored in missing:
+            at = _main_time(stored.event) or now
+            reason = GoneReason.HAPPENED if at <= now else GoneReason.WITHDRAWN
+            await self._gone(now, report, stored.event.source_id, reason)
         return missing, seen
+
+    async def _gone(
+        self,
+        now: datetime,
+        report: SyncReport,
+        source_id: str,
+        reason: GoneReason,
+        status: EventStatus | None = None,
+    ) -> None:
+        """Mark one event gone with its reason, and list it in the report."""
+        changes = await mark_gone(self.db, Source.LL2, source_id, now=now, status=status, reason=reason)
+        report.changes.extend(changes)
+        if reason is GoneReason.HAPPENED:
+            report.happened.append(source_id)
+        elif reason is GoneReason.WITHDRAWN:
+            report.withdrawn.append(source_id)
+
+    async def _store_station_events(self, now: datetime, result: ListResult[r.Event], report: SyncReport) -> None:
+        """Store the station events, minus Docking events that repeat a ``/docking_events/`` record.
+
+        The docking record is the one kept (it has the chaser's launch); a Docking event that matches none is
+        a docking LL2 lists only as an event, and is kept. A copy stored before this rule is retired (GONE,
+        UNKNOWN: the docking itself lives on as ``docking:<id>``, so nothing was withdrawn).
+        """
+        dockings = [
+            s.event
+            for s in await events_in_feed(self.db, Source.LL2, FEED_DOCKINGS, include_gone=True)
+            # A gone docking still matches its event copy only if it went because it took place.
+            if s.gone_at is None or (_main_time(s.event) or now) <= now
+        ]
+        mapped: list[Event] = []
+        duplicates: list[str] = []
+        for rec in result.records:
+            event = mapping.map_event(rec)
+            if event is None:
+                continue
+            if event.type is EventType.DOCKING and any(mapping.same_docking(event, d) for d in dockings):
+                duplicates.append(event.source_id)
+                continue
+            mapped.append(event)
+        horizon = max((x.date for x in result.records if x.date is not None), default=None)
+        await self._store(now, FEED_EVENTS, mapped, result, horizon, report)
+        stored = {s.event.source_id for s in await events_in_feed(self.db, Source.LL2, FEED_EVENTS)}
+        for source_id in duplicates:
+            if source_id in stored:
+                log.info("LL2 %s is a copy of a docking from /docking_events/; retired", source_id)
+                await self._gone(now, report, source_id, GoneReason.UNKNOWN)
 
     async def _store_launches(self, now: datetime, result: ListResult[r.Launch], report: SyncReport) -> None:
         stored = {s.event.source_id: s for s in await events_in_feed(self.db, Source.LL2, FEED_LAUNCHES)}
@@ -474,6 +605,7 @@ class LL2Sync:
             if (
                 self.fetcher.online
                 and self.options.fetch_details
+                and result.error is None  # a list that failed part-way: spend no more requests this sync
                 and details < MAX_DETAILS_PER_SYNC
                 and await self._detail_allowed(now, source_id, DETAIL_RETRY)
             ):
@@ -482,9 +614,9 @@ class LL2Sync:
                     continue
             elif at > now or now - at >= DETAIL_GIVE_UP:
                 # No detail to be had: a future launch missing from the list is withdrawn (it comes back as
-                # RETURNED if it was only delayed past what we read); a past one has waited long enough.
-                report.changes.extend(await mark_gone(self.db, Source.LL2, source_id, now=now))
-                (report.happened if at <= now else report.withdrawn).append(source_id)
+                # RETURNED if it was only delayed past what we read); a past one has waited long enough, but
+                # nothing says whether it flew.
+                await self._gone(now, report, source_id, GoneReason.WITHDRAWN if at > now else GoneReason.UNKNOWN)
 
     async def _detail_allowed(self, now: datetime, source_id: str, every: timedelta) -> bool:
         # Keep a regular sync's worth of requests for the lists: details are what spare budget is for.
@@ -493,14 +625,19 @@ class LL2Sync:
         row = await self.db.fetchone("SELECT fetched_at FROM ll2_detail_fetches WHERE source_id = ?", (source_id,))
         return row is None or to_epoch(now) - int(row[0]) >= every.total_seconds()
 
-    async def _detail(self, now: datetime, source_id: str) -> tuple[bool, r.Launch | None]:
-        """Fetch one launch's detail; (False, None) when it could not be had this time."""
+    async def _detail(self, now: datetime, source_id: str, report: SyncReport) -> tuple[bool, r.Launch | None]:
+        """Fetch one launch's detail; (False, None) when it could not be had this time. A 429 ends the sync."""
+        await self._check_blocked(report)
         status: int | None = 200
         try:
             rec = await self.fetcher.launch_detail(source_id.removeprefix(mapping.LAUNCH_PREFIX))
             if rec is None:
                 status = 404
             return True, rec
+        except LL2RateLimitedError as exc:
+            status = 429
+            await self._rate_limited(report, exc)
+            raise _Abort from None
         except (LL2Error, BadResponseError) as exc:
             status = None
             log.info("LL2 detail of %s not fetched: %s", source_id, exc)
@@ -515,19 +652,17 @@ class LL2Sync:
     async def _resolve_missing(self, now: datetime, gone: StoredEvent, report: SyncReport) -> bool:
         """Tell a launch that flew from one that moved or vanished; True when its fate is settled."""
         source_id = gone.event.source_id
-        fetched, rec = await self._detail(now, source_id)
+        fetched, rec = await self._detail(now, source_id, report)
         if not fetched:
             return False
         if rec is None:
             # LL2 deleted it (a duplicate, or dropped from the manifest): gone, status as it was.
-            report.changes.extend(await mark_gone(self.db, Source.LL2, source_id, now=now))
-            report.withdrawn.append(source_id)
+            await self._gone(now, report, source_id, GoneReason.WITHDRAWN)
             return True
         event = _keep_coverage(mapping.map_launch(rec), rec, gone)
         report.changes.extend(await upsert_events(self.db, [event], feed=FEED_LAUNCHES, now=now, complete=False))
         if event.status.is_final:
-            report.changes.extend(await mark_gone(self.db, Source.LL2, source_id, now=now))
-            report.happened.append(source_id)
+            await self._gone(now, report, source_id, GoneReason.HAPPENED, status=event.status)
             return True
         # Still pending: if it now lies in the future it only moved beyond what we read; a past NET without a
         # final status is LL2 lagging, asked again later (until DETAIL_GIVE_UP).
@@ -549,7 +684,7 @@ class LL2Sync:
             every = COVERAGE_REFRESH_NEAR if at - now <= schedule.SOON else COVERAGE_REFRESH_FAR
             if not await self._detail_allowed(now, stored.event.source_id, every):
                 continue
-            fetched, rec = await self._detail(now, stored.event.source_id)
+            fetched, rec = await self._detail(now, stored.event.source_id, report)
             if fetched and rec is not None:
                 event = _keep_coverage(mapping.map_launch(rec), rec, stored)
                 report.changes.extend(
@@ -558,6 +693,7 @@ class LL2Sync:
 
     async def _finish(self, now: datetime, report: SyncReport) -> None:
         self.last_report = report
+        await self._publish(report)  # whatever was stored after the last feed (coverage details)
         if report.ok:
             await self.db.set_state(STATE_LAST_SYNC, isoformat_z(now))
         await self.db.execute(
@@ -572,9 +708,21 @@ class LL2Sync:
                 report.error or report.skipped,
             ),
         )
-        if report.changes and self.bus is not None:
-            await self.bus.publish(report.changes)
         log.info("%s", report.summary().splitlines()[0])
+
+
+def _unclean(result: ListResult[Any]) -> str:
+    """Why a list is not trusted to say many events are gone."""
+    why = []
+    if not result.complete:
+        why.append("not read to the end")
+    if result.error is not None:
+        why.append(f"failed: {result.error}")
+    if result.skipped:
+        why.append(f"{result.skipped} bad records")
+    if result.count is not None and result.count != result.received:
+        why.append(f"{result.received} results of a count of {result.count}")
+    return ", ".join(why) or "clean"
 
 
 def _main_time(event: Event) -> datetime | None:

@@ -43,13 +43,17 @@ class Seen:
 
 @dataclass
 class Fault:
-    """A canned bad answer for the next request whose path contains ``path`` (any path when empty)."""
+    """A canned bad answer for the next request whose path contains ``path`` (any path when empty).
+
+    ``after`` matching requests are answered normally first (e.g. ``after=1``: the second page fails).
+    """
 
     status: int = 500
     body: str = "<html><body>502 Bad Gateway</body></html>"
     headers: dict[str, str] = field(default_factory=dict)
     path: str = ""
     content_type: str = "text/html"
+    after: int = 0
 
 
 class FakeLL2:
@@ -140,6 +144,9 @@ class FakeLL2:
             )
         for i, fault in enumerate(self.faults):
             if fault.path in request.path:
+                if fault.after > 0:
+                    fault.after -= 1
+                    break
                 del self.faults[i]
                 seen.status = fault.status
                 return web.Response(

@@ -96,6 +96,43 @@ async def test_sync_once_over_http_prints_changes(tmp_path: Path) -> None:
 
 
 async def test_sync_once_reports_failure_when_ll2_is_down(tmp_path: Path) -> None:
-    code, out, _ = await _run("sync", "--once", env=_env(tmp_path, LL2_BASE_URL="http://127.0.0.1:9/2.3.0"))
+    code, out, err = await _run("sync", "--once", env=_env(tmp_path, LL2_BASE_URL="http://127.0.0.1:9/2.3.0"))
     assert code == 1
     assert "LL2 sync failed" in out
+    assert "error: LL2 sync failed" in err  # where scripts look for errors
+
+
+async def test_sync_from_garbage_after_a_good_import_changes_nothing(tmp_path: Path) -> None:
+    data = tmp_path / "ll2"
+    shutil.copytree(DATA, data)
+    _shift(data, (datetime.now(UTC) - datetime(2020, 7, 22, tzinfo=UTC)).days + 1)
+    env = _env(tmp_path)
+    code, _, err = await _run("sync", "--once", "--from", str(data), env=env)
+    assert code == 0, err
+    garbage = tmp_path / "garbage"
+    garbage.mkdir()
+    body = {"count": 3, "next": None, "previous": None, "results": [{"garbage": 1}, {"x": 2}, "str"]}
+    for name in ("launches.json", "events.json", "docking_events.json"):
+        (garbage / name).write_text(json.dumps(body), encoding="utf-8")
+    code, out, err = await _run("sync", "--once", "--from", str(garbage), env=env)
+    assert code == 1
+    assert "LL2 sync failed" in out
+    assert "gone" not in out
+    assert "error:" in err
+    code, out, err = await _run("upcoming", "--json", env=env)
+    assert code == 0, err
+    assert [r["milestone"] for r in json.loads(out)] == ["liftoff", "docking", "liftoff", "docking", "spacewalk"]
+
+
+async def test_usage_errors_go_to_stderr_with_status_2(tmp_path: Path) -> None:
+    not_a_dir = tmp_path / "launches.json"
+    not_a_dir.write_text("{}", encoding="utf-8")
+    env = _env(tmp_path)
+    code, out, err = await _run("sync", "--once", "--from", str(not_a_dir), env=env)
+    assert (code, out) == (2, "")
+    assert err.startswith("error: ")
+    assert "not a directory" in err
+    assert not (tmp_path / "cli.sqlite3").exists()  # nothing created for a typo
+    code, out, err = await _run("upcoming", "--limit", "0", env=env)
+    assert (code, out) == (2, "")
+    assert "--limit" in err

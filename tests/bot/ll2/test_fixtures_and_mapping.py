@@ -258,3 +258,10 @@ def test_wholly_invalid_list_raises(payload: object) -> None:
 
 def test_fixture_data_dir_holds_the_cli_layout() -> None:
     assert {p.name for p in Path(DATA).glob("*.json")} >= set(SCHEMAS)
+
+
+@pytest.mark.parametrize("name", ["America", "../../etc/passwd", "Mars/Olympus", ""])
+def test_a_pad_zone_that_names_no_zone_is_dropped_not_crashed_on(name: str) -> None:
+    raw = _launch(CREW1)
+    raw["pad"]["location"]["timezone_name"] = name
+    assert mapping.map_launch(r.Launch.model_validate(raw)).location_tz is None
