@@ -257,18 +257,9 @@ async def _update(conn: aiosqlite.Connection, old: StoredEvent, new: Event, feed
         reprecised = row["precision"] != m.precision.value
         if revived:
             change(ChangeKind.MILESTONE_ADDED, milestone=m.kind, new_at=m.at, new_precision=m.precision)
-        elif moved:
+        elif moved or reprecised:
             change(
-                ChangeKind.MOVED,
-                milestone=m.kind,
-                old_at=prev.at,
-                new_at=m.at,
-                old_precision=prev.precision,
-                new_precision=m.precision,
-            )
-        elif reprecised:
-            change(
-                ChangeKind.PRECISION,
+                ChangeKind.MOVED if moved else ChangeKind.PRECISION,
                 milestone=m.kind,
                 old_at=prev.at,
                 new_at=m.at,
