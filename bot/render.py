@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
+
+import discord
 
 from bot.models import Precision, ensure_utc
 
@@ -65,3 +68,23 @@ def discord_when(value: datetime, precision: Precision) -> str:
     if rank >= Precision.DAY.rank:
         return f"{discord_timestamp(value, 'D')} (date only)"
     return f"{discord_timestamp(value, 'F')} ({discord_timestamp(value, 'R')})"
+
+
+# Discord's limits for one embed (all of a message's embeds share the 6000 total).
+EMBED_TOTAL_LIMIT = 6000
+EMBED_FIELDS_LIMIT = 25
+
+
+def add_fields_within_limit(embed: discord.Embed, fields: Sequence[tuple[str, str]], *, reserve: int = 0) -> int:
+    """Add ``(name, value)`` fields in order while the embed stays within Discord's limits; returns how many fit.
+
+    ``reserve`` keeps room for text set afterwards (a footer saying how many were left out).
+    """
+    added = 0
+    for raw_name, raw_value in fields[:EMBED_FIELDS_LIMIT]:
+        name, value = truncate(raw_name, 256), truncate(raw_value, 1024)
+        if len(embed) + len(name) + len(value) + reserve > EMBED_TOTAL_LIMIT:
+            break
+        embed.add_field(name=name, value=value, inline=False)
+        added += 1
+    return added

@@ -20,7 +20,7 @@ from bot.exceptions import InputError
 from bot.extract import Extracted, extract_milestones
 from bot.manual_events import Actor, Found
 from bot.models import MilestoneKind, Precision
-from bot.render import discord_when, plain_instant, truncate
+from bot.render import add_fields_within_limit, discord_when, plain_instant, truncate
 from bot.timeparse import ParsedTime, TimeParseError, parse_time
 from bot.zones import load_zone, zone_names
 
@@ -233,17 +233,19 @@ class Events(commands.GroupCog, group_name="event", group_description="Add and m
 
     @app_commands.command(name="list", description="List this server's upcoming hand-entered events")
     async def list_(self, interaction: discord.Interaction[TMinusBot]) -> None:
-        """Show up to 25 events with their numbers, for edit and remove."""
+        """Show the soonest events with their numbers (as many as one embed holds), for edit and remove."""
         reader = await self._reader_zone(interaction, None)
-        events = await manual_events.list_events(self.bot.db, guild_id=interaction.guild_id, now=datetime.now(UTC))
+        events = await manual_events.list_events(
+            self.bot.db, guild_id=interaction.guild_id, now=datetime.now(UTC), limit=100
+        )
         embed = discord.Embed(title="Hand-entered events", colour=discord.Colour.blurple())
         if not events:
             embed.description = "None yet. Add one with `/event add` or paste an article with `/event import`."
-        for stored in events[:25]:
-            embed.add_field(
-                name=truncate(f"#{stored.id} {stored.event.name}", 256),
-                value=truncate("\n".join(milestone_lines(stored, reader)), 1024),
-                inline=False,
+        fields = [(f"#{s.id} {s.event.name}", "\n".join(milestone_lines(s, reader))) for s in events]
+        shown = add_fields_within_limit(embed, fields, reserve=120)
+        if shown < len(events):
+            embed.set_footer(
+                text=f"…and {len(events) - shown} later ones. /event edit and /event remove find every event by name."
             )
         await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
@@ -305,6 +307,7 @@ class ImportReview(discord.ui.View):
         # Names this review: the saved events' ids derive from it, so a second Confirm stores nothing new.
         self.import_id = uuid.uuid4().hex[:16]
         self.saved = False
+        self.unshowable = False  # set when the found times cannot all be shown: then nothing may be saved
         self.cog = cog
         self.author_id = author_id
         self.name = name
@@ -314,22 +317,38 @@ class ImportReview(discord.ui.View):
 
     def refresh(self) -> None:
         """Confirm is possible only with something found and no unresolved disagreement."""
-        self.confirm.disabled = not self.found or any(f.conflict for f in self.found)
+        self.confirm.disabled = self.unshowable or not self.found or any(f.conflict for f in self.found)
 
-    def embed(self) -> discord.Embed:
-        """What was found, with the words each time came from."""
-        embed = discord.Embed(title=truncate(f"Found in the text: {self.name}", 256), colour=discord.Colour.gold())
-        if not self.found:
-            embed.description = "I found no liftoff, docking, spacewalk or coverage times in that text."
-        for item in self.found[:25]:
+    def _fields(self, phrase_limit: int) -> list[tuple[str, str]]:
+        fields = []
+        for item in self.found:
             lines = [f"{discord_when(item.utc, item.precision)} · {plain_instant(item.utc, item.precision, self.zone)}"]
-            lines.append(f"from “{truncate(item.phrase, 300)}”")
+            lines.append(f"from “{truncate(item.phrase, phrase_limit)}”")
             if item.past:
                 lines.append("(reported as already happened)")
             if item.conflict:
                 lines.append(f"⚠️ {item.conflict} — fix it with Edit before saving.")
-            embed.add_field(name=kind_label(item.kind), value=truncate("\n".join(lines), 1024), inline=False)
-        embed.set_footer(text="Check each time, then Confirm to save, Edit to correct, or Cancel.")
+            fields.append((kind_label(item.kind), "\n".join(lines)))
+        return fields
+
+    def embed(self) -> discord.Embed:
+        """What was found, with the words each time came from; every found time is shown or none can be saved."""
+        footer = "Check each time, then Confirm to save, Edit to correct, or Cancel."
+        for phrase_limit in (300, 120, 40):
+            embed = discord.Embed(title=truncate(f"Found in the text: {self.name}", 256), colour=discord.Colour.gold())
+            if not self.found:
+                embed.description = "I found no liftoff, docking, spacewalk or coverage times in that text."
+            if add_fields_within_limit(embed, self._fields(phrase_limit), reserve=len(footer)) == len(self.found):
+                embed.set_footer(text=footer)
+                return embed
+        # Saving times nobody was shown would defeat the review: refuse instead.
+        self.unshowable = True
+        self.refresh()
+        embed = discord.Embed(title=truncate(f"Found in the text: {self.name}", 256), colour=discord.Colour.gold())
+        embed.description = (
+            f"I found {len(self.found)} times, more than I can show for checking. "
+            "Cancel and paste a shorter part of the text."
+        )
         return embed
 
     async def interaction_check(self, interaction: discord.Interaction[TMinusBot]) -> bool:  # type: ignore[override]

@@ -270,3 +270,41 @@ async def test_unknown_zone_option_is_explained(tminus_bot: BotOnFake) -> None:
         "event add", "zone", user=fake.scene.moderator, guild=fake.scene.guild, options={"zone": "new_y"}
     )
     assert [c["value"] for c in choices] == ["America/New_York"]
+
+
+async def test_list_of_many_long_named_events_stays_within_discords_embed_limit(tminus_bot: BotOnFake) -> None:
+    fake, _ = tminus_bot
+    for n in range(30):
+        name = f"{n:02d} " + "Very long mission name for a resupply flight to the station " * 2
+        result = await add_docking(fake, name=name[:100], time=f"Feb 15, 2030 {n % 12 + 1}:12 a.m. EST")
+        assert result.embeds, result.content
+    listed = await fake.slash("event list", user=fake.scene.moderator, guild=fake.scene.guild)
+    (embed,) = listed.embeds  # the fake refuses (50035) an embed over 6000 characters in total
+    shown = len(embed["fields"])
+    assert 0 < shown < 30
+    assert embed["footer"]["text"].startswith(f"…and {30 - shown} later ones.")
+
+
+async def test_import_review_shortens_phrases_to_show_every_found_time(tminus_bot: BotOnFake) -> None:
+    fake, _ = tminus_bot
+    sentence = (
+        "The Progress cargo ship will dock with the station's Poisk module on Feb. {day}, 2030 at 1:12 a.m. EST "
+        "(0612 GMT), according to the long and detailed schedule that NASA published earlier this week. "
+    )
+    text = "".join(sentence.format(day=d) for d in range(1, 29))[:4000]  # 21 whole sentences fit
+    review = await open_import(fake, text, published="2030-01-20")
+    assert review.message is not None
+    (embed,) = review.embeds
+    assert len(embed["fields"]) == 21
+    assert button(review.message, "Confirm").get("disabled") is not True
+
+
+async def test_import_with_more_times_than_can_be_shown_cannot_be_confirmed(tminus_bot: BotOnFake) -> None:
+    fake, bot = tminus_bot
+    text = "".join(f"Docking on Feb. {day}, 2030 at 0612 GMT. " for day in range(1, 29))  # 28 > 25 fields
+    review = await open_import(fake, text, published="2030-01-20")
+    assert review.message is not None
+    (embed,) = review.embeds
+    assert "found 28 times, more than I can show" in embed["description"]
+    assert button(review.message, "Confirm").get("disabled") is True
+    assert await bot.db.fetchall("SELECT id FROM events") == []
