@@ -15,7 +15,10 @@ from tests.fakediscord.pytest_plugin import FakeDiscordWithScene
 
 BotOnFake = tuple[FakeDiscordWithScene, TMinusBot]
 ARTICLE = (Path(__file__).parents[1] / "data" / "progress-87-launch-article.txt").read_text()
-DOCKING_AT = 1897366320  # 2030-02-15T06:12:00Z
+# Always a future year, so the bot (which reads the real clock) never finds these times in the past.
+YEAR = datetime.now(UTC).year + 2
+DOCKING = datetime(YEAR, 2, 15, 6, 12, tzinfo=UTC)  # 1:12 a.m. EST
+DOCKING_AT = int(DOCKING.timestamp())
 
 
 def button(message: dict[str, Any], label: str) -> dict[str, Any]:
@@ -28,21 +31,21 @@ def button(message: dict[str, Any], label: str) -> dict[str, Any]:
 
 async def add_docking(fake: FakeDiscordWithScene, **options: Any) -> InteractionResult:
     scene = fake.scene
-    opts = {"name": "Progress MS-40 docking", "kind": "docking", "time": "Feb 15, 2030 1:12 a.m. EST", **options}
+    opts = {"name": "Progress MS-40 docking", "kind": "docking", "time": f"Feb 15, {YEAR} 1:12 a.m. EST", **options}
     return await fake.slash("event add", user=scene.moderator, guild=scene.guild, channel=scene.general, options=opts)
 
 
 async def test_add_echoes_parsed_time_as_markup_and_in_admins_zone(tminus_bot: BotOnFake) -> None:
     fake, bot = tminus_bot
-    result = await add_docking(fake, coverage="Feb 15 2030 12:30 a.m. EST", zone="Europe/Berlin")
+    result = await add_docking(fake, coverage=f"Feb 15 {YEAR} 12:30 a.m. EST", zone="Europe/Berlin")
     assert result.ephemeral
     (embed,) = result.embeds
     assert embed["title"] == "Added: Progress MS-40 docking"
     assert f"<t:{DOCKING_AT}:F>" in embed["description"]
     assert f"<t:{DOCKING_AT}:R>" in embed["description"]
-    assert "Fri 15 Feb 2030, 07:12 CET" in embed["description"]  # the admin's zone, to catch a wrong parse
+    assert f"{DOCKING:%a} 15 Feb {YEAR}, 07:12 CET" in embed["description"]  # the admin's zone, to catch a wrong parse
     assert "coverage start" in embed["description"]
-    upcoming = await next_milestones(bot.db, now=datetime(2030, 1, 1, tzinfo=UTC), guild_id=fake.scene.guild.id)
+    upcoming = await next_milestones(bot.db, now=datetime(YEAR, 1, 1, tzinfo=UTC), guild_id=fake.scene.guild.id)
     assert [(u.milestone.kind, int(u.milestone.at.timestamp())) for u in upcoming][-1] == (
         MilestoneKind.DOCKING,
         DOCKING_AT,
@@ -51,7 +54,7 @@ async def test_add_echoes_parsed_time_as_markup_and_in_admins_zone(tminus_bot: B
 
 async def test_add_without_zone_says_which_zone_was_assumed(tminus_bot: BotOnFake) -> None:
     fake, _ = tminus_bot
-    result = await add_docking(fake, time="2030-02-15 06:12")
+    result = await add_docking(fake, time=f"{YEAR}-02-15 06:12")
     (embed,) = result.embeds
     note = next(f["value"] for f in embed["fields"] if f["name"] == "Note")
     assert "read it in UTC" in note
@@ -76,7 +79,7 @@ async def test_non_admin_is_refused(tminus_bot: BotOnFake) -> None:
         user=scene.member,
         guild=scene.guild,
         channel=scene.general,
-        options={"name": "x", "kind": "docking", "time": "2030-02-15 06:12 UTC"},
+        options={"name": "x", "kind": "docking", "time": f"{YEAR}-02-15 06:12 UTC"},
     )
     assert result.ephemeral
     assert result.content == "You need the Manage Server permission for this."
@@ -110,7 +113,7 @@ async def test_edit_moves_time_and_autocomplete_finds_event(tminus_bot: BotOnFak
         "event edit",
         user=scene.moderator,
         guild=scene.guild,
-        options={"event": event_id, "time": "Feb 15, 2030 2:40 a.m. EST"},
+        options={"event": event_id, "time": f"Feb 15, {YEAR} 2:40 a.m. EST"},
     )
     assert edited.embeds[0]["title"] == "Updated: Progress MS-40 docking"
     assert f"<t:{DOCKING_AT + 88 * 60}:F>" in edited.embeds[0]["description"]
@@ -259,7 +262,7 @@ async def test_about_counts_only_what_this_server_can_see(tminus_bot: BotOnFake)
 
 async def test_unknown_zone_option_is_explained(tminus_bot: BotOnFake) -> None:
     fake, bot = tminus_bot
-    result = await add_docking(fake, time="2030-02-15 06:12", zone="America")
+    result = await add_docking(fake, time=f"{YEAR}-02-15 06:12", zone="America")
     assert result.ephemeral
     assert (
         result.content
@@ -276,7 +279,7 @@ async def test_list_of_many_long_named_events_stays_within_discords_embed_limit(
     fake, _ = tminus_bot
     for n in range(30):
         name = f"{n:02d} " + "Very long mission name for a resupply flight to the station " * 2
-        result = await add_docking(fake, name=name[:100], time=f"Feb 15, 2030 {n % 12 + 1}:12 a.m. EST")
+        result = await add_docking(fake, name=name[:100], time=f"Feb 15, {YEAR} {n % 12 + 1}:12 a.m. EST")
         assert result.embeds, result.content
     listed = await fake.slash("event list", user=fake.scene.moderator, guild=fake.scene.guild)
     (embed,) = listed.embeds  # the fake refuses (50035) an embed over 6000 characters in total
@@ -288,11 +291,11 @@ async def test_list_of_many_long_named_events_stays_within_discords_embed_limit(
 async def test_import_review_shortens_phrases_to_show_every_found_time(tminus_bot: BotOnFake) -> None:
     fake, _ = tminus_bot
     sentence = (
-        "The Progress cargo ship will dock with the station's Poisk module on Feb. {day}, 2030 at 1:12 a.m. EST "
+        "The Progress cargo ship will dock with the station's Poisk module on Feb. {day}, {year} at 1:12 a.m. EST "
         "(0612 GMT), according to the long and detailed schedule that NASA published earlier this week. "
     )
-    text = "".join(sentence.format(day=d) for d in range(1, 29))[:4000]  # 21 whole sentences fit
-    review = await open_import(fake, text, published="2030-01-20")
+    text = "".join(sentence.format(day=d, year=YEAR) for d in range(1, 29))[:4000]  # 21 whole sentences fit
+    review = await open_import(fake, text, published=f"{YEAR}-01-20")
     assert review.message is not None
     (embed,) = review.embeds
     assert len(embed["fields"]) == 21
@@ -301,8 +304,8 @@ async def test_import_review_shortens_phrases_to_show_every_found_time(tminus_bo
 
 async def test_import_with_more_times_than_can_be_shown_cannot_be_confirmed(tminus_bot: BotOnFake) -> None:
     fake, bot = tminus_bot
-    text = "".join(f"Docking on Feb. {day}, 2030 at 0612 GMT. " for day in range(1, 29))  # 28 > 25 fields
-    review = await open_import(fake, text, published="2030-01-20")
+    text = "".join(f"Docking on Feb. {day}, {YEAR} at 0612 GMT. " for day in range(1, 29))  # 28 > 25 fields
+    review = await open_import(fake, text, published=f"{YEAR}-01-20")
     assert review.message is not None
     (embed,) = review.embeds
     assert "found 28 times, more than I can show" in embed["description"]
