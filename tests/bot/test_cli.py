@@ -10,11 +10,18 @@ from pathlib import Path
 
 import pytest
 
+from bot.config import Settings
 from bot.db.database import latest_version
+
+SETTINGS_VARIABLES = {
+    str(field.validation_alias.choices[0])  # type: ignore[union-attr]
+    for field in Settings.model_fields.values()
+}
 
 
 def run_cli(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "TMINUS_", "LL2_", "DEFAULT_"))}
+    # Every settings variable from the developer's shell is dropped, so only what the test sets counts.
+    clean = {k: v for k, v in os.environ.items() if k.upper() not in SETTINGS_VARIABLES}
     clean.update({"TMINUS_DB_PATH": str(tmp_path / "data" / "t.sqlite3"), **env})
     return subprocess.run(  # noqa: S603
         [sys.executable, "-m", "bot", *args],

@@ -12,7 +12,15 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).parents[2]
-SENDING_METHODS = {"send", "send_message", "edit_message", "edit_original_response", "edit", "reply"}
+SENDING_METHODS = {
+    "send",
+    "send_message",
+    "edit_message",
+    "edit_original_response",
+    "edit",
+    "reply",
+    "create_thread",
+}
 
 
 def sending_calls(path: Path) -> list[tuple[int, str, bool]]:
@@ -20,7 +28,8 @@ def sending_calls(path: Path) -> list[tuple[int, str, bool]]:
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in SENDING_METHODS:
-            has = any(k.arg == "allowed_mentions" for k in node.keywords) or any(k.arg is None for k in node.keywords)
+            # Only a literal keyword counts: **kwargs could hide a missing one.
+            has = any(k.arg == "allowed_mentions" for k in node.keywords)
             found.append((node.lineno, node.func.attr, has))
     return found
 

@@ -84,9 +84,9 @@ async def test_all_garbage_import_after_a_good_one_changes_nothing(
     assert report.changes == []
     assert len(_published(bus)) == published
     for feed in ("launches", "docking_events", "events"):
-        assert await events_in_feed(db, Source.LL2, feed, include_gone=True) == await events_in_feed(
-            db, Source.LL2, feed
-        )
+        live = await events_in_feed(db, Source.LL2, feed)
+        assert live, f"the good sync stored nothing in {feed}, so this test would prove nothing"
+        assert await events_in_feed(db, Source.LL2, feed, include_gone=True) == live
 
 
 async def test_half_a_feed_is_not_marked_gone_from_an_unclean_list(
