@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import signal
 
 from .scene import build_scene
 from .server import FakeDiscord
@@ -17,13 +18,18 @@ async def serve(host: str, port: int) -> None:
     await fake.start(host, port)
     print(f"REST    {fake.base_url}")
     print(f"gateway {fake.gateway_url}")
-    print(f"token   {fake.token}   guild {scene.guild.id}   channel {scene.general.id}")
+    print(f"token   {fake.token}   guild {scene.guild.id}   channel {scene.general.id}", flush=True)
+    # SIGTERM (a supervisor, `kill`) ends the server as Ctrl-C does: the violations are printed either way.
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
     try:
-        await asyncio.Event().wait()
+        await stop.wait()
     finally:
+        loop.remove_signal_handler(signal.SIGTERM)
         await fake.stop()
         for violation in fake.violations:
-            print(f"violation: {violation}")
+            print(f"violation: {violation}", flush=True)
 
 
 def main() -> None:

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
 
+from .world import PRIVILEGED_INTENTS
+
 if TYPE_CHECKING:
     from .world import World
 
@@ -159,6 +161,9 @@ class Gateway:
                 elif op == IDENTIFY:
                     if data.get("token") != self.token:
                         await ws.close(code=4004, message=b"Authentication failed.")
+                        break
+                    if int(data.get("intents", 0)) & PRIVILEGED_INTENTS & ~self.world.allowed_privileged_intents:
+                        await ws.close(code=4014, message=b"Disallowed intent(s).")
                         break
                     session = await self._identify(ws, data)
                 elif op == RESUME:

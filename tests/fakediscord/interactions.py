@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +33,8 @@ class InteractionResult:
     followups: list[dict[str, Any]] = field(default_factory=list)
     original_deleted: bool = False
     changed: asyncio.Event = field(default_factory=asyncio.Event)
+    # time.monotonic() when the interaction was dispatched: the callback deadline and token lifetime count from here.
+    created: float = field(default_factory=time.monotonic)
 
     @property
     def type(self) -> int | None:

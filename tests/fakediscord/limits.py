@@ -17,6 +17,10 @@ EMBED_TEXT_LIMITS: tuple[tuple[tuple[str, ...], int], ...] = (
 )
 FIELD_NAME_MAX = 256
 FIELD_VALUE_MAX = 1024
+ACTION_ROWS_MAX = 5
+IS_COMPONENTS_V2 = 1 << 15
+CHOICES_MAX = 25
+CHOICE_TEXT_MAX = 100
 
 Errors = dict[str, Any]
 
@@ -69,6 +73,81 @@ def message_errors(body: dict[str, Any]) -> Errors:
                 _too_long(tree, ["embeds", index, "fields", number, "value"], FIELD_VALUE_MAX)
     if total > EMBED_TOTAL_MAX:
         _add(tree, ["embeds"], "MAX_EMBED_SIZE_EXCEEDED", "Embed size exceeds maximum size of 6000")
+    _component_errors(tree, body)
+    _allowed_mentions_errors(tree, body.get("allowed_mentions"))
+    return tree
+
+
+def _component_errors(tree: Errors, body: dict[str, Any]) -> None:
+    """At most 5 top-level rows (unless the message uses components v2), and unique custom_ids."""
+    components = body.get("components")
+    if not isinstance(components, list):
+        return
+    if len(components) > ACTION_ROWS_MAX and not int(body.get("flags") or 0) & IS_COMPONENTS_V2:
+        _add(tree, ["components"], "BASE_TYPE_MAX_LENGTH", f"Must be {ACTION_ROWS_MAX} or fewer in length.")
+    seen: set[str] = set()
+    for path, component in _walk_components(components, ["components"]):
+        custom_id = component.get("custom_id")
+        if not isinstance(custom_id, str):
+            continue
+        if custom_id in seen:
+            _add(
+                tree, [*path, "custom_id"], "COMPONENT_CUSTOM_ID_DUPLICATED", "Component custom id cannot be duplicated"
+            )
+        seen.add(custom_id)
+
+
+def _walk_components(components: list[Any], path: list[str | int]) -> list[tuple[list[str | int], dict[str, Any]]]:
+    """Every component with its path: rows and containers (components), sections (accessory), labels (component)."""
+    out: list[tuple[list[str | int], dict[str, Any]]] = []
+    for index, component in enumerate(components):
+        if isinstance(component, dict):
+            out.extend(_walk_component(component, [*path, index]))
+    return out
+
+
+def _walk_component(component: dict[str, Any], path: list[str | int]) -> list[tuple[list[str | int], dict[str, Any]]]:
+    out: list[tuple[list[str | int], dict[str, Any]]] = [(path, component)]
+    children = component.get("components")
+    if isinstance(children, list):
+        out.extend(_walk_components(children, [*path, "components"]))
+    for key in ("accessory", "component"):
+        child = component.get(key)
+        if isinstance(child, dict):
+            out.extend(_walk_component(child, [*path, key]))
+    return out
+
+
+def _allowed_mentions_errors(tree: Errors, mentions: Any) -> None:
+    """parse ["users"] and an explicit users list are mutually exclusive (likewise roles)."""
+    if not isinstance(mentions, dict):
+        return
+    parse = mentions.get("parse") or []
+    for kind in ("users", "roles"):
+        if kind in parse and isinstance(mentions.get(kind), list):
+            _add(
+                tree,
+                ["allowed_mentions", kind],
+                "MESSAGE_ALLOWED_MENTIONS_PARSE_EXCLUSIVE",
+                f'parse:["{kind}"] and {kind}: [ids...] are mutually exclusive.',
+            )
+
+
+def autocomplete_errors(data: dict[str, Any]) -> Errors:
+    """Discord's "errors" tree for the data of an autocomplete answer (callback type 8)."""
+    tree: Errors = {}
+    choices = data.get("choices")
+    if not isinstance(choices, list):
+        return tree
+    if len(choices) > CHOICES_MAX:
+        _add(tree, ["choices"], "BASE_TYPE_MAX_LENGTH", f"Must be {CHOICES_MAX} or fewer in length.")
+    for index, choice in enumerate(choices):
+        if not isinstance(choice, dict):
+            continue
+        for key in ("name", "value"):
+            value = choice.get(key)
+            if isinstance(value, str) and len(value) > CHOICE_TEXT_MAX:
+                _too_long(tree, ["choices", index, key], CHOICE_TEXT_MAX)
     return tree
 
 

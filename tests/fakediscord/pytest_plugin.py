@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 import pytest
+from pydantic import SecretStr
 
 from .scene import Scene, build_scene
 from .server import FakeDiscord
@@ -55,6 +56,7 @@ async def bot_running(
         return None
 
     bot.before_identify_hook = identify_at_once  # type: ignore[method-assign]
+    fake.clients.append(bot)
     task = asyncio.create_task(bot.start(fake.token), name="bot.start")
     ready = asyncio.create_task(bot.wait_until_ready())
     try:
@@ -70,6 +72,7 @@ async def bot_running(
         await bot.close()
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.wait_for(task, timeout=5.0)
+        fake.clients.remove(bot)
 
 
 def fail_on_violations(fake: FakeDiscord) -> None:
@@ -96,13 +99,13 @@ async def tminus_bot(
     from bot.config import Settings
 
     settings = Settings(
-        discord_token="fake-token",
+        discord_token=SecretStr("fake-token"),
         db_path=tmp_path / "t.sqlite3",
         ll2_base_url="http://127.0.0.1:1/2.3.0",
         default_timezone="UTC",
-        owner_ids={fake_discord.world.owner.id},
+        owner_ids=frozenset({fake_discord.world.owner.id}),
         dev_guild_id=None,
-        _env_file=None,
+        _env_file=None,  # type: ignore[call-arg]  # pydantic-settings' init option; mypy has no pydantic plugin here
     )
     bot = TMinusBot(settings)
     async with bot, bot_running(fake_discord, bot):

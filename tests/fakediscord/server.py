@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import json
+import re
 import time
+import traceback
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 import discord
 import yarl
 from aiohttp import web
+from discord.ui.view import ViewStore
 
 from . import limits
 from .gateway import Gateway
@@ -23,6 +28,7 @@ from .interactions import (
     EPHEMERAL,
     MESSAGE,
     MODAL,
+    PONG,
     UPDATE_MESSAGE,
     InteractionResult,
     build_command_data,
@@ -30,7 +36,7 @@ from .interactions import (
     new_token,
 )
 from .ratelimit import RateLimitConfig, RateLimiter
-from .spec import SpecChecker
+from .spec import RouteMatch, SpecChecker
 from .world import (
     CREATE_EVENTS,
     CREATE_PUBLIC_THREADS,
@@ -56,14 +62,26 @@ API_PREFIX = "/api/v10"
 LOADING = 1 << 7  # message flag of a deferred ("thinking") response
 CROSSPOSTED = 1 << 0
 NONCE_WINDOW_S = 300.0
-# How long the client gets to process an HTTP answer before a helper returns (a few loop turns).
+# Without a client handle (FakeDiscord.clients empty), how long the client gets to process an HTTP
+# answer before the next button press or modal submit (a few loop turns).
 SETTLE_S = 0.01
+# With a client handle: the longest wait for it to register the view or modal a press or submit is for,
+# after which the press goes ahead anyway (a test may press a button the bot forgot on purpose).
+REGISTER_TIMEOUT_S = 1.0
+# Discord's deadline for the first interaction callback, and how long the token then serves edits and follow-ups.
+INTERACTION_DEADLINE_S = 3.0
+TOKEN_LIFETIME_S = 15 * 60.0
 # Gateway intents the fake honours when deciding who receives which dispatch.
 GUILD_MESSAGES, DIRECT_MESSAGES, GUILD_SCHEDULED_EVENTS, GUILDS = 1 << 9, 1 << 12, 1 << 16, 1 << 0
 # Routes that take an interaction or webhook token instead of the bot's Authorization header.
 TOKEN_AUTH_PREFIXES = ("/interactions/", "/webhooks/")
 # Message fields a create/edit body may set and a message object then carries.
 MESSAGE_FIELDS = ("content", "embeds", "components", "flags", "tts", "poll", "sticker_ids")
+# What makes a message non-empty (Discord answers 50006 "Cannot send an empty message" without any).
+BODY_CONTENT_FIELDS = ("content", "embeds", "components", "sticker_ids", "poll")
+MESSAGE_CONTENT_FIELDS = ("content", "embeds", "components", "attachments", "sticker_items", "sticker_ids", "poll")
+# Interaction types.
+APPLICATION_COMMAND, MESSAGE_COMPONENT, APPLICATION_COMMAND_AUTOCOMPLETE, MODAL_SUBMIT = 2, 3, 4, 5
 
 
 POLL_S = 0.01
@@ -150,8 +168,15 @@ class FakeDiscord:
         *,
         token: str = "fake-token",  # noqa: S107 - the fake's own test token
         ratelimits: RateLimitConfig | None = None,
+        interaction_deadline_s: float = INTERACTION_DEADLINE_S,
     ) -> None:
         self.token = token
+        # A test whose bot is slow on purpose (or runs under a debugger) loosens this explicitly.
+        self.interaction_deadline_s = interaction_deadline_s
+        self.token_lifetime_s = TOKEN_LIFETIME_S
+        # The discord.py clients connected to this fake (bot_running registers them); the helpers
+        # look into their view stores to know when a pressed button's view is registered.
+        self.clients: list[discord.Client] = []
         self.world = World()
         self.spec = SpecChecker()
         self.ratelimiter = RateLimiter(ratelimits)
@@ -193,8 +218,8 @@ class FakeDiscord:
         site = web.TCPSite(self._runner, host, port)
         await site.start()
         server = site._server
-        assert server is not None
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+        assert isinstance(server, asyncio.Server)
+        self.port = server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
         """Stop serving and close every socket."""
@@ -226,8 +251,24 @@ class FakeDiscord:
         return [r for r in self.requests if r.method == method.upper() and r.template == template]
 
     def clear_violations(self) -> list[Violation]:
-        """Take the recorded violations (a test that provokes them on purpose calls this)."""
+        """Take every recorded violation; prefer take_violations(kind, match), which leaves the unexpected ones."""
         taken, self.violations = self.violations, []
+        return taken
+
+    def take_violations(self, kind: str | None = None, match: str | None = None) -> list[Violation]:
+        """Remove and return the violations of kind (any if None) whose text matches the regex match (any if None).
+
+        A test that provokes a violation on purpose takes exactly that one; any other still fails it at teardown.
+        """
+        pattern = re.compile(match) if match is not None else None
+
+        def wanted(violation: Violation) -> bool:
+            return (kind is None or violation.kind == kind) and (
+                pattern is None or bool(pattern.search(str(violation)))
+            )
+
+        taken = [v for v in self.violations if wanted(v)]
+        self.violations = [v for v in self.violations if not wanted(v)]
         return taken
 
     @property
@@ -331,6 +372,17 @@ class FakeDiscord:
         data: dict[str, Any] = {"custom_id": custom_id, "component_type": component_type}
         if values is not None:
             data["values"] = values
+        message_id, key = int(message["id"]), (component_type, custom_id)
+
+        def registered(store: ViewStore) -> bool:
+            views = store._views
+            return (
+                key in views.get(message_id, {})
+                or key in views.get(None, {})
+                or any(pattern.fullmatch(custom_id) for pattern in store._dynamic_items)
+            )
+
+        await self._wait_registered(registered)
         return await self._interact(
             3, data, user=user, guild=guild, channel=channel, locale=locale, timeout_s=timeout_s, message=message
         )
@@ -359,7 +411,9 @@ class FakeDiscord:
             channel = channel or self.world.channels.get(int(modal.payload["channel_id"]))
             message = modal.payload.get("message")
             modal = modal.modal
-        data = {"custom_id": modal["custom_id"], "components": modal_submit_components(modal, values)}
+        custom_id = modal["custom_id"]
+        await self._wait_registered(lambda store: custom_id in store._modals)
+        data = {"custom_id": custom_id, "components": modal_submit_components(modal, values)}
         return await self._interact(
             5, data, user=user, guild=guild, channel=channel, locale=locale, timeout_s=timeout_s, message=message
         )
@@ -382,6 +436,51 @@ class FakeDiscord:
         timeout_s: float,
         message: dict[str, Any] | None = None,
     ) -> InteractionResult:
+        result = await self.start_interaction(
+            kind, data, user=user, guild=guild, channel=channel, locale=locale, message=message
+        )
+        try:
+            await result.wait(lambda r: r.answered, timeout_s)
+        except TimeoutError:
+            state = "no callback" if result.callback is None else f"callback type {result.type} but no edit/follow-up"
+            raise AssertionError(
+                f"the bot did not answer interaction {kind} {data} within {timeout_s}s ({state})"
+            ) from None
+        # Answered requests are counted when their handler returns; wait until none is half done.
+        await self.wait_for(lambda: self._in_flight == 0, timeout_s)
+        return result
+
+    async def _wait_registered(self, registered: Callable[[ViewStore], bool]) -> None:
+        """Wait until a connected client's view store satisfies registered(store), within REGISTER_TIMEOUT_S.
+
+        discord.py registers a view under a message's id only after reading the HTTP answer that created the
+        message, so a press straight after the answer could otherwise reach a client that does not know it yet.
+        """
+        if not self.clients:
+            await asyncio.sleep(SETTLE_S)
+            return
+
+        def known() -> bool:
+            return any(registered(client._connection._view_store) for client in self.clients)
+
+        with contextlib.suppress(TimeoutError):
+            await self.wait_for(known, REGISTER_TIMEOUT_S)
+
+    async def start_interaction(
+        self,
+        kind: int,
+        data: dict[str, Any],
+        *,
+        user: User,
+        guild: Guild | None = None,
+        channel: Channel | None = None,
+        locale: str = "en-US",
+        message: dict[str, Any] | None = None,
+    ) -> InteractionResult:
+        """Dispatch an INTERACTION_CREATE of type kind with data and return at once (the helpers wait for the answer).
+
+        For tests of the fake itself, which then answer it with raw requests.
+        """
         world = self.world
         if channel is None:
             channel = world.dm_channel(user) if guild is None else next(iter(guild.channels.values()))
@@ -427,18 +526,8 @@ class FakeDiscord:
             result.original = message
         self.interactions[interaction_id] = result
         self._by_token[result.token] = result
+        result.created = time.monotonic()
         await self.gateway.dispatch("INTERACTION_CREATE", payload)
-        try:
-            await result.wait(lambda r: r.answered, timeout_s)
-        except TimeoutError:
-            state = "no callback" if result.callback is None else f"callback type {result.type} but no edit/follow-up"
-            raise AssertionError(
-                f"the bot did not answer interaction {kind} {data} within {timeout_s}s ({state})"
-            ) from None
-        # The bot acts on our HTTP answer (e.g. it registers a view under the new message id) only
-        # after reading it; give it that moment so the next step the test takes sees a settled bot.
-        await self.wait_for(lambda: self._in_flight == 0, timeout_s)
-        await asyncio.sleep(SETTLE_S)
         return result
 
     # Serving REST ---------------------------------------------------------------------------
@@ -449,22 +538,30 @@ class FakeDiscord:
     async def _serve(self, request: web.Request) -> web.Response:
         path = "/" + request.match_info["tail"]
         match = self.spec.match(path)
-        body, files = await self._read_body(request)
         record = RecordedRequest(
             request.method,
             path,
             match.template if match else None,
             match.params if match else {},
             dict(request.query),
-            body,
-            [name for name, _ in files],
+            None,
         )
         self.requests.append(record)
         self._in_flight += 1
         try:
+            record.body, files = await self._read_body(request)
+            record.files = [name for name, _ in files]
             response = await self._answer(request, path, match, record, files)
         except FakeHTTPError as error:
             response = error.response()
+        except Exception as error:
+            # A bug in the fake, not in the bot; it must fail the test all the same, with where it happened.
+            frames = traceback.extract_tb(error.__traceback__)[-4:]
+            where = [f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno} in {frame.name}" for frame in frames]
+            self._violation("fake-error", request, [f"{type(error).__name__}: {error}", *where], record.body)
+            response = json_response(
+                {"message": "500: Internal Server Error (a bug in the fake)", "code": 0}, status=500
+            )
         finally:
             self._in_flight -= 1
         record.status = response.status
@@ -472,10 +569,19 @@ class FakeDiscord:
         return response
 
     async def _answer(
-        self, request: web.Request, path: str, match: Any, record: RecordedRequest, files: list[tuple[str, bytes]]
+        self,
+        request: web.Request,
+        path: str,
+        match: RouteMatch | None,
+        record: RecordedRequest,
+        files: list[tuple[str, bytes]],
     ) -> web.Response:
         if match is None or not self.spec.has_method(match.template, request.method):
-            self._violation("unknown-route", request, [f"no {request.method} {path} in Discord's API spec"])
+            self._violation(
+                "unknown-route",
+                request,
+                [f"no {request.method} {path} in the vendored (trimmed) copy of Discord's API spec"],
+            )
             raise FakeHTTPError(
                 404 if match is None else 405, 0, "404: Not Found" if match is None else "405: Method Not Allowed"
             )
@@ -516,11 +622,15 @@ class FakeDiscord:
             files: list[tuple[str, bytes]] = []
             reader = await request.multipart()
             async for part in reader:
-                if not isinstance(part, web.BodyPartReader):  # type: ignore[attr-defined]
+                if not isinstance(part, aiohttp.BodyPartReader):
                     continue
                 content = await part.read()
                 if part.name == "payload_json":
-                    body = json.loads(content)
+                    try:
+                        body = json.loads(content)
+                    except ValueError as error:
+                        self._violation("schema", request, [f"payload_json is not JSON: {error}"])
+                        raise FakeHTTPError(400, 50109, "The request body contains invalid JSON.") from None
                 else:
                     files.append((part.filename or part.name or "file", bytes(content)))
             return body, files
@@ -539,6 +649,22 @@ class FakeDiscord:
         if tree:
             self._violation("limits", request, limits.flatten(tree), body)
             raise FakeHTTPError(400, 50035, "Invalid Form Body", tree)
+
+    def _check_not_empty(self, message: dict[str, Any], files: list[tuple[str, bytes]], request: web.Request) -> None:
+        """50006 unless message (a create body, or a message as an edit would leave it) has something to show."""
+        if files or any(message.get(key) for key in MESSAGE_CONTENT_FIELDS):
+            return
+        self._violation("limits", request, ["Cannot send an empty message"], message)
+        raise FakeHTTPError(400, 50006, "Cannot send an empty message")
+
+    def _edited(self, message: dict[str, Any], ctx: Ctx) -> dict[str, Any]:
+        """message as ctx's edit would leave it, judged (limits, emptiness) before anything changes."""
+        body: dict[str, Any] = ctx.body or {}
+        self._check_limits(body, ctx.request)
+        candidate = copy.deepcopy(message)
+        self._apply_edit(candidate, body, ctx.files)
+        self._check_not_empty(candidate, [], ctx.request)
+        return candidate
 
     # World access with Discord's errors -----------------------------------------------------
 
@@ -564,7 +690,8 @@ class FakeDiscord:
 
     def _message(self, channel: Channel, message_id: int) -> dict[str, Any]:
         message = self.world.messages.get(channel.id, {}).get(message_id)
-        if message is None:
+        # An ephemeral message exists only for its interaction's token; channel routes do not know it.
+        if message is None or int(message.get("flags") or 0) & EPHEMERAL:
             raise FakeHTTPError(404, 10008, "Unknown Message")
         return message
 
@@ -805,51 +932,70 @@ class FakeDiscord:
             raise FakeHTTPError(404, code, message)
         if id_param == "webhook_id" and ctx.id(id_param) != self.world.application_id:
             raise FakeHTTPError(404, 10015, "Unknown Webhook")
+        if id_param == "webhook_id" and time.monotonic() - result.created > self.token_lifetime_s:
+            raise FakeHTTPError(401, 50027, "Invalid Webhook Token")
         return result
+
+    @staticmethod
+    def _callback_type_problem(kind: int, result: InteractionResult) -> str | None:
+        """Why Discord would refuse callback type kind for this interaction (400), or None."""
+        interaction_type = result.payload["type"]
+        names = {
+            APPLICATION_COMMAND: "an application command",
+            MESSAGE_COMPONENT: "a component interaction",
+            APPLICATION_COMMAND_AUTOCOMPLETE: "an autocomplete interaction",
+            MODAL_SUBMIT: "a modal submit",
+        }
+        what = names.get(interaction_type, f"interaction type {interaction_type}")
+        if kind in (MESSAGE, DEFERRED_MESSAGE) and interaction_type == APPLICATION_COMMAND_AUTOCOMPLETE:
+            return f"callback type {kind} cannot answer {what} (only 8, choices)"
+        if kind in (DEFERRED_UPDATE, UPDATE_MESSAGE) and not (
+            interaction_type == MESSAGE_COMPONENT or (interaction_type == MODAL_SUBMIT and "message" in result.payload)
+        ):
+            return f"callback type {kind} updates a message; {what} has none to update"
+        if kind == AUTOCOMPLETE and interaction_type != APPLICATION_COMMAND_AUTOCOMPLETE:
+            return f"callback type 8 (choices) answers only autocomplete, not {what}"
+        if kind == MODAL and interaction_type in (APPLICATION_COMMAND_AUTOCOMPLETE, MODAL_SUBMIT):
+            return f"callback type 9 (modal) cannot answer {what}"
+        if kind == PONG:
+            return f"callback type 1 (pong) answers only a ping, not {what}"
+        return None
 
     async def _callback(self, ctx: Ctx) -> web.Response:
         result = self._interaction(ctx, "interaction_id", "interaction_token")
         if result.callback is not None:
             raise FakeHTTPError(400, 40060, "Interaction has already been acknowledged.")
+        late = time.monotonic() - result.created - self.interaction_deadline_s
+        if late > 0:
+            self._violation(
+                "deadline",
+                ctx.request,
+                [f"first callback {late:.2f}s after the {self.interaction_deadline_s}s deadline (defer sooner)"],
+                ctx.body,
+            )
+            raise FakeHTTPError(404, 10062, "Unknown interaction")
         body: dict[str, Any] = ctx.body
         kind = body["type"]
         data = body.get("data") or {}
         channel = self.world.channels[int(result.payload["channel_id"])]
+        problem = self._callback_type_problem(kind, result)
+        if problem:
+            self._violation("interaction", ctx.request, [problem], body)
+            raise FakeHTTPError(
+                400,
+                50035,
+                "Invalid Form Body",
+                {"type": {"_errors": [{"code": "INTERACTION_RESPONSE_TYPE_INVALID", "message": problem}]}},
+            )
         if kind in (MESSAGE, UPDATE_MESSAGE):
             self._check_limits(data, ctx.request)
-        if (
-            kind in (MODAL, AUTOCOMPLETE, DEFERRED_UPDATE, UPDATE_MESSAGE)
-            and result.payload["type"] == 5
-            and kind == MODAL
-        ):
-            raise FakeHTTPError(
-                400,
-                50035,
-                "Invalid Form Body",
-                {
-                    "type": {
-                        "_errors": [
-                            {"code": "INTERACTION_RESPONSE_TYPE_INVALID", "message": "A modal cannot answer a modal"}
-                        ]
-                    }
-                },
-            )
-        if kind == AUTOCOMPLETE and result.payload["type"] != 4:
-            raise FakeHTTPError(
-                400,
-                50035,
-                "Invalid Form Body",
-                {
-                    "type": {
-                        "_errors": [
-                            {
-                                "code": "INTERACTION_RESPONSE_TYPE_INVALID",
-                                "message": "Autocomplete only answers autocomplete",
-                            }
-                        ]
-                    }
-                },
-            )
+        if kind == MESSAGE:
+            self._check_not_empty({k: data.get(k) for k in BODY_CONTENT_FIELDS}, ctx.files, ctx.request)
+        if kind == AUTOCOMPLETE:
+            tree = limits.autocomplete_errors(data)
+            if tree:
+                self._violation("limits", ctx.request, limits.flatten(tree), body)
+                raise FakeHTTPError(400, 50035, "Invalid Form Body", {"data": tree})
         result.callback = body
         message: dict[str, Any] | None = None
         if kind == MESSAGE:
@@ -899,23 +1045,28 @@ class FakeDiscord:
         result = self._interaction(ctx, "webhook_id", "webhook_token")
         if result.callback is None:
             raise FakeHTTPError(404, 10015, "Unknown Webhook")
-        self._check_limits(ctx.body, ctx.request)
+        body: dict[str, Any] = ctx.body or {}
+        self._check_limits(body, ctx.request)
+        self._check_not_empty({k: body.get(k) for k in BODY_CONTENT_FIELDS}, ctx.files, ctx.request)
         channel = self.world.channels[int(result.payload["channel_id"])]
-        message = self._new_message(
-            channel, ctx.body or {}, ctx.files, webhook_id=self.world.application_id, interaction=result
-        )
         if (
             result.type == DEFERRED_MESSAGE
             and result.original is not None
             and result.original["flags"] & LOADING
             and not result.followups
         ):
-            # Discord turns the first follow-up after a deferral into the original response.
+            # Discord turns the first follow-up after a deferral into the original response: an edit, not a message.
             message = result.original
-            self._apply_edit(message, ctx.body or {}, ctx.files)
+            self._apply_edit(message, body, ctx.files)
+            event = "MESSAGE_UPDATE"
+        else:
+            message = self._new_message(
+                channel, body, ctx.files, webhook_id=self.world.application_id, interaction=result
+            )
+            event = "MESSAGE_CREATE"
         result.followups.append(message)
         result.touch()
-        await self._dispatch_message("MESSAGE_CREATE", channel, message)
+        await self._dispatch_message(event, channel, message)
         if ctx.query.get("wait") in ("1", "true", "True"):
             return json_response(message)
         return _no_content()
@@ -938,8 +1089,7 @@ class FakeDiscord:
     async def _webhook_edit(self, ctx: Ctx) -> web.Response:
         result = self._interaction(ctx, "webhook_id", "webhook_token")
         message = self._webhook_message(ctx, result)
-        self._check_limits(ctx.body, ctx.request)
-        self._apply_edit(message, ctx.body or {}, ctx.files)
+        message.update(self._edited(message, ctx))
         if message is result.original:
             result.edits.append(ctx.body or {})
         result.touch()
@@ -962,7 +1112,8 @@ class FakeDiscord:
         channel = self._channel(ctx.id("channel_id"))
         self._require(channel, READ_MESSAGE_HISTORY)
         limit = int(ctx.query.get("limit", 50))
-        return json_response(list(reversed(self.world.channel_messages(channel)))[:limit])
+        visible = [m for m in self.world.channel_messages(channel) if not int(m.get("flags") or 0) & EPHEMERAL]
+        return json_response(list(reversed(visible))[:limit])
 
     async def _create_message(self, ctx: Ctx) -> web.Response:
         channel = self._channel(ctx.id("channel_id"))
@@ -974,9 +1125,7 @@ class FakeDiscord:
         if channel.type == DM and channel.recipient is not None and not channel.recipient.dms_open:
             raise FakeHTTPError(403, 50007, "Cannot send messages to this user")
         body: dict[str, Any] = ctx.body or {}
-        if not any(body.get(k) for k in ("content", "embeds", "components", "sticker_ids", "poll")) and not ctx.files:
-            self._violation("limits", ctx.request, ["Cannot send an empty message"], body)
-            raise FakeHTTPError(400, 50006, "Cannot send an empty message")
+        self._check_not_empty({k: body.get(k) for k in BODY_CONTENT_FIELDS}, ctx.files, ctx.request)
         self._check_limits(body, ctx.request)
         nonce = body.get("nonce")
         if body.get("enforce_nonce") and nonce is not None:
@@ -1000,8 +1149,7 @@ class FakeDiscord:
         message = self._message(channel, ctx.id("message_id"))
         if message["author"]["id"] != str(self.world.bot_user.id):
             raise FakeHTTPError(403, 50005, "Cannot edit a message authored by another user")
-        self._check_limits(ctx.body, ctx.request)
-        self._apply_edit(message, ctx.body or {}, ctx.files)
+        message.update(self._edited(message, ctx))
         await self._dispatch_message("MESSAGE_UPDATE", channel, message)
         return json_response(message)
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
@@ -17,6 +18,28 @@ from referencing.jsonschema import DRAFT202012
 SPEC_PATH = Path(__file__).resolve().parents[1] / "vendor" / "discord" / "openapi-trimmed.json"
 # The document is registered under this URI so that "#/components/..." refs resolve inside it.
 SPEC_URI = "urn:discord-openapi"
+# jsonschema checks "date-time" and "uri" only when optional packages are installed (rfc3339-validator,
+# rfc3987); these checkers make both unconditional. Every other format keeps jsonschema's own checker.
+FORMATS = FormatChecker(Draft202012Validator.FORMAT_CHECKER.checkers)
+# RFC 3986 scheme ":" then at least one character, with no whitespace or control characters anywhere.
+_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s\x00-\x1f\x7f]+")
+
+
+@FORMATS.checks("date-time", raises=ValueError)
+def _is_datetime(value: object) -> bool:
+    """RFC 3339: a date, "T", a time and an offset (Discord refuses naive timestamps)."""
+    if not isinstance(value, str):
+        return True
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    return parsed.tzinfo is not None and ("T" in value or "t" in value)
+
+
+@FORMATS.checks("uri")
+def _is_uri(value: object) -> bool:
+    """An absolute URI: a scheme (http, https, attachment, ...) and no whitespace."""
+    if not isinstance(value, str):
+        return True
+    return _URI.fullmatch(value) is not None
 
 
 @dataclass(frozen=True)
@@ -85,7 +108,7 @@ class SpecChecker:
                 validator = Draft202012Validator(
                     {"$ref": f"{SPEC_URI}#{pointer}"},
                     registry=self._registry,
-                    format_checker=Draft202012Validator.FORMAT_CHECKER,
+                    format_checker=FORMATS,
                 )
                 self._validators[key] = validator
         return self._validators[key]
@@ -123,16 +146,37 @@ def _causes(errors: list[ValidationError]) -> list[ValidationError]:
         for sub in error.context:
             branches.setdefault(sub.relative_schema_path[0], []).append(sub)
 
-        # The branch the author meant got furthest into the body, and then failed least.
-        def rank(branch: list[ValidationError]) -> tuple[int, int]:
-            return (max(_depth(e) for e in branch), -len(branch))
+        # The branch the author meant has the fewest shape mismatches (a wrong type or discriminator),
+        # then got furthest into the body, then failed least. Without the first criterion, 26 string
+        # choices blame every choice's value (in the integer-choices branch) instead of maxItems.
+        def rank(branch: list[ValidationError]) -> tuple[int, int, int]:
+            return (-_shape_cost(branch), max(_depth(e) for e in branch), -len(branch))
 
         best = max(branches.values(), key=rank)
-        if rank(best)[0] > len(error.absolute_path) + 1:
+        if rank(best)[1] > len(error.absolute_path):
             out.extend(_causes(best))
         else:
             out.append(error)
     return out
+
+
+# Failures that say only "this is the wrong branch for this value", not "this value breaks a rule".
+_SHAPE_VALIDATORS = frozenset({"type", "enum", "const"})
+_SIZE_VALIDATORS = frozenset({"maxItems", "minItems", "maxLength", "minLength", "maxProperties", "minProperties"})
+
+
+def _shape_cost(errors: list[ValidationError]) -> int:
+    """How many innermost failures say "wrong shape" (taking the cheapest alternative of each anyOf/oneOf)."""
+    cost = 0
+    for error in errors:
+        if error.context:
+            alternatives: dict[Any, list[ValidationError]] = {}
+            for sub in error.context:
+                alternatives.setdefault(sub.relative_schema_path[0], []).append(sub)
+            cost += min(_shape_cost(branch) for branch in alternatives.values())
+        elif error.validator in _SHAPE_VALIDATORS:
+            cost += 1
+    return cost
 
 
 def _depth(error: ValidationError) -> int:
@@ -142,5 +186,8 @@ def _depth(error: ValidationError) -> int:
 
 def _describe(error: ValidationError) -> str:
     where = "/".join(str(part) for part in error.absolute_path) or "<body>"
+    if error.validator in _SIZE_VALIDATORS and isinstance(error.instance, str | list | dict):
+        # jsonschema's message repeats the whole value, which a truncation would cut before the point.
+        return f"{where}: length {len(error.instance)} breaks {error.validator} {error.validator_value}"
     message = error.message if len(error.message) <= 200 else error.message[:200] + "..."
     return f"{where}: {message}"

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import io
+import signal
+import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
 
 import aiohttp
 import discord
@@ -13,6 +18,9 @@ from discord.ext import commands
 
 from tests.fakediscord import Limit
 from tests.fakediscord.pytest_plugin import FakeDiscordWithScene, bot_running
+from tests.fakediscord.world import GUILD_MEMBERS_INTENT
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 class Probe(commands.Cog):
@@ -20,6 +28,7 @@ class Probe(commands.Cog):
 
     def __init__(self, bot: commands.Bot) -> None:
         self.bot = bot
+        self.tasks: set[asyncio.Task[None]] = set()
 
     @app_commands.command(description="Answer at once.")
     @app_commands.describe(text="What to echo")
@@ -86,6 +95,44 @@ class Probe(commands.Cog):
         message = await news.send("Liftoff!")
         await message.publish()
         await interaction.followup.send(f"thread {post.thread.id}", ephemeral=True)
+
+    @app_commands.command(description="Answer with a file.")
+    async def attach(self, interaction: discord.Interaction) -> None:
+        file = discord.File(io.BytesIO(b"T-10 and counting"), filename="countdown.txt")
+        await interaction.response.send_message("see the file", file=file)
+
+    @app_commands.command(description="Answer after a delay, or say the interaction expired.")
+    @app_commands.describe(seconds="How long to think first")
+    async def late(self, interaction: discord.Interaction, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+        try:
+            await interaction.response.send_message("made it")
+        except discord.NotFound as error:
+            assert interaction.channel_id is not None
+            channel = self.bot.get_partial_messageable(interaction.channel_id)
+            await channel.send(f"expired {error.code}")
+
+    @app_commands.command(description="Defer at once, edit after a delay.")
+    @app_commands.describe(seconds="How long to work after deferring")
+    async def patient(self, interaction: discord.Interaction, seconds: float) -> None:
+        await interaction.response.defer()
+        await asyncio.sleep(seconds)
+        await interaction.edit_original_response(content="finally")
+
+    @app_commands.command(description="Defer visibly, then answer with a follow-up.")
+    async def followup(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(thinking=True)
+        await interaction.followup.send("done")
+
+    @app_commands.command(description="Answer, and add the button a moment later.")
+    async def later_button(self, interaction: discord.Interaction) -> None:
+        await interaction.response.send_message("wait for it")
+
+        async def add_button() -> None:
+            await asyncio.sleep(0.1)
+            await interaction.edit_original_response(view=PressView())
+
+        self.tasks.add(asyncio.create_task(add_button()))
 
 
 class NoteModal(discord.ui.Modal, title="Note"):
@@ -202,8 +249,8 @@ async def test_schema_violation_is_refused_and_recorded(
     scene = fake_discord.scene
     result = await fake_discord.slash("broken", user=scene.member, guild=scene.guild)
     assert result.content == "refused 50035"
-    violations = fake_discord.clear_violations()
-    assert [v.kind for v in violations] == ["schema"]
+    violations = fake_discord.take_violations("schema")
+    assert len(violations) == 1
     assert "data/embeds/0/title" in violations[0].errors[0]
 
 
@@ -223,8 +270,10 @@ async def test_checker_rejects_invalid_raw_payload(fake_discord: FakeDiscordWith
             f"{fake_discord.base_url}/channels/1/messages", json={"content": "x"}, headers=headers
         ) as response:
             assert (await response.json())["code"] == 10003
-    kinds = [v.kind for v in fake_discord.clear_violations()]
-    assert kinds == ["schema", "limits", "unknown-route"]
+    assert len(fake_discord.take_violations("schema", match="content")) == 1
+    assert len(fake_discord.take_violations("limits", match="content: Must be 2000")) == 1
+    (unknown,) = fake_discord.take_violations("unknown-route")
+    assert "in the vendored (trimmed) copy of Discord's API spec" in str(unknown)
 
 
 async def test_enforce_nonce_returns_the_first_message(
@@ -266,9 +315,27 @@ async def test_gateway_disruptions_are_survived(fake_discord: FakeDiscordWithSce
     await fake_discord.wait_for(probe_bot.is_ready)
     result = await fake_discord.slash("echo", user=scene.member, guild=scene.guild, options={"text": "still here"})
     assert result.content == "still here"
-    frames = [seq for session in gateway.sessions.values() for seq, _ in session.sent]
-    assert frames == sorted(frames)
-    assert len(set(frames)) == len(frames)
+    # The client saw every dispatch of its session, in order: its sequence is the session's last.
+    (session,) = [s for s in gateway.sessions.values() if s.ws is not None]
+    assert probe_bot.ws.sequence == session.seq
+
+
+async def test_resume_replays_what_was_missed(fake_discord: FakeDiscordWithScene, probe_bot: commands.Bot) -> None:
+    gateway, world = fake_discord.gateway, fake_discord.world
+    (session,) = gateway.live_sessions
+    seen = probe_bot.ws.sequence
+    assert seen == session.seq
+    resumes = gateway.resumes
+    gateway.drop_connections()
+    # Sent while the client is away: only the RESUME replay can deliver it.
+    missed = world.create_channel(fake_discord.scene.guild, "missed-while-away")
+    await gateway.dispatch("CHANNEL_CREATE", missed.to_dict())
+    await gateway.wait_resumed(after=resumes)
+    await fake_discord.wait_for(lambda: probe_bot.get_channel(missed.id) is not None)
+    resume = [f for f in gateway.frames_received if f["op"] == 6][-1]
+    assert resume["d"]["seq"] == seen
+    assert resume["d"]["session_id"] == session.id
+    assert probe_bot.ws.sequence == session.seq > seen + 1  # the CHANNEL_CREATE and RESUMED
 
 
 async def test_auto_sharded_bot_asks_gateway_bot(fake_discord: FakeDiscordWithScene) -> None:
@@ -288,3 +355,405 @@ async def test_install_restores_discord_urls() -> None:
     assert fake.base_url == discord.http.Route.BASE
     await fake.stop()
     assert before == (discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY)
+
+
+# Helpers for raw requests -------------------------------------------------------------------------
+
+
+async def raw(
+    fake: FakeDiscordWithScene,
+    method: str,
+    path: str,
+    body: Any = None,
+    *,
+    data: aiohttp.FormData | None = None,
+) -> tuple[int, Any]:
+    """(status, parsed JSON or None) of one request with the bot's token."""
+    headers = {"Authorization": f"Bot {fake.token}"}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.request(method, fake.base_url + path, json=body, data=data, headers=headers) as response,
+    ):
+        if response.content_type == "application/json":
+            return response.status, await response.json()
+        return response.status, None
+
+
+def no_rate_limits(fake: FakeDiscordWithScene) -> None:
+    """Raw tests send many requests on one route; they test other things than the rate limiter."""
+    fake.ratelimiter.config.routes.clear()
+    fake.ratelimiter.config.default_limit = Limit(10_000, 1.0)
+
+
+def command_data(name: str = "x") -> dict[str, Any]:
+    return {"id": "1", "name": name, "type": 1, "options": []}
+
+
+async def posted(fake: FakeDiscordWithScene, content: str = "hello") -> dict[str, Any]:
+    status, message = await raw(fake, "POST", f"/channels/{fake.scene.general.id}/messages", {"content": content})
+    assert status == 200
+    assert isinstance(message, dict)
+    return message
+
+
+# 1: multipart uploads ---------------------------------------------------------------------------
+
+
+async def test_file_upload_through_the_client(fake_discord: FakeDiscordWithScene, probe_bot: commands.Bot) -> None:
+    channel = probe_bot.get_channel(fake_discord.scene.general.id)
+    assert isinstance(channel, discord.TextChannel)
+    message = await channel.send("with a file", file=discord.File(io.BytesIO(b"liftoff"), filename="t.txt"))
+    assert [a.filename for a in message.attachments] == ["t.txt"]
+    assert message.attachments[0].size == len(b"liftoff")
+    (request,) = fake_discord.requests_to("POST", "/channels/{channel_id}/messages")
+    assert request.files == ["t.txt"]
+    assert request.body["content"] == "with a file"
+    scene = fake_discord.scene
+    result = await fake_discord.slash("attach", user=scene.member, guild=scene.guild)
+    assert result.content == "see the file"
+    assert result.message is not None
+    assert [a["filename"] for a in result.message["attachments"]] == ["countdown.txt"]
+
+
+async def test_bad_payload_json_is_a_violation(fake_discord: FakeDiscordWithScene) -> None:
+    path = f"/channels/{fake_discord.scene.general.id}/messages"
+    form = aiohttp.FormData()
+    form.add_field("payload_json", '{"content": 5}', content_type="application/json")
+    form.add_field("files[0]", b"data", filename="a.txt", content_type="text/plain")
+    status, answer = await raw(fake_discord, "POST", path, data=form)
+    assert (status, answer["code"]) == (400, 50035)
+    assert len(fake_discord.take_violations("schema", match=r"content: 5 is not of type")) == 1
+    form = aiohttp.FormData()
+    form.add_field("payload_json", "{not json", content_type="application/json")
+    form.add_field("files[0]", b"data", filename="a.txt", content_type="text/plain")
+    status, answer = await raw(fake_discord, "POST", path, data=form)
+    assert (status, answer["code"]) == (400, 50109)
+    assert len(fake_discord.take_violations("schema", match="payload_json is not JSON")) == 1
+
+
+# 2: the fake's own bugs -------------------------------------------------------------------------
+
+
+async def test_internal_error_is_a_violation(
+    fake_discord: FakeDiscordWithScene, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken_handler(ctx: Any) -> Any:
+        raise RuntimeError("handler bug")
+
+    monkeypatch.setitem(fake_discord._handlers, ("GET", "/users/@me"), broken_handler)
+    status, answer = await raw(fake_discord, "GET", "/users/@me")
+    assert status == 500
+    assert answer["code"] == 0
+    (violation,) = fake_discord.take_violations("fake-error")
+    assert violation.errors[0] == "RuntimeError: handler bug"
+    assert any("broken_handler" in line for line in violation.errors[1:])
+
+    async def broken_reader(request: Any) -> Any:
+        raise ValueError("reader bug")
+
+    monkeypatch.setattr(fake_discord, "_read_body", broken_reader)
+    status, _ = await raw(fake_discord, "POST", f"/channels/{fake_discord.scene.general.id}/messages", {"content": "x"})
+    assert status == 500
+    assert len(fake_discord.take_violations("fake-error", match="ValueError: reader bug")) == 1
+    assert fake_discord.requests[-1].status == 500
+
+
+# 3: formats -------------------------------------------------------------------------------------
+
+
+async def test_date_time_and_uri_formats_are_checked(fake_discord: FakeDiscordWithScene) -> None:
+    scene = fake_discord.scene
+    path = f"/channels/{scene.general.id}/messages"
+    status, _ = await raw(fake_discord, "POST", path, {"embeds": [{"title": "t", "timestamp": "tomorrow"}]})
+    assert status == 400
+    assert len(fake_discord.take_violations("schema", match="embeds/0/timestamp: 'tomorrow' is not a 'date-time'")) == 1
+    status, _ = await raw(fake_discord, "POST", path, {"embeds": [{"title": "t", "url": "not a url"}]})
+    assert status == 400
+    assert len(fake_discord.take_violations("schema", match="embeds/0/url: 'not a url' is not a 'uri'")) == 1
+    good = {"title": "t", "url": "https://example.com/a?b=c", "timestamp": "2030-01-01T12:00:00+00:00"}
+    status, _ = await raw(
+        fake_discord, "POST", path, {"embeds": [good, {"title": "z", "timestamp": "2030-01-01T12:00:00Z"}]}
+    )
+    assert status == 200
+    event = {
+        "name": "Launch",
+        "privacy_level": 2,
+        "entity_type": 3,
+        "entity_metadata": {"location": "LC-39A"},
+        "scheduled_start_time": "garbage",
+        "scheduled_end_time": "2030-01-01T13:00:00+00:00",
+    }
+    status, _ = await raw(fake_discord, "POST", f"/guilds/{scene.guild.id}/scheduled-events", event)
+    assert status == 400
+    assert (
+        len(fake_discord.take_violations("schema", match="scheduled_start_time: 'garbage' is not a 'date-time'")) == 1
+    )
+
+
+# 4: the 3-second deadline -----------------------------------------------------------------------
+
+
+async def test_late_first_callback_is_unknown_interaction(
+    fake_discord: FakeDiscordWithScene, probe_bot: commands.Bot
+) -> None:
+    scene = fake_discord.scene
+    fake_discord.interaction_deadline_s = 0.05
+    with pytest.raises(AssertionError, match="did not answer"):
+        await fake_discord.slash("late", user=scene.member, guild=scene.guild, options={"seconds": 0.2}, timeout_s=0.5)
+    await fake_discord.wait_for(
+        lambda: "expired 10062" in [m["content"] for m in fake_discord.world.channel_messages(scene.general)]
+    )
+    assert len(fake_discord.take_violations("deadline", match="deadline")) == 1
+    # Deferring in time keeps the token for edits well past the deadline.
+    patient = await fake_discord.slash("patient", user=scene.member, guild=scene.guild, options={"seconds": 0.2})
+    assert patient.content == "finally"
+    # A test that expects a slow bot loosens the deadline explicitly.
+    fake_discord.interaction_deadline_s = 5.0
+    made = await fake_discord.slash("late", user=scene.member, guild=scene.guild, options={"seconds": 0.1})
+    assert made.content == "made it"
+
+
+async def test_token_expires_after_15_minutes(fake_discord: FakeDiscordWithScene) -> None:
+    scene = fake_discord.scene
+    result = await fake_discord.start_interaction(2, command_data(), user=scene.member, guild=scene.guild)
+    callback = f"/interactions/{result.id}/{result.token}/callback"
+    assert (await raw(fake_discord, "POST", callback, {"type": 5}))[0] == 204
+    original = f"/webhooks/{fake_discord.world.application_id}/{result.token}/messages/@original"
+    assert (await raw(fake_discord, "PATCH", original, {"content": "in time"}))[0] == 200
+    result.created -= fake_discord.token_lifetime_s + 1
+    status, answer = await raw(fake_discord, "PATCH", original, {"content": "too late"})
+    assert (status, answer["code"]) == (401, 50027)
+
+
+# 5: callback type vs interaction type -----------------------------------------------------------
+
+MODAL_DATA = {
+    "custom_id": "m",
+    "title": "T",
+    "components": [{"type": 1, "components": [{"type": 4, "custom_id": "t", "label": "L", "style": 1}]}],
+}
+CALLBACKS: dict[int, dict[str, Any]] = {
+    4: {"type": 4, "data": {"content": "hi"}},
+    5: {"type": 5},
+    6: {"type": 6},
+    7: {"type": 7, "data": {"content": "updated"}},
+    8: {"type": 8, "data": {"choices": []}},
+    9: {"type": 9, "data": MODAL_DATA},
+}
+# (interaction type, carries a message) -> the callback types Discord accepts.
+ALLOWED = {
+    (2, False): {4, 5, 9},
+    (3, True): {4, 5, 6, 7, 9},
+    (4, False): {8},
+    (5, False): {4, 5},
+    (5, True): {4, 5, 6, 7},
+}
+
+
+async def test_callback_type_must_fit_the_interaction(fake_discord: FakeDiscordWithScene) -> None:
+    scene = fake_discord.scene
+    no_rate_limits(fake_discord)
+    for (interaction_type, with_message), allowed in ALLOWED.items():
+        for callback_type, body in CALLBACKS.items():
+            message = await posted(fake_discord) if with_message else None
+            result = await fake_discord.start_interaction(
+                interaction_type, command_data(), user=scene.member, guild=scene.guild, message=message
+            )
+            status, answer = await raw(fake_discord, "POST", f"/interactions/{result.id}/{result.token}/callback", body)
+            case = f"callback {callback_type} to interaction {interaction_type} (message: {with_message})"
+            if callback_type in allowed:
+                assert status == 204, (case, answer)
+                assert not fake_discord.violations, case
+            else:
+                assert status == 400, case
+                assert answer["errors"]["type"]["_errors"][0]["code"] == "INTERACTION_RESPONSE_TYPE_INVALID"
+                assert len(fake_discord.take_violations("interaction")) == 1, case
+
+
+# 6: empty messages ------------------------------------------------------------------------------
+
+
+async def test_empty_interaction_messages_are_refused(fake_discord: FakeDiscordWithScene) -> None:
+    scene, app = fake_discord.scene, fake_discord.world.application_id
+    result = await fake_discord.start_interaction(2, command_data(), user=scene.member, guild=scene.guild)
+    callback = f"/interactions/{result.id}/{result.token}/callback"
+    status, answer = await raw(fake_discord, "POST", callback, {"type": 4, "data": {"content": ""}})
+    assert (status, answer["code"]) == (400, 50006)
+    assert len(fake_discord.take_violations("limits", match="empty message")) == 1
+    assert (await raw(fake_discord, "POST", callback, {"type": 4, "data": {"content": "first"}}))[0] == 204
+    webhook = f"/webhooks/{app}/{result.token}"
+    status, answer = await raw(fake_discord, "POST", webhook, {"embeds": []})
+    assert (status, answer["code"]) == (400, 50006)
+    assert len(fake_discord.take_violations("limits", match="empty message")) == 1
+    status, answer = await raw(fake_discord, "PATCH", webhook + "/messages/@original", {"content": ""})
+    assert (status, answer["code"]) == (400, 50006)
+    assert result.content == "first"  # a refused edit changes nothing
+    assert len(fake_discord.take_violations("limits", match="empty message")) == 1
+    status, followup = await raw(fake_discord, "POST", webhook + "?wait=true", {"content": "second"})
+    assert status == 200
+    status, answer = await raw(fake_discord, "PATCH", f"{webhook}/messages/{followup['id']}", {"content": None})
+    assert (status, answer["code"]) == (400, 50006)
+    assert len(fake_discord.take_violations("limits", match="empty message")) == 1
+    # Emptying the text is fine while an embed remains.
+    edit = {"content": "", "embeds": [{"title": "kept"}]}
+    assert (await raw(fake_discord, "PATCH", webhook + "/messages/@original", edit))[0] == 200
+
+
+# 7: ephemeral messages are invisible to channel routes ------------------------------------------
+
+
+async def test_ephemeral_messages_are_unknown_on_channel_routes(fake_discord: FakeDiscordWithScene) -> None:
+    scene, app = fake_discord.scene, fake_discord.world.application_id
+    result = await fake_discord.start_interaction(2, command_data(), user=scene.member, guild=scene.guild)
+    body = {"type": 4, "data": {"content": "secret", "flags": 64}}
+    assert (await raw(fake_discord, "POST", f"/interactions/{result.id}/{result.token}/callback", body))[0] == 204
+    assert result.message is not None
+    path = f"/channels/{scene.general.id}/messages/{result.message['id']}"
+    for method, edit in (("GET", None), ("PATCH", {"content": "x"}), ("DELETE", None)):
+        status, answer = await raw(fake_discord, method, path, edit)
+        assert (status, answer["code"]) == (404, 10008), method
+    status, listed = await raw(fake_discord, "GET", f"/channels/{scene.general.id}/messages")
+    assert status == 200
+    assert result.message["id"] not in [m["id"] for m in listed]
+    status, own = await raw(fake_discord, "GET", f"/webhooks/{app}/{result.token}/messages/@original")
+    assert (status, own["content"]) == (200, "secret")
+
+
+# 8: the first follow-up after a deferral is the original response -------------------------------
+
+
+async def test_followup_after_deferral_updates_the_original(
+    fake_discord: FakeDiscordWithScene, probe_bot: commands.Bot
+) -> None:
+    scene = fake_discord.scene
+    result = await fake_discord.slash("followup", user=scene.member, guild=scene.guild)
+    assert result.content == "done"
+    assert result.message is not None
+    messages = fake_discord.world.channel_messages(scene.general)
+    assert [m["content"] for m in messages] == ["done"]
+    (session,) = fake_discord.gateway.live_sessions
+    events = [(f["t"], f["d"]["id"]) for _, f in session.sent if f["t"] in ("MESSAGE_CREATE", "MESSAGE_UPDATE")]
+    assert events == [("MESSAGE_CREATE", result.message["id"]), ("MESSAGE_UPDATE", result.message["id"])]
+
+
+# 9: limits the spec cannot express ----------------------------------------------------------------
+
+
+def button(custom_id: str) -> dict[str, Any]:
+    return {"type": 2, "style": 1, "label": custom_id, "custom_id": custom_id}
+
+
+async def test_component_and_mention_limits(fake_discord: FakeDiscordWithScene) -> None:
+    no_rate_limits(fake_discord)
+    path = f"/channels/{fake_discord.scene.general.id}/messages"
+    rows = [{"type": 1, "components": [button("same")]}, {"type": 1, "components": [button("same")]}]
+    status, answer = await raw(fake_discord, "POST", path, {"content": "x", "components": rows})
+    assert status == 400
+    assert answer["errors"]["components"]["1"]["components"]["0"]["custom_id"]["_errors"][0]["code"] == (
+        "COMPONENT_CUSTOM_ID_DUPLICATED"
+    )
+    assert len(fake_discord.take_violations("limits", match="custom id cannot be duplicated")) == 1
+    six = [{"type": 1, "components": [button(f"b{i}")]} for i in range(6)]
+    status, _ = await raw(fake_discord, "POST", path, {"content": "x", "components": six})
+    assert status == 400
+    assert len(fake_discord.take_violations("limits", match="components: Must be 5 or fewer")) == 1
+    assert (await raw(fake_discord, "POST", path, {"content": "x", "components": six[:5]}))[0] == 200
+    for kind in ("users", "roles"):
+        mentions = {"parse": [kind], kind: ["1"]}
+        status, _ = await raw(fake_discord, "POST", path, {"content": "x", "allowed_mentions": mentions})
+        assert status == 400
+        assert len(fake_discord.take_violations("limits", match=f"allowed_mentions.{kind}: .*mutually exclusive")) == 1
+    ok = {"parse": ["users"], "roles": ["1"]}
+    assert (await raw(fake_discord, "POST", path, {"content": "x", "allowed_mentions": ok}))[0] == 200
+
+
+async def test_autocomplete_choice_limits(fake_discord: FakeDiscordWithScene) -> None:
+    scene = fake_discord.scene
+
+    async def answer(choices: list[dict[str, Any]]) -> int:
+        result = await fake_discord.start_interaction(4, command_data(), user=scene.member, guild=scene.guild)
+        body = {"type": 8, "data": {"choices": choices}}
+        status, _ = await raw(fake_discord, "POST", f"/interactions/{result.id}/{result.token}/callback", body)
+        return status
+
+    assert await answer([{"name": "x", "value": "v" * 101}]) == 400
+    assert len(fake_discord.take_violations("limits", match=r"choices\.0\.value: Must be 100")) == 1
+    assert await answer([{"name": "n" * 101, "value": "v"}]) == 400
+    assert len(fake_discord.take_violations(match=r"choices.0.name")) == 1
+    assert await answer([{"name": f"n{i}", "value": f"v{i}"} for i in range(26)]) == 400
+    (violation,) = fake_discord.take_violations("schema")
+    assert violation.errors == ["data/choices: length 26 breaks maxItems 25"]
+    assert await answer([{"name": "n" * 100, "value": "v" * 100}]) == 204
+
+
+# 10: privileged intents ---------------------------------------------------------------------------
+
+
+async def test_privileged_intents_need_approval(fake_discord: FakeDiscordWithScene) -> None:
+    intents = discord.Intents.default()
+    intents.members = True
+    bot = commands.Bot(command_prefix="!", intents=intents)
+    with pytest.raises(discord.PrivilegedIntentsRequired):
+        async with bot, bot_running(fake_discord, bot):
+            pass
+    fake_discord.world.allowed_privileged_intents = GUILD_MEMBERS_INTENT
+    bot = commands.Bot(command_prefix="!", intents=intents)
+    async with bot, bot_running(fake_discord, bot):
+        assert bot.get_guild(fake_discord.scene.guild.id) is not None
+
+
+# 11: take_violations ------------------------------------------------------------------------------
+
+
+async def test_take_violations_leaves_the_others(fake_discord: FakeDiscordWithScene) -> None:
+    await raw(fake_discord, "GET", "/no/such/route")
+    await raw(fake_discord, "POST", f"/channels/{fake_discord.scene.general.id}/messages", {"content": 5})
+    assert fake_discord.take_violations("unknown-route", match="nothing like this") == []
+    assert len(fake_discord.take_violations(match="/no/such/route")) == 1
+    assert [v.kind for v in fake_discord.violations] == ["schema"]
+    assert len(fake_discord.take_violations()) == 1
+    assert fake_discord.violations == []
+
+
+# 13: presses wait for the view, not for a fixed time ------------------------------------------------
+
+
+async def test_press_waits_until_the_view_is_registered(
+    fake_discord: FakeDiscordWithScene, probe_bot: commands.Bot
+) -> None:
+    scene = fake_discord.scene
+    shown = await fake_discord.slash("later_button", user=scene.member, guild=scene.guild)
+    assert shown.message is not None
+    pressed = await fake_discord.press_button(shown.message, "probe:press", user=scene.member, timeout_s=2.0)
+    assert pressed.content == "pressed"
+
+
+# 14: the standalone server reports on SIGTERM too ---------------------------------------------------
+
+
+async def test_standalone_server_prints_violations_on_sigterm() -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "tests.fakediscord",
+        "--port",
+        "0",
+        cwd=REPO,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert process.stdout is not None
+        first = (await asyncio.wait_for(process.stdout.readline(), 20)).decode()
+        assert first.startswith("REST")
+        base = first.split()[1]
+        async with aiohttp.ClientSession() as session, session.get(base + "/no/such/route") as response:
+            assert response.status == 404
+        process.send_signal(signal.SIGTERM)
+        out, err = await asyncio.wait_for(process.communicate(), 20)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    assert process.returncode == 0, err.decode()
+    assert "violation: unknown-route: GET /api/v10/no/such/route" in out.decode()

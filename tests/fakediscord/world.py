@@ -43,6 +43,12 @@ DEFAULT_EVERYONE = (
     | SEND_MESSAGES_IN_THREADS
 )
 
+# Privileged gateway intents: an application must be approved (a toggle in the developer portal) for each.
+GUILD_MEMBERS_INTENT = 1 << 1
+GUILD_PRESENCES_INTENT = 1 << 8
+MESSAGE_CONTENT_INTENT = 1 << 15
+PRIVILEGED_INTENTS = GUILD_MEMBERS_INTENT | GUILD_PRESENCES_INTENT | MESSAGE_CONTENT_INTENT
+
 # Channel types.
 GUILD_TEXT = 0
 DM = 1
@@ -309,6 +315,9 @@ class World:
         # channel id -> message id -> message object, in creation order.
         self.messages: dict[int, dict[int, dict[str, Any]]] = {}
         self.bot_user = self.create_user("T-Minus", bot=True)
+        # Privileged gateway intents the application is approved for (bits of PRIVILEGED_INTENTS);
+        # an IDENTIFY asking for any other is closed with 4014, as Discord does.
+        self.allowed_privileged_intents = 0
         self.application_id = self.bot_user.id
         self.owner = self.create_user("owner")
 
