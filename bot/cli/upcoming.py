@@ -21,7 +21,24 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("--limit", type=_positive, default=10, help="how many (default 10)")
     parser.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
+    parser.add_argument(
+        "--after",
+        type=_instant,
+        metavar="ISO8601",
+        help="list what comes after this instant instead of now (e.g. to look through an older import)",
+    )
     parser.set_defaults(func=run)
+
+
+def _instant(value: str) -> datetime:
+    # An aware ISO-8601 instant; a time without a zone would silently mean the machine's zone, so it is refused.
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO-8601 instant such as 2024-02-14T12:00Z: {value!r}") from None
+    if parsed.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"give a zone, e.g. {value}Z for UTC")
+    return parsed.astimezone(UTC)
 
 
 def _positive(value: str) -> int:
@@ -39,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     """Print the list; exit 0."""
     settings = load_settings()
     kinds = [MilestoneKind(k) for k in args.kind] if args.kind else None
-    rows = asyncio.run(_upcoming(settings.db_path, kinds, args.limit))
+    rows = asyncio.run(_upcoming(settings.db_path, kinds, args.limit, args.after or datetime.now(UTC)))
     if args.json:
         print(json.dumps([_as_dict(row) for row in rows], indent=2, ensure_ascii=False))
         return 0
@@ -51,11 +68,13 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _upcoming(db_path: object, kinds: list[MilestoneKind] | None, limit: int) -> list[UpcomingMilestone]:
+async def _upcoming(
+    db_path: object, kinds: list[MilestoneKind] | None, limit: int, after: datetime
+) -> list[UpcomingMilestone]:
     db = Database(str(db_path))
     await db.connect()
     try:
-        return await next_milestones(db, now=datetime.now(UTC), limit=limit, kinds=kinds)
+        return await next_milestones(db, now=after, limit=limit, kinds=kinds)
     finally:
         await db.close()
 

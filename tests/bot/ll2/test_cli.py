@@ -136,3 +136,19 @@ async def test_usage_errors_go_to_stderr_with_status_2(tmp_path: Path) -> None:
     code, out, err = await _run("upcoming", "--limit", "0", env=env)
     assert (code, out) == (2, "")
     assert "--limit" in err
+
+
+async def test_upcoming_after_an_instant_lists_an_older_import(tmp_path: Path) -> None:
+    env = _env(tmp_path)
+    code, _, err = await _run("sync", "--once", "--from", str(DATA), env=env)
+    assert code == 0, err
+    code, out, err = await _run("upcoming", "--json", "--after", "2020-07-22T12:00Z", "--limit", "2", env=env)
+    assert code == 0, err
+    assert [(r["milestone"], r["utc"]) for r in json.loads(out)] == [
+        ("liftoff", "2020-07-23T14:26:22Z"),
+        ("docking", "2020-07-23T17:49:00Z"),
+    ]
+    code, out, err = await _run("upcoming", "--after", "2020-07-22T12:00", env=env)
+    assert code == 2
+    assert out == ""
+    assert "give a zone" in err
