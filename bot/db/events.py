@@ -304,20 +304,8 @@ async def upsert_events(
     it happens in one transaction: a failure leaves the database as it was. Upserting the same data twice
     returns no changes the second time.
     """
-    sources = {e.source for e in events} | ({source} if source else set())
-    if len(sources) > 1:
-        raise ValueError(f"one upsert takes events of one source, got {sorted(sources)}")
-    if complete and not sources:
-        raise ValueError("a complete upsert of an empty list needs source= to know what is gone")
-    src = sources.pop() if sources else None
-    seen: set[str] = set()
-    for e in events:
-        if e.source_id in seen:
-            raise ValueError(f"event {e.source}:{e.source_id} appears twice in one upsert")
-        seen.add(e.source_id)
-
     async with db.transaction() as conn:
-        return await upsert_in(conn, events, feed=feed, now=now, complete=complete, source=src)
+        return await upsert_in(conn, events, feed=feed, now=now, complete=complete, source=source)
 
 
 async def upsert_in(
@@ -330,8 +318,17 @@ async def upsert_in(
     source: Source | None = None,
 ) -> list[Change]:
     """:func:`upsert_events` inside a transaction the caller holds (for read-check-write sequences)."""
-    src = source or (events[0].source if events else None)
-    seen = {e.source_id for e in events}
+    sources = {e.source for e in events} | ({source} if source else set())
+    if len(sources) > 1:
+        raise ValueError(f"one upsert takes events of one source, got {sorted(sources)}")
+    if complete and not sources:
+        raise ValueError("a complete upsert of an empty list needs source= to know what is gone")
+    src = sources.pop() if sources else None
+    seen: set[str] = set()
+    for e in events:
+        if e.source_id in seen:
+            raise ValueError(f"event {e.source}:{e.source_id} appears twice in one upsert")
+        seen.add(e.source_id)
     stamp = to_epoch(now)
     changes: list[Change] = []
     # Load only what this upsert can touch: the incoming ids, plus the feed's rows when gone detection runs.
