@@ -58,6 +58,9 @@ class Database:
         self.path = Path(path)
         self._conn: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
+        self._holder: asyncio.Task[Any] | None = None
+        # Set when a holder was cancelled: its last statement may still be queued on aiosqlite's worker thread.
+        self._unsettled = False
 
     @property
     def conn(self) -> aiosqlite.Connection:
@@ -118,7 +121,7 @@ class Database:
         """Apply pending migrations, each in its own transaction; returns the resulting version."""
         known = migrations()
         target = len(known) if target is None else target
-        async with self._lock:
+        async with self._hold():
             current = await self.version()
             if current > len(known):
                 raise SchemaTooNewError(
@@ -138,15 +141,45 @@ class Database:
             return await self.version()
 
     @asynccontextmanager
+    async def _hold(self) -> AsyncIterator[aiosqlite.Connection]:
+        """The connection, alone. Not re-entrant: a task asking twice is a bug, raised rather than hung on."""
+        task = asyncio.current_task()
+        if task is not None and task is self._holder:
+            raise RuntimeError("Database used again inside its own transaction: use the connection you were given")
+        async with self._lock:
+            self._holder = task
+            try:
+                conn = self.conn
+                if self._unsettled:
+                    await self._settle(conn)
+                try:
+                    yield conn
+                except asyncio.CancelledError:
+                    self._unsettled = True
+                    raise
+            finally:
+                self._holder = None
+
+    async def _settle(self, conn: aiosqlite.Connection) -> None:
+        # A cancelled await does not stop aiosqlite's worker thread: the statement (say a BEGIN) still runs
+        # after the task has gone, leaving a transaction nobody ends. A no-op queued behind it waits until it
+        # has run; then whatever it left open is rolled back. Without this every later BEGIN would fail.
+        await conn.execute("SELECT 1")
+        if conn.in_transaction:
+            log.warning("rolling back a transaction left open by a cancelled task")
+            await conn.rollback()
+        self._unsettled = False
+
+    @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """A write transaction (``BEGIN IMMEDIATE``): committed on success, rolled back on any error."""
-        async with self._lock:
-            conn = self.conn
-            await conn.execute("BEGIN IMMEDIATE")
+        async with self._hold() as conn:
             try:
+                await conn.execute("BEGIN IMMEDIATE")
                 yield conn
             except BaseException:
-                await conn.rollback()
+                if conn.in_transaction:
+                    await conn.rollback()
                 raise
             else:
                 await conn.commit()
@@ -154,22 +187,22 @@ class Database:
     @asynccontextmanager
     async def read(self) -> AsyncIterator[aiosqlite.Connection]:
         """A read-only snapshot (deferred ``BEGIN``): several queries see one state and take no write lock."""
-        async with self._lock:
-            conn = self.conn
-            await conn.execute("BEGIN")
+        async with self._hold() as conn:
             try:
+                await conn.execute("BEGIN")
                 yield conn
             finally:
-                await conn.rollback()
+                if conn.in_transaction:
+                    await conn.rollback()
 
     async def fetchall(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[aiosqlite.Row]:
         """Run a read and return all rows."""
-        async with self._lock, self.conn.execute(sql, params) as cur:
+        async with self._hold() as conn, conn.execute(sql, params) as cur:
             return list(await cur.fetchall())
 
     async def fetchone(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> aiosqlite.Row | None:
         """Run a read and return the first row, if any."""
-        async with self._lock, self.conn.execute(sql, params) as cur:
+        async with self._hold() as conn, conn.execute(sql, params) as cur:
             return await cur.fetchone()
 
     async def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:

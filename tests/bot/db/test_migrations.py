@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import sqlite3
 from pathlib import Path
 
@@ -118,3 +120,29 @@ async def test_transaction_rolls_back_on_error(tmp_path: Path) -> None:
         with pytest.raises(RuntimeError):
             await write_then_fail()
         assert await db.get_state("a") is None
+
+
+async def test_using_the_database_inside_its_own_transaction_raises_instead_of_hanging(tmp_path: Path) -> None:
+    async with Database(tmp_path / "t.sqlite3") as db:
+
+        async def nested() -> None:
+            async with db.transaction():
+                await db.get_state("x")
+
+        with pytest.raises(RuntimeError, match="inside its own transaction"):
+            await asyncio.wait_for(nested(), timeout=5)
+        await db.set_state("still", "usable")
+        assert await db.get_state("still") == "usable"
+
+
+async def test_cancelling_tasks_mid_transaction_leaves_the_database_usable(tmp_path: Path) -> None:
+    async with Database(tmp_path / "t.sqlite3") as db:
+        # Cancel at every point a task can be at: waiting for the lock, in BEGIN, mid-write, in COMMIT.
+        for delay in (0, 0, 0.00005, 0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005):
+            task = asyncio.create_task(db.set_state("k", str(delay)))
+            await asyncio.sleep(delay)
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            await db.set_state("probe", str(delay))  # would fail with "cannot start a transaction within a transaction"
+            assert await db.get_state("probe") == str(delay)
