@@ -63,6 +63,7 @@ class Extracted:
     zone: str = "UTC"
     zone_assumed: bool = False
     note: str | None = None
+    day: date | None = None  # the calendar date, when the text gave only a date
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "utc", ensure_utc(self.utc))
@@ -415,6 +416,7 @@ class _Reader:
                 kind=keyword.kind,
                 utc=primary.utc,
                 precision=primary.precision,
+                day=primary.day,
                 phrase=phrase,
                 past=past,
                 conflict=conflict,
@@ -448,6 +450,7 @@ class _Reader:
                 kind=keyword.kind,
                 utc=primary.utc,
                 precision=primary.precision,
+                day=primary.day,
                 phrase=phrase,
                 zone=primary.zone,
                 zone_assumed=primary.zone_assumed,

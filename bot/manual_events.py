@@ -10,13 +10,21 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from urllib.parse import urlparse
+from zoneinfo import ZoneInfo
 
 import aiosqlite
 
 from bot.db import Database
-from bot.db.events import StoredEvent, get_event_by_source, load_events_in, mark_gone_in, upsert_in
+from bot.db.events import (
+    StoredEvent,
+    get_event_by_source,
+    load_events_in,
+    mark_gone_in,
+    period_end_sql,
+    upsert_in,
+)
 from bot.exceptions import InputError
 from bot.models import (
     Change,
@@ -29,9 +37,12 @@ from bot.models import (
     Precision,
     Source,
     ensure_utc,
+    period_end,
 )
 from bot.pubsub import ChangeBus
+from bot.render import plain_instant
 from bot.timeparse import ParsedTime, TimeParseError, parse_time
+from bot.zones import load_zone
 
 FEED = "manual"
 NAME_MAX = 100
@@ -107,16 +118,26 @@ def _check_description(text: str | None) -> str | None:
     return text.strip()
 
 
-def _future(parsed: ParsedTime, *, what: str, now: datetime) -> ParsedTime:
-    if parsed.utc < ensure_utc(now):
+def _shown(milestone: Milestone, zone: str) -> str:
+    return plain_instant(milestone.at, milestone.precision, load_zone(zone) or ZoneInfo("UTC"))
+
+
+def _future(parsed: ParsedTime, *, what: str, now: datetime, zone: str) -> ParsedTime:
+    # A date is in the future until it is over: "today" is fine all day.
+    milestone = _milestone(MilestoneKind.OTHER, parsed)
+    if period_end(milestone.at, milestone.precision) < ensure_utc(now):
         raise InputError(
-            f"The {what} time reads as {parsed.utc:%Y-%m-%d %H:%M} UTC, which is in the past. "
+            f"The {what} time reads as {_shown(milestone, zone)}, which is in the past. "
             "Give a future time, with the date if it is not today."
         )
     return parsed
 
 
 def _milestone(kind: MilestoneKind, parsed: ParsedTime) -> Milestone:
+    # A date alone is stored as 00:00Z of that date, as LL2 stores its Day NETs, so it reads as the same date
+    # for every reader and every later comparison treats both sources alike.
+    if parsed.day is not None:
+        return Milestone(kind, datetime.combine(parsed.day, time(), UTC), parsed.precision)
     return Milestone(kind, parsed.utc, parsed.precision)
 
 
@@ -138,20 +159,22 @@ def _read_coverage(text: str, main: Milestone, *, zone: str, now: datetime) -> P
     """
     plain = _read_time(text, what="coverage start", zone=zone, now=now)
     anchored = _read_time(text, what="coverage start", zone=zone, now=max(ensure_utc(now), main.at - COVERAGE_LEAD))
-    chosen = anchored if ensure_utc(now) <= anchored.utc <= main.at else plain
-    _check_coverage(chosen.utc, main, now=now)
+    end = period_end(main.at, main.precision)
+    chosen = anchored if ensure_utc(now) <= anchored.utc <= end else plain
+    _check_coverage(_milestone(MilestoneKind.COVERAGE_START, chosen), main, now=now, zone=zone)
     return chosen
 
 
-def _check_coverage(at: datetime, main: Milestone, *, now: datetime) -> None:
+def _check_coverage(coverage: Milestone, main: Milestone, *, now: datetime, zone: str) -> None:
     what = main.kind.value.replace("_", " ")
-    if at > main.at:
+    # Against the end of the milestone's period: coverage at 1 a.m. of a date-only docking day is fine.
+    if coverage.at > period_end(main.at, main.precision):
         raise InputError(
-            f"Coverage would start at {at:%Y-%m-%d %H:%M} UTC, after the {what} at {main.at:%Y-%m-%d %H:%M} UTC. "
+            f"Coverage would start {_shown(coverage, zone)}, after the {what} ({_shown(main, zone)}). "
             "Coverage starts before what it shows: give an earlier time, with its date."
         )
-    if at < ensure_utc(now):
-        raise InputError(f"The coverage start reads as {at:%Y-%m-%d %H:%M} UTC, which is in the past.")
+    if period_end(coverage.at, coverage.precision) < ensure_utc(now):
+        raise InputError(f"The coverage start reads as {_shown(coverage, zone)}, which is in the past.")
 
 
 async def add_event(
@@ -176,7 +199,9 @@ async def add_event(
         raise InputError("Only the bot's owners can create events for every server.")
     if actor.guild_id is None and not make_global:
         raise InputError("Hand-entered events belong to a server: run this in one.")
-    parsed = {kind: _future(_read_time(time_text, what=kind.value, zone=zone, now=now), what=kind.value, now=now)}
+    parsed = {
+        kind: _future(_read_time(time_text, what=kind.value, zone=zone, now=now), what=kind.value, now=now, zone=zone)
+    }
     if coverage_text:
         main = _milestone(kind, parsed[kind])
         parsed[MilestoneKind.COVERAGE_START] = _read_coverage(coverage_text, main, zone=zone, now=now)
@@ -248,7 +273,8 @@ async def edit_event(
         milestones = {m.kind: m for m in event.milestones}
         parsed: dict[MilestoneKind, ParsedTime] = {}
         if time_text is not None:
-            p = _future(_read_time(time_text, what=main_kind.value, zone=zone, now=now), what=main_kind.value, now=now)
+            p = _read_time(time_text, what=main_kind.value, zone=zone, now=now)
+            _future(p, what=main_kind.value, now=now, zone=zone)
             parsed[main_kind] = p
             milestones[main_kind] = _milestone(main_kind, p)
         main = milestones[main_kind]
@@ -258,7 +284,9 @@ async def edit_event(
             p = _read_coverage(coverage_text, main, zone=zone, now=now)
             parsed[MilestoneKind.COVERAGE_START] = p
             milestones[MilestoneKind.COVERAGE_START] = _milestone(MilestoneKind.COVERAGE_START, p)
-        elif MilestoneKind.COVERAGE_START in milestones and milestones[MilestoneKind.COVERAGE_START].at > main.at:
+        elif MilestoneKind.COVERAGE_START in milestones and milestones[MilestoneKind.COVERAGE_START].at > period_end(
+            main.at, main.precision
+        ):
             raise InputError(
                 "The coverage start would now be after the event. Give a new coverage time too, or `-` to drop it."
             )
@@ -295,10 +323,10 @@ async def list_events(db: Database, *, guild_id: int | None, now: datetime, limi
     """Hand-entered events visible here (this guild's and global ones) that have not all passed, soonest first."""
     stamp = int(ensure_utc(now).timestamp())
     rows = await db.fetchall(
-        "SELECT e.id, max(m.at_utc) AS last_at, min(m.at_utc) AS first_at FROM events e "
+        f"SELECT e.id, max({period_end_sql()}) AS last_end, min(m.at_utc) AS first_at FROM events e "  # noqa: S608
         "JOIN milestones m ON m.event_id = e.id AND m.removed_at IS NULL "
         "WHERE e.source = 'manual' AND e.gone_at IS NULL AND (e.guild_id IS NULL OR e.guild_id = ?) "
-        "GROUP BY e.id HAVING last_at >= ? ORDER BY first_at, e.id LIMIT ?",
+        "GROUP BY e.id HAVING last_end >= ? ORDER BY first_at, e.id LIMIT ?",
         (guild_id, stamp, limit),
     )
     if not rows:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 
 def ensure_utc(value: datetime) -> datetime:
@@ -130,6 +130,27 @@ _FINAL_STATUSES = frozenset(
         EventStatus.CANCELLED,
     }
 )
+
+
+# How long after its stored instant a coarse milestone's period lasts. Dates are stored as 00:00Z of the date
+# (LL2's convention, and ours for typed dates), and a date is not over until it is over everywhere: 24 h plus
+# the 14 h of the furthest-ahead zone. A week is seven such days. LL2 puts a month, quarter or year NET on the
+# period's last day at 00:00Z, so one day covers what is left of it.
+_DAY_EVERYWHERE = 86_400 + 14 * 3_600
+PERIOD_SECONDS: dict[Precision, int] = {
+    Precision.HOUR: 3_600,
+    Precision.DAY: _DAY_EVERYWHERE,
+    Precision.WEEK: 6 * 86_400 + _DAY_EVERYWHERE,
+    Precision.MONTH: _DAY_EVERYWHERE,
+    Precision.QUARTER: _DAY_EVERYWHERE,
+    Precision.HALF_YEAR: _DAY_EVERYWHERE,
+    Precision.YEAR: _DAY_EVERYWHERE,
+}
+
+
+def period_end(at: datetime, precision: Precision) -> datetime:
+    """When a milestone stored at ``at`` with ``precision`` is over (``at`` itself for exact times)."""
+    return ensure_utc(at) + timedelta(seconds=PERIOD_SECONDS.get(precision, 0))
 
 
 @dataclass(frozen=True, slots=True)

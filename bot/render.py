@@ -39,34 +39,56 @@ def _zone_label(local: datetime) -> str:
     return local.tzname() or local.strftime("UTC%z")
 
 
+def coarse_period(value: datetime, precision: Precision) -> str | None:
+    """The period a Day-or-coarser instant names ("Tue 17 Feb 2026", "week of ...", "Q1 2026"), else None.
+
+    A coarse instant is stored as the start of its day in the zone it was stated in (LL2: 00:00Z; an admin in
+    Tokyo typing "Feb 17": 15:00Z on Feb 16), or for LL2's Month NETs the month's last day at 00:00Z. The date
+    meant is the one whose noon is nearest: the UTC date twelve hours later, right for every zone from UTC-12
+    to UTC+12. It is shown as plain text, never as timestamp markup, which would move it into each reader's
+    zone and show readers west of UTC the day before.
+    """
+    if precision.rank < Precision.DAY.rank:
+        return None
+    day = ensure_utc(value) + timedelta(hours=12)
+    match precision:
+        case Precision.DAY:
+            return f"{day:%a %d %b %Y} (date only)"
+        case Precision.WEEK:
+            return f"week of {day:%a %d %b %Y}"
+        case Precision.MONTH:
+            return f"{day:%B %Y}"
+        case Precision.QUARTER:
+            return f"Q{(day.month - 1) // 3 + 1} {day:%Y}"
+        case Precision.HALF_YEAR:
+            return f"H{1 if day.month <= 6 else 2} {day:%Y}"
+        case _:
+            return f"{day:%Y}"
+
+
 def plain_instant(value: datetime, precision: Precision, zone: ZoneInfo) -> str:
     """Plain text of an instant in ``zone`` at the detail its precision allows (for previews, logs, echoes).
 
-    A Month-precision instant is shown as a month and a Day-precision one as a date: showing the 00:00 that
-    the source stores would promise a time nobody announced.
+    A coarse instant is shown as the period it names (see :func:`coarse_period`): showing the 00:00 that the
+    source stores would promise a time nobody announced.
     """
+    period = coarse_period(value, precision)
+    if period is not None:
+        return period
     local = ensure_utc(value).astimezone(zone)
-    rank = precision.rank
-    if rank >= Precision.YEAR.rank:
-        return f"{local:%Y}"
-    if rank >= Precision.MONTH.rank:
-        # Read the month in UTC: LL2's Month NETs sit at 00:00Z on a month's last day.
-        return f"{ensure_utc(value):%B %Y}"
-    if rank >= Precision.DAY.rank:
-        return f"{ensure_utc(value):%a %d %b %Y} (date only)"
-    if rank >= Precision.HOUR.rank:
+    if precision == Precision.HOUR:
         return f"{local:%a %d %b %Y, around %H:00} {_zone_label(local)}"
     seconds = ":%S" if precision == Precision.SECOND else ""
     return f"{local:%a %d %b %Y, %H:%M{seconds}} {_zone_label(local)}"
 
 
 def discord_when(value: datetime, precision: Precision) -> str:
-    """Timestamp markup at the detail the precision allows: full date and time plus relative, or a date, or a month."""
-    rank = precision.rank
-    if rank >= Precision.MONTH.rank:
-        return f"{ensure_utc(value):%B %Y}" if rank < Precision.YEAR.rank else f"{ensure_utc(value):%Y}"
-    if rank >= Precision.DAY.rank:
-        return f"{discord_timestamp(value, 'D')} (date only)"
+    """Timestamp markup for exact instants (every reader sees their own zone); plain text for coarse periods."""
+    period = coarse_period(value, precision)
+    if period is not None:
+        return period
+    if precision == Precision.HOUR:
+        return f"around {discord_timestamp(value, 'f')} ({discord_timestamp(value, 'R')})"
     return f"{discord_timestamp(value, 'F')} ({discord_timestamp(value, 'R')})"
 
 

@@ -219,6 +219,9 @@ class ParsedTime:
     zone: str
     zone_assumed: bool
     note: str | None = None
+    # Set when only a date was given: the calendar date meant. ``utc`` is then that date's midnight in the zone
+    # it was read in; storage keeps dates as 00:00Z of ``day`` instead, as LL2 does (see bot.manual_events).
+    day: date | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "utc", ensure_utc(self.utc))
@@ -878,6 +881,7 @@ class Resolved:
     zone_assumed: bool
     notes: tuple[str, ...]
     text: str
+    day: date | None = None  # the calendar date, when only a date was given
 
 
 @dataclass(frozen=True, slots=True)
@@ -1056,7 +1060,7 @@ def resolve(rendering: Rendering, ctx: Context, text: str, anchor: datetime | No
         local = datetime.combine(day, time(), tzinfo=zone.tz)
         if zone.is_iana and not dateutil_tz.datetime_exists(local):
             local = dateutil_tz.resolve_imaginary(local)  # a day whose midnight is skipped starts later
-        return Resolved(ensure_utc(local), Precision.DAY, zone.name, assumed, tuple(notes), text)
+        return Resolved(ensure_utc(local), Precision.DAY, zone.name, assumed, tuple(notes), text, day)
     clock_value = clock_token.value
     assert isinstance(clock_value, Clock)
     wall = time(clock_value.hour, clock_value.minute, clock_value.second or 0)
@@ -1189,5 +1193,7 @@ def parse_time(text: str, *, tz: str | ZoneInfo, ref: datetime) -> ParsedTime:
     if primary.zone_assumed and any(not a.zone_assumed for a in alternatives):
         # "1:12 (0612 GMT)": the bracket's zone fixed the instant, so nothing was really assumed.
         named = next(a for a in alternatives if not a.zone_assumed)
-        return ParsedTime(primary.utc, primary.precision, named.zone, False, "; ".join(notes) or None)
-    return ParsedTime(primary.utc, primary.precision, primary.zone, primary.zone_assumed, "; ".join(notes) or None)
+        return ParsedTime(primary.utc, primary.precision, named.zone, False, "; ".join(notes) or None, primary.day)
+    return ParsedTime(
+        primary.utc, primary.precision, primary.zone, primary.zone_assumed, "; ".join(notes) or None, primary.day
+    )

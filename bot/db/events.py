@@ -12,6 +12,7 @@ import aiosqlite
 
 from bot.db.database import Database
 from bot.models import (
+    PERIOD_SECONDS,
     Change,
     ChangeKind,
     Event,
@@ -45,17 +46,10 @@ _DETAIL_FIELDS = (
 )
 
 
-# How long after its stored instant a coarse milestone still counts as upcoming: the rest of its hour or day. A
-# week is seven days. A month, quarter or year NET from LL2 sits on the period's last day at 00:00Z, so one day.
-UPCOMING_GRACE: dict[Precision, int] = {
-    Precision.HOUR: 3_600,
-    Precision.DAY: 86_400,
-    Precision.WEEK: 7 * 86_400,
-    Precision.MONTH: 86_400,
-    Precision.QUARTER: 86_400,
-    Precision.HALF_YEAR: 86_400,
-    Precision.YEAR: 86_400,
-}
+def period_end_sql(at: str = "m.at_utc", precision: str = "m.precision") -> str:
+    """SQL for :func:`bot.models.period_end` over epoch-second columns (our column names, never user text)."""
+    cases = " ".join(f"WHEN '{p.value}' THEN {seconds}" for p, seconds in PERIOD_SECONDS.items())
+    return f"({at} + CASE {precision} {cases} ELSE 0 END)"
 
 
 def to_epoch(value: datetime) -> int:
@@ -469,17 +463,15 @@ async def next_milestones(
     Global events are always visible; events scoped to a guild only when ``guild_id`` is that guild. Events the
     source no longer lists, and events with a final status (it happened), are left out unless asked for.
     A milestone stays upcoming until the period its precision names is over: a Day-precision "Feb 17" is still
-    ahead at 10:00 on Feb 17. Sources store a coarse instant at the start of its day (or, for LL2's Month NETs,
-    on the month's last day), so the period is counted from the stored instant (see ``UPCOMING_GRACE``).
+    ahead at 10:00 on Feb 17 (see ``bot.models.period_end``).
     """
     stamp = to_epoch(now)
-    grace = " ".join(f"WHEN '{p.value}' THEN {seconds}" for p, seconds in UPCOMING_GRACE.items())
     where = [
         "m.removed_at IS NULL",
         # The first test keeps the at_utc index usable; the second applies each precision's own grace.
-        f"m.at_utc >= ? AND m.at_utc + CASE m.precision {grace} ELSE 0 END >= ?",
+        f"m.at_utc >= ? AND {period_end_sql()} >= ?",
     ]
-    params: list[Any] = [stamp - max(UPCOMING_GRACE.values()), stamp]
+    params: list[Any] = [stamp - max(PERIOD_SECONDS.values()), stamp]
     if guild_id is None:
         where.append("e.guild_id IS NULL")
     else:

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -19,6 +20,7 @@ from bot.exceptions import InputError
 from bot.manual_events import Actor, Found
 from bot.models import Change, ChangeKind, EventStatus, EventType, GoneReason, MilestoneKind, Precision
 from bot.pubsub import ChangeBus
+from bot.render import plain_instant
 
 NOW = datetime(2024, 2, 14, 20, 0, tzinfo=UTC)
 ADMIN = Actor(user_id=1, guild_id=100)
@@ -287,3 +289,33 @@ async def test_edit_racing_remove_cannot_revive_the_event(db: Database, bus: tup
     assert row["gone_at"] is not None
     assert isinstance(results[2], InputError)
     assert ChangeKind.RETURNED not in {c.kind for c in bus[1]}
+
+
+@pytest.mark.parametrize("zone", ["Asia/Tokyo", "America/New_York", "Pacific/Auckland", "Pacific/Honolulu"])
+async def test_a_date_alone_is_stored_as_that_date_whatever_the_admins_zone(
+    db: Database, bus: tuple[ChangeBus, list[Change]], zone: str
+) -> None:
+    saved = await docking(db, bus[0], time_text="Feb 17", zone=zone)
+    milestone = saved.stored.event.milestone(MilestoneKind.DOCKING)
+    assert milestone is not None
+    assert (milestone.at, milestone.precision) == (datetime(2024, 2, 17, tzinfo=UTC), Precision.DAY)
+    assert plain_instant(milestone.at, milestone.precision, ZoneInfo(zone)) == "Sat 17 Feb 2024 (date only)"
+
+
+async def test_today_as_a_date_is_not_in_the_past(db: Database, bus: tuple[ChangeBus, list[Change]]) -> None:
+    # 20:00Z on Feb 14 is 15:00 in New York: "today" there is Feb 14, which is not over yet.
+    saved = await docking(db, bus[0], time_text="today", zone="America/New_York")
+    assert saved.stored.event.milestones[0].precision == Precision.DAY
+    assert [s.id for s in await manual_events.list_events(db, guild_id=100, now=NOW)] == [saved.stored.id]
+
+
+async def test_coverage_on_the_day_of_a_date_only_event_is_accepted(
+    db: Database, bus: tuple[ChangeBus, list[Change]]
+) -> None:
+    saved = await docking(db, bus[0], time_text="Feb 20", coverage_text="Feb 20 1 am EST")
+    assert saved.stored.event.milestone(MilestoneKind.COVERAGE_START) is not None
+
+
+async def test_past_time_is_explained_in_the_admins_zone(db: Database, bus: tuple[ChangeBus, list[Change]]) -> None:
+    with pytest.raises(InputError, match=r"reads as Tue 13 Feb 2024, 10:00 EST, which is in the past"):
+        await docking(db, bus[0], time_text="Feb 13 10:00 a.m.", zone="America/New_York")

@@ -243,11 +243,13 @@ def test_naive_datetimes_are_refused() -> None:
         (Precision.MINUTE, 0, True),
         (Precision.MINUTE, 1, False),
         (Precision.DAY, 10, True),  # "Feb 17" is still ahead at 10:00 on Feb 17
-        (Precision.DAY, 25, False),
+        (Precision.DAY, 37, True),  # ... and until Feb 17 is over everywhere (14:00Z on Feb 18)
+        (Precision.DAY, 39, False),
         (Precision.HOUR, 0.5, True),
         (Precision.HOUR, 2, False),
         (Precision.MONTH, 23, True),  # LL2's Month NET: the month's last day at 00:00Z
         (Precision.MONTH, 48, False),
+        (Precision.WEEK, 24 * 6, True),
     ],
 )
 async def test_coarse_milestone_stays_upcoming_for_its_period(
