@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
@@ -221,6 +221,11 @@ async def add_event(
     return Saved(stored, parsed, changes)
 
 
+def _clears(text: str) -> bool:
+    """``-`` (or ``none``, or nothing) given for an optional field in an edit removes it."""
+    return text.strip().lower() in ("", "-", "none")
+
+
 def _no_such(event_id: int) -> InputError:
     return InputError(f"There is no hand-entered event #{event_id} here. `/event list` shows their numbers.")
 
@@ -259,14 +264,15 @@ async def edit_event(
     webcast_url: str | None = None,
     description: str | None = None,
 ) -> Saved:
-    """Change some fields of an event; a moved time is reported like any slip. ``-`` as coverage removes it.
+    """Change some fields of an event; a moved time is reported like any slip. ``-`` removes coverage, webcast or
+    description.
 
     Read, check and write happen in one BEGIN IMMEDIATE transaction, so an edit racing a removal (or another
     edit) cannot bring a removed event back or lose the other's fields.
     """
     new_name = _check_name(name) if name is not None else None
-    new_urls = _check_url(webcast_url) if webcast_url is not None else None
-    new_description = _check_description(description) if description is not None else None
+    new_urls = None if webcast_url is None else () if _clears(webcast_url) else _check_url(webcast_url)
+    new_description = None if description is None or _clears(description) else _check_description(description)
     async with db.transaction() as conn:
         event = (await _own_event_in(conn, actor, event_id)).event
         main_kind = next(m.kind for m in event.milestones if m.kind != MilestoneKind.COVERAGE_START)
@@ -278,7 +284,7 @@ async def edit_event(
             parsed[main_kind] = p
             milestones[main_kind] = _milestone(main_kind, p)
         main = milestones[main_kind]
-        if coverage_text is not None and coverage_text.strip().lower() in ("", "-", "none"):
+        if coverage_text is not None and _clears(coverage_text):
             milestones.pop(MilestoneKind.COVERAGE_START, None)
         elif coverage_text is not None:
             p = _read_coverage(coverage_text, main, zone=zone, now=now)
@@ -319,15 +325,36 @@ async def remove_event(db: Database, bus: ChangeBus, actor: Actor, event_id: int
     return stored
 
 
-async def list_events(db: Database, *, guild_id: int | None, now: datetime, limit: int = 25) -> list[StoredEvent]:
-    """Hand-entered events visible here (this guild's and global ones) that have not all passed, soonest first."""
+async def list_events(
+    db: Database,
+    *,
+    guild_id: int | None,
+    now: datetime,
+    limit: int = 25,
+    include_global: bool = True,
+    matching: str | None = None,
+) -> list[StoredEvent]:
+    """Hand-entered events visible here that are not over yet, soonest first.
+
+    Visible: this guild's, and (unless ``include_global`` is off) the global ones. ``matching`` keeps those whose
+    number or name contains the text, searched in SQL so no event is out of reach behind the ``limit``.
+    """
     stamp = int(ensure_utc(now).timestamp())
+    scope = "(e.guild_id IS NULL OR e.guild_id = :guild)" if include_global else "e.guild_id = :guild"
+    search = ""
+    if matching and matching.strip().lstrip("#"):
+        search = " AND (instr(lower(e.name), :needle) > 0 OR CAST(e.id AS TEXT) = :needle)"
     rows = await db.fetchall(
         f"SELECT e.id, max({period_end_sql()}) AS last_end, min(m.at_utc) AS first_at FROM events e "  # noqa: S608
         "JOIN milestones m ON m.event_id = e.id AND m.removed_at IS NULL "
-        "WHERE e.source = 'manual' AND e.gone_at IS NULL AND (e.guild_id IS NULL OR e.guild_id = ?) "
-        "GROUP BY e.id HAVING last_end >= ? ORDER BY first_at, e.id LIMIT ?",
-        (guild_id, stamp, limit),
+        f"WHERE e.source = 'manual' AND e.gone_at IS NULL AND {scope}{search} "
+        "GROUP BY e.id HAVING last_end >= :now ORDER BY first_at, e.id LIMIT :limit",
+        {
+            "guild": guild_id,
+            "now": stamp,
+            "limit": limit,
+            "needle": (matching or "").strip().lstrip("#").lower(),
+        },
     )
     if not rows:
         return []
@@ -344,21 +371,40 @@ class Found:
     kind: MilestoneKind
     utc: datetime
     precision: Precision = Precision.MINUTE
+    past: bool = False  # the text reported it as done ("docked at 5:27 a.m. EST today")
+
+    @classmethod
+    def of(
+        cls, kind: MilestoneKind, utc: datetime, precision: Precision, *, day: date | None = None, past: bool = False
+    ) -> Found:
+        """A found reading, with a date alone stored as 00:00Z of the date (see :func:`_milestone`)."""
+        return cls(kind, datetime.combine(day, time(), UTC) if day is not None else utc, precision, past)
+
+    def is_over(self, now: datetime) -> bool:
+        """Reported as done, or its time (its whole period, for a date) has passed."""
+        return self.past or period_end(self.utc, self.precision) < ensure_utc(now)
 
 
 def group_for_import(found: Sequence[Found]) -> list[list[Found]]:
     """Split found milestones into events: one per main milestone, each coverage start joined to what it covers.
 
     A coverage start belongs to the first main milestone at or after it within COVERAGE_ATTACH_WINDOW (NASA
-    coverage begins before the docking it shows); failing that, to the nearest main milestone.
+    coverage begins before the docking it shows); failing that, to the nearest main milestone, which it must
+    not come after.
     """
     mains = sorted((f for f in found if f.kind != MilestoneKind.COVERAGE_START), key=lambda f: f.utc)
     if not mains:
-        raise InputError("I found no liftoff, docking or other event time to save, only coverage times.")
+        raise InputError("There is no liftoff, docking or other event time to save, only coverage times.")
     groups: list[list[Found]] = [[m] for m in mains]
     for cov in (f for f in found if f.kind == MilestoneKind.COVERAGE_START):
         after = [i for i, m in enumerate(mains) if timedelta(0) <= m.utc - cov.utc <= COVERAGE_ATTACH_WINDOW]
         index = after[0] if after else min(range(len(mains)), key=lambda i: abs(mains[i].utc - cov.utc))
+        main = mains[index]
+        if cov.utc > period_end(main.utc, main.precision):
+            raise InputError(
+                f"The coverage start comes after the {main.kind.value.replace('_', ' ')} it would belong to; "
+                "correct it with Edit, or leave it blank to drop it."
+            )
         if any(f.kind == MilestoneKind.COVERAGE_START for f in groups[index]):
             raise InputError("Two coverage starts belong to the same event; remove one with Edit.")
         groups[index].append(cov)
@@ -367,6 +413,25 @@ def group_for_import(found: Sequence[Found]) -> list[list[Found]]:
         if len(set(kinds)) != len(kinds):
             raise InputError("The text gives two times for the same milestone; keep one with Edit.")
     return groups
+
+
+def importable(found: Sequence[Found], *, now: datetime) -> list[list[Found]]:
+    """The events an import would save: what is still ahead, grouped; InputError says why when nothing is.
+
+    Milestones reported as done, or already past, are not saved: an alert bot has nothing to do with them, and
+    storing them as scheduled would be false.
+    """
+    ahead = [f for f in found if not f.is_over(now)]
+    if found and not ahead:
+        raise InputError("Everything found has already happened, so there is nothing to save.")
+    return group_for_import(ahead)
+
+
+def _event_name(name: str, kind: MilestoneKind) -> str:
+    if kind == MilestoneKind.LIFTOFF:
+        return name
+    suffix = " " + kind.value.replace("_", " ")
+    return name[: NAME_MAX - len(suffix)].rstrip() + suffix
 
 
 async def save_import(
@@ -380,7 +445,7 @@ async def save_import(
     import_id: str,
     description: str | None = None,
 ) -> list[StoredEvent]:
-    """Save an article's milestones as linked events of one mission (e.g. a launch and its docking).
+    """Save an article's milestones that are still ahead as linked events of one mission (a launch and its docking).
 
     ``import_id`` names this review; the events' source ids derive from it, so confirming the same review
     twice (a double click, a retried interaction) stores nothing new.
@@ -394,7 +459,7 @@ async def save_import(
             source=Source.MANUAL,
             source_id=f"import-{import_id}-{index}",
             type=KIND_TO_TYPE.get(group[0].kind, EventType.OTHER),
-            name=name if group[0].kind == MilestoneKind.LIFTOFF else f"{name} {group[0].kind.value.replace('_', ' ')}",
+            name=_event_name(name, group[0].kind),
             status=EventStatus.SCHEDULED,
             milestones=tuple(Milestone(f.kind, f.utc, f.precision) for f in group),
             guild_id=actor.guild_id,
@@ -402,7 +467,7 @@ async def save_import(
             description=_check_description(description),
             created_by=actor.user_id,
         )
-        for index, group in enumerate(group_for_import(found))
+        for index, group in enumerate(importable(found, now=now))
     ]
     # One upsert, one transaction: the mission's events are saved together or not at all.
     async with db.transaction() as conn:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -19,11 +20,12 @@ from bot.errors import report_error
 from bot.exceptions import InputError
 from bot.extract import Extracted, extract_milestones
 from bot.manual_events import Actor, Found
-from bot.models import MilestoneKind, Precision
+from bot.models import MilestoneKind
 from bot.render import add_fields_within_limit, discord_when, plain_instant, truncate
 from bot.timeparse import ParsedTime, TimeParseError, parse_time
 from bot.zones import load_zone, zone_names
 
+log = logging.getLogger(__name__)
 NO_MENTIONS = discord.AllowedMentions.none()
 KIND_CHOICES = [app_commands.Choice(name=k.value.replace("_", " "), value=k.value) for k in manual_events.EVENT_KINDS]
 
@@ -96,10 +98,12 @@ class Events(commands.GroupCog, group_name="event", group_description="Add and m
         self.bot = bot
         super().__init__()
 
+    async def _can_manage(self, interaction: discord.Interaction[TMinusBot]) -> bool:
+        return interaction.permissions.manage_guild or await self.bot.is_owner(interaction.user)
+
     async def interaction_check(self, interaction: discord.Interaction[TMinusBot]) -> bool:  # type: ignore[override]
         # default_permissions only hides the command; a server can re-grant it, so check at run time too.
-        perms = interaction.permissions
-        if perms.manage_guild or await self.bot.is_owner(interaction.user):
+        if await self._can_manage(interaction):
             return True
         raise app_commands.MissingPermissions(["manage_guild"])
 
@@ -121,14 +125,18 @@ class Events(commands.GroupCog, group_name="event", group_description="Add and m
     async def event_autocomplete(
         self, interaction: discord.Interaction[TMinusBot], current: str
     ) -> list[app_commands.Choice[int]]:
-        """This server's upcoming hand-entered events, matching what was typed."""
-        events = await manual_events.list_events(self.bot.db, guild_id=interaction.guild_id, now=datetime.now(UTC))
-        needle = current.lower().lstrip("#")
-        return [
-            app_commands.Choice(name=truncate(f"#{s.id} {s.event.name}", 100), value=s.id)
-            for s in events
-            if needle in f"{s.id} {s.event.name}".lower()
-        ][:25]
+        """Events the user may change here, matching what was typed (searched in the database, not a first page)."""
+        # discord.py runs no interaction_check for autocomplete: without this anyone could list the events.
+        if interaction.guild_id is None or not await self._can_manage(interaction):
+            return []
+        events = await manual_events.list_events(
+            self.bot.db,
+            guild_id=interaction.guild_id,
+            now=datetime.now(UTC),
+            include_global=await self.bot.is_owner(interaction.user),
+            matching=current,
+        )
+        return [app_commands.Choice(name=truncate(f"#{s.id} {s.event.name}", 100), value=s.id) for s in events]
 
     @app_commands.command(name="add", description="Add an event with a time written the way you would say it")
     @app_commands.describe(
@@ -156,6 +164,8 @@ class Events(commands.GroupCog, group_name="event", group_description="Add and m
         everywhere: bool = False,
     ) -> None:
         """Create the event and echo how its times were read."""
+        # Deferred first: the database may be busy and every change listener runs before we answer.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         reader = await self._reader_zone(interaction, zone)
         saved = await manual_events.add_event(
             self.bot.db,
@@ -172,7 +182,7 @@ class Events(commands.GroupCog, group_name="event", group_description="Add and m
             make_global=everywhere,
         )
         embed = event_embed("Added", saved.stored, reader, _assumed_note(saved.parsed))
-        await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        await interaction.followup.send(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     @app_commands.command(name="edit", description="Change a hand-entered event; a new time re-arms its alerts")
     @app_commands.describe(
@@ -181,8 +191,8 @@ class Events(commands.GroupCog, group_name="event", group_description="Add and m
         time="New time, written like in /event add",
         zone="Zone for a time that names none",
         coverage="New coverage start; '-' removes it",
-        webcast="New webcast link",
-        description="New description",
+        webcast="New webcast link; '-' removes it",
+        description="New description; '-' removes it",
     )
     @app_commands.autocomplete(event=event_autocomplete)
     @app_commands.autocomplete(zone=zone_autocomplete)
@@ -200,6 +210,7 @@ class Events(commands.GroupCog, group_name="event", group_description="Add and m
         """Apply the given changes and echo the event as it is now."""
         if all(v is None for v in (name, time, coverage, webcast, description)):
             raise InputError("Tell me what to change: give at least one of name, time, coverage, webcast, description.")
+        await interaction.response.defer(ephemeral=True, thinking=True)
         reader = await self._reader_zone(interaction, zone)
         saved = await manual_events.edit_event(
             self.bot.db,
@@ -215,17 +226,18 @@ class Events(commands.GroupCog, group_name="event", group_description="Add and m
             description=description,
         )
         embed = event_embed("Updated", saved.stored, reader, _assumed_note(saved.parsed))
-        await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        await interaction.followup.send(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     @app_commands.command(name="remove", description="Cancel a hand-entered event and its alerts")
     @app_commands.describe(event="The event to remove (start typing its name or number)")
     @app_commands.autocomplete(event=event_autocomplete)
     async def remove(self, interaction: discord.Interaction[TMinusBot], event: int) -> None:
         """Mark the event cancelled."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
         stored = await manual_events.remove_event(
             self.bot.db, self.bot.changes, await self._actor(interaction), event, now=datetime.now(UTC)
         )
-        await interaction.response.send_message(
+        await interaction.followup.send(
             f"Removed event #{stored.id} **{discord.utils.escape_markdown(stored.event.name)}**.",
             ephemeral=True,
             allowed_mentions=NO_MENTIONS,
@@ -234,6 +246,7 @@ class Events(commands.GroupCog, group_name="event", group_description="Add and m
     @app_commands.command(name="list", description="List this server's upcoming hand-entered events")
     async def list_(self, interaction: discord.Interaction[TMinusBot]) -> None:
         """Show the soonest events with their numbers (as many as one embed holds), for edit and remove."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
         reader = await self._reader_zone(interaction, None)
         events = await manual_events.list_events(
             self.bot.db, guild_id=interaction.guild_id, now=datetime.now(UTC), limit=100
@@ -247,7 +260,7 @@ class Events(commands.GroupCog, group_name="event", group_description="Add and m
             embed.set_footer(
                 text=f"…and {len(events) - shown} later ones. /event edit and /event remove find every event by name."
             )
-        await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        await interaction.followup.send(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     @app_commands.command(name="import", description="Paste an article or notice; I find its times for you to check")
     async def import_(self, interaction: discord.Interaction[TMinusBot]) -> None:
@@ -277,12 +290,13 @@ class ImportModal(discord.ui.Modal, title="Import times from text"):
         self.cog = cog
 
     async def on_submit(self, interaction: discord.Interaction[TMinusBot]) -> None:  # type: ignore[override]
-        reader = await self.cog._reader_zone(interaction, None)
         published = _published(self.published.value)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        reader = await self.cog._reader_zone(interaction, None)
         found = extract_milestones(self.article.value, published=published, tz=reader.key)
         view = ImportReview(self.cog, interaction.user.id, self.name.value, found, reader)
-        await interaction.response.send_message(
-            embed=view.embed(), view=view, ephemeral=True, allowed_mentions=NO_MENTIONS
+        view.message = await interaction.followup.send(
+            embed=view.embed(), view=view, ephemeral=True, allowed_mentions=NO_MENTIONS, wait=True
         )
 
     async def on_error(self, interaction: discord.Interaction[TMinusBot], error: Exception) -> None:  # type: ignore[override]
@@ -300,14 +314,22 @@ def _published(text: str) -> date:
 
 
 class ImportReview(discord.ui.View):
-    """Confirm / Edit / Cancel for what extraction found. Lives 15 minutes; nothing is saved before Confirm."""
+    """Confirm / Edit / Cancel for what extraction found; nothing is saved before Confirm.
+
+    It lives in memory for 14 minutes, inside the 15 minutes Discord lets us edit the message, so that when it
+    expires the buttons can be taken away instead of failing when pressed.
+    """
+
+    TIMEOUT_S = 14 * 60
 
     def __init__(self, cog: Events, author_id: int, name: str, found: list[Extracted], zone: ZoneInfo) -> None:
-        super().__init__(timeout=900)
+        super().__init__(timeout=self.TIMEOUT_S)
         # Names this review: the saved events' ids derive from it, so a second Confirm stores nothing new.
         self.import_id = uuid.uuid4().hex[:16]
         self.saved = False
         self.unshowable = False  # set when the found times cannot all be shown: then nothing may be saved
+        self.problem: str | None = None  # why what was found cannot be saved as it stands
+        self.message: discord.WebhookMessage | None = None
         self.cog = cog
         self.author_id = author_id
         self.name = name
@@ -315,17 +337,41 @@ class ImportReview(discord.ui.View):
         self.zone = zone
         self.refresh()
 
+    def to_save(self) -> list[Found]:
+        """The found readings as the core saves them."""
+        return [Found.of(f.kind, f.utc, f.precision, day=f.day, past=f.past) for f in self.found]
+
     def refresh(self) -> None:
-        """Confirm is possible only with something found and no unresolved disagreement."""
-        self.confirm.disabled = self.unshowable or not self.found or any(f.conflict for f in self.found)
+        """Confirm is possible only when everything is shown, nothing disagrees, and something can be saved."""
+        self.problem = None
+        if self.found:
+            try:
+                manual_events.importable(self.to_save(), now=datetime.now(UTC))
+            except InputError as exc:
+                self.problem = exc.message
+        conflicted = any(f.conflict for f in self.found)
+        self.confirm.disabled = self.unshowable or not self.found or conflicted or self.problem is not None
+
+    async def on_timeout(self) -> None:
+        if self.message is None or self.saved:
+            return
+        try:
+            await self.message.edit(
+                content="This review expired; nothing was saved. Run `/event import` again.",
+                embed=None,
+                view=None,
+                allowed_mentions=NO_MENTIONS,
+            )
+        except discord.HTTPException:
+            log.info("could not mark an expired import review as expired")
 
     def _fields(self, phrase_limit: int) -> list[tuple[str, str]]:
         fields = []
         for item in self.found:
             lines = [f"{discord_when(item.utc, item.precision)} · {plain_instant(item.utc, item.precision, self.zone)}"]
             lines.append(f"from “{truncate(item.phrase, phrase_limit)}”")
-            if item.past:
-                lines.append("(reported as already happened)")
+            if item.past or Found.of(item.kind, item.utc, item.precision, day=item.day).is_over(datetime.now(UTC)):
+                lines.append("(already happened: will not be saved)")
             if item.conflict:
                 lines.append(f"⚠️ {item.conflict} — fix it with Edit before saving.")
             fields.append((kind_label(item.kind), "\n".join(lines)))
@@ -338,6 +384,8 @@ class ImportReview(discord.ui.View):
             embed = discord.Embed(title=truncate(f"Found in the text: {self.name}", 256), colour=discord.Colour.gold())
             if not self.found:
                 embed.description = "I found no liftoff, docking, spacewalk or coverage times in that text."
+            elif self.problem:
+                embed.description = f"⚠️ {self.problem}"
             if add_fields_within_limit(embed, self._fields(phrase_limit), reserve=len(footer)) == len(self.found):
                 embed.set_footer(text=footer)
                 return embed
@@ -370,18 +418,23 @@ class ImportReview(discord.ui.View):
             raise InputError("These times are already saved. `/event list` shows them.")
         # Set before the first await: a second press arriving meanwhile sees it and saves nothing.
         self.saved = True
-        saved = await manual_events.save_import(
-            self.cog.bot.db,
-            self.cog.bot.changes,
-            await self.cog._actor(interaction),
-            name=self.name,
-            found=[Found(f.kind, f.utc, f.precision) for f in self.found],
-            now=datetime.now(UTC),
-            import_id=self.import_id,
-        )
+        try:
+            await interaction.response.defer()
+            saved = await manual_events.save_import(
+                self.cog.bot.db,
+                self.cog.bot.changes,
+                await self.cog._actor(interaction),
+                name=self.name,
+                found=self.to_save(),
+                now=datetime.now(UTC),
+                import_id=self.import_id,
+            )
+        except BaseException:
+            self.saved = False  # nothing was saved: a later Confirm (after an Edit) must be able to try again
+            raise
         self.stop()
         embeds = [event_embed("Saved", s, self.zone) for s in saved[:10]]
-        await interaction.response.edit_message(embeds=embeds, view=None, allowed_mentions=NO_MENTIONS)
+        await interaction.edit_original_response(embeds=embeds, view=None, allowed_mentions=NO_MENTIONS)
 
     @discord.ui.button(label="Edit", style=discord.ButtonStyle.primary)
     async def edit(self, interaction: discord.Interaction[TMinusBot], button: discord.ui.Button[ImportReview]) -> None:
@@ -402,20 +455,27 @@ class ImportReview(discord.ui.View):
 
 
 def _edit_default(item: Extracted) -> str:
-    """The found time as editable text: a date alone when only the day is known, else minutes in UTC."""
-    if item.precision.rank >= Precision.DAY.rank:
-        return f"{item.utc:%Y-%m-%d}"
+    """The found time as editable text in UTC: a date alone when only the day is known."""
+    if item.day is not None:
+        return f"{item.day:%Y-%m-%d}"
     return f"{item.utc:%Y-%m-%d %H:%M} UTC"
 
 
-class ImportEditModal(discord.ui.Modal, title="Correct the found times"):
-    """One field per found milestone (at most five), pre-filled in UTC; blank drops it."""
+class ImportEditModal(discord.ui.Modal, title="Correct the found times (UTC)"):
+    """One field per found time, at most five (a modal's limit), disagreements first; blank drops one.
+
+    Fields are shown and read in UTC, so an edited time without a zone means UTC, as the form shows.
+    """
+
+    MAX_FIELDS = 5
 
     def __init__(self, review: ImportReview) -> None:
         super().__init__()
         self.review = review
-        self.fields: list[tuple[Extracted, discord.ui.TextInput[ImportEditModal]]] = []
-        for index, item in enumerate(review.found[:5]):
+        self.fields: list[tuple[int, discord.ui.TextInput[ImportEditModal]]] = []
+        order = sorted(range(len(review.found)), key=lambda i: review.found[i].conflict is None)
+        for index in order[: self.MAX_FIELDS]:
+            item = review.found[index]
             field: discord.ui.TextInput[ImportEditModal] = discord.ui.TextInput(
                 custom_id=f"import:edit:{index}",
                 label=truncate(f"{kind_label(item.kind)} (blank to drop)", 45),
@@ -424,25 +484,28 @@ class ImportEditModal(discord.ui.Modal, title="Correct the found times"):
                 max_length=200,
             )
             self.add_item(field)
-            self.fields.append((item, field))
+            self.fields.append((index, field))
 
     async def on_submit(self, interaction: discord.Interaction[TMinusBot]) -> None:  # type: ignore[override]
-        updated: list[Extracted] = []
-        for item, field in self.fields:
+        found: list[Extracted | None] = list(self.review.found)
+        for index, field in self.fields:
+            item = self.review.found[index]
             text = field.value.strip()
             if not text:
-                continue
-            if text == field.default:
+                found[index] = None
+            elif text == field.default:
                 # Unchanged: keep the reading as found (its precision too). Submitting the form is the admin's
                 # decision on a disagreement shown for it, so the conflict is settled.
-                updated.append(replace(item, conflict=None))
-                continue
-            try:
-                parsed = parse_time(text, tz=self.review.zone.key, ref=item.utc)
-            except TimeParseError as exc:
-                raise InputError(f"{item.kind.value}: {exc.message}. Try: {exc.suggestion}") from None
-            updated.append(replace(item, utc=parsed.utc, precision=parsed.precision, conflict=None))
-        self.review.found = updated + self.review.found[5:]
+                found[index] = replace(item, conflict=None)
+            else:
+                try:
+                    parsed = parse_time(text, tz="UTC", ref=item.utc)
+                except TimeParseError as exc:
+                    raise InputError(f"{kind_label(item.kind)}: {exc.message}. Try: {exc.suggestion}") from None
+                found[index] = replace(
+                    item, utc=parsed.utc, precision=parsed.precision, day=parsed.day, conflict=None, past=False
+                )
+        self.review.found = [f for f in found if f is not None]
         self.review.refresh()
         await interaction.response.edit_message(
             embed=self.review.embed(), view=self.review, allowed_mentions=NO_MENTIONS

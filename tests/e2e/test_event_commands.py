@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,22 @@ from tests.fakediscord.pytest_plugin import FakeDiscordWithScene
 
 BotOnFake = tuple[FakeDiscordWithScene, TMinusBot]
 ARTICLE = (Path(__file__).parents[1] / "data" / "progress-87-launch-article.txt").read_text()
+
+
+def _future_year_like_2024() -> int:
+    """The next year whose Feb. 17 is a Saturday, as in 2024: the article's "Saturday (Feb. 17)" stays true
+    and its times stay ahead of the real clock the bot reads."""
+    year = datetime.now(UTC).year + 1
+    while date(year, 2, 17).weekday() != 5:
+        year += 1
+    return year
+
+
+ARTICLE_YEAR = _future_year_like_2024()
+ARTICLE_PUBLISHED = f"{ARTICLE_YEAR}-02-14"
+LIFTOFF_TS = int(datetime(ARTICLE_YEAR, 2, 15, 3, 25, tzinfo=UTC).timestamp())
+ARTICLE_DOCKING_TS = int(datetime(ARTICLE_YEAR, 2, 17, 6, 12, tzinfo=UTC).timestamp())
+COVERAGE_TS = int(datetime(ARTICLE_YEAR, 2, 17, 5, 30, tzinfo=UTC).timestamp())
 # Always a future year, so the bot (which reads the real clock) never finds these times in the past.
 YEAR = datetime.now(UTC).year + 2
 DOCKING = datetime(YEAR, 2, 15, 6, 12, tzinfo=UTC)  # 1:12 a.m. EST
@@ -137,7 +153,7 @@ async def test_list_and_remove(tminus_bot: BotOnFake) -> None:
     assert "no hand-entered event" in again.content
 
 
-async def open_import(fake: FakeDiscordWithScene, text: str, published: str = "2024-02-14") -> InteractionResult:
+async def open_import(fake: FakeDiscordWithScene, text: str, published: str = ARTICLE_PUBLISHED) -> InteractionResult:
     scene = fake.scene
     opened = await fake.slash("event import", user=scene.moderator, guild=scene.guild, channel=scene.general)
     assert opened.modal is not None
@@ -157,18 +173,26 @@ async def test_import_shows_found_times_and_confirm_saves_linked_events(tminus_b
     (embed,) = review.embeds
     fields = {f["name"]: f["value"] for f in embed["fields"]}
     assert set(fields) == {"liftoff", "docking", "coverage start"}
-    assert "<t:1707967500:F>" in fields["liftoff"]  # 2024-02-15T03:25:00Z
-    assert "<t:1708150320:F>" in fields["docking"]  # 2024-02-17T06:12:00Z
-    assert "<t:1708147800:F>" in fields["coverage start"]  # 2024-02-17T05:30:00Z
+    assert "(already happened: will not be saved)" in fields["liftoff"]
+    assert "will not be saved" not in fields["docking"]
+    assert f"<t:{LIFTOFF_TS}:F>" in fields["liftoff"]  # Feb 15 03:25Z
+    assert f"<t:{ARTICLE_DOCKING_TS}:F>" in fields["docking"]  # Feb 17 06:12Z
+    assert f"<t:{COVERAGE_TS}:F>" in fields["coverage start"]  # Feb 17 05:30Z
     assert await bot.db.fetchall("SELECT id FROM events") == []  # nothing before Confirm
     assert review.message is not None
     confirmed = await fake.press_button(
         review.message, button(review.message, "Confirm")["custom_id"], user=fake.scene.moderator
     )
-    assert confirmed.type == 7  # the review message is updated in place
-    rows = await bot.db.fetchall("SELECT type, name, mission_key FROM events ORDER BY id")
-    assert [(r["type"], r["name"]) for r in rows] == [("launch", "Progress 87"), ("docking", "Progress 87 docking")]
-    assert rows[0]["mission_key"] == rows[1]["mission_key"]
+    assert confirmed.type == 6  # deferred update: the review message itself becomes the result
+    assert confirmed.message is not None
+    # The article reports the liftoff as done ("lifted off"), so only the docking ahead is saved.
+    assert [e["title"] for e in confirmed.message["embeds"]] == ["Saved: Progress 87 docking"]
+    assert confirmed.message["components"] == []
+    rows = await bot.db.fetchall("SELECT e.type, e.name, m.kind FROM events e JOIN milestones m ON m.event_id = e.id")
+    assert sorted((r["type"], r["name"], r["kind"]) for r in rows) == [
+        ("docking", "Progress 87 docking", "coverage_start"),
+        ("docking", "Progress 87 docking", "docking"),
+    ]
 
 
 async def test_import_cancel_saves_nothing_and_others_cannot_press(tminus_bot: BotOnFake) -> None:
@@ -195,21 +219,21 @@ async def test_import_edit_corrects_a_time_before_saving(tminus_bot: BotOnFake) 
     )
     assert opened.modal is not None
     defaults = {c["components"][0]["custom_id"]: c["components"][0]["value"] for c in opened.modal["components"]}
-    docking_field = next(k for k, v in defaults.items() if v == "2024-02-17 06:12 UTC")
+    docking_field = next(k for k, v in defaults.items() if v == f"{ARTICLE_YEAR}-02-17 06:12 UTC")
     edited = await fake.submit_modal(
-        opened, {**defaults, docking_field: "2024-02-17 06:40 UTC"}, user=fake.scene.moderator, guild=fake.scene.guild
+        opened, {**defaults, docking_field: "06:40"}, user=fake.scene.moderator, guild=fake.scene.guild
     )
     assert edited.type == 7
     assert edited.message is not None
     docking = next(f["value"] for f in edited.message["embeds"][0]["fields"] if f["name"] == "docking")
-    assert "<t:1708152000:F>" in docking  # 06:40Z
+    assert f"<t:{ARTICLE_DOCKING_TS + 28 * 60}:F>" in docking  # 06:40 read in UTC, as the form shows
     confirmed = await fake.press_button(
         edited.message, button(edited.message, "Confirm")["custom_id"], user=fake.scene.moderator
     )
-    assert confirmed.type == 7
+    assert confirmed.type == 6
     row = await bot.db.fetchone("SELECT at_utc FROM milestones WHERE kind = 'docking'")
     assert row is not None
-    assert row["at_utc"] == 1708152000
+    assert row["at_utc"] == ARTICLE_DOCKING_TS + 28 * 60
 
 
 async def test_import_with_no_times_cannot_be_confirmed(tminus_bot: BotOnFake) -> None:
@@ -229,10 +253,10 @@ async def test_double_confirm_saves_once(tminus_bot: BotOnFake) -> None:
         fake.press_button(review.message, confirm, user=fake.scene.moderator),
         fake.press_button(review.message, confirm, user=fake.scene.moderator),
     )
-    assert sorted([first.type, second.type]) == [4, 7]  # one saves (update), the other is told (ephemeral)
+    assert sorted([first.type, second.type]) == [4, 6]  # one saves (update), the other is told (ephemeral)
     told = first if first.type == 4 else second
     assert told.content == "These times are already saved. `/event list` shows them."
-    assert len(await bot.db.fetchall("SELECT id FROM events")) == 2
+    assert len(await bot.db.fetchall("SELECT id FROM events")) == 1
 
 
 async def test_coverage_time_belongs_to_the_night_of_its_docking(tminus_bot: BotOnFake) -> None:
@@ -311,3 +335,103 @@ async def test_import_with_more_times_than_can_be_shown_cannot_be_confirmed(tmin
     assert "found 28 times, more than I can show" in embed["description"]
     assert button(review.message, "Confirm").get("disabled") is True
     assert await bot.db.fetchall("SELECT id FROM events") == []
+
+
+async def test_import_of_a_past_article_shows_it_but_cannot_save_it(tminus_bot: BotOnFake) -> None:
+    fake, bot = tminus_bot
+    review = await open_import(fake, ARTICLE[:3000], published="2024-02-14")
+    assert review.message is not None
+    (embed,) = review.embeds
+    assert "<t:1707967500:F>" in next(f["value"] for f in embed["fields"] if f["name"] == "liftoff")
+    assert embed["description"] == "⚠️ Everything found has already happened, so there is nothing to save."
+    assert all("will not be saved" in f["value"] for f in embed["fields"])
+    assert button(review.message, "Confirm").get("disabled") is True
+    assert await bot.db.fetchall("SELECT id FROM events") == []
+
+
+async def test_import_problem_disables_confirm_until_edit_fixes_it(tminus_bot: BotOnFake) -> None:
+    fake, bot = tminus_bot
+    text = (
+        f"The Progress MS-40 cargo ship will dock at 1:12 a.m. EST (0612 GMT) on Feb. 17, {ARTICLE_YEAR}. "
+        "NASA coverage will begin at 12:30 a.m. EST (0530 GMT). "
+        "Coverage of the docking begins at 0545 GMT on NASA+."
+    )
+    review = await open_import(fake, text)
+    assert review.message is not None
+    assert review.embeds[0]["description"] == "⚠️ Two coverage starts belong to the same event; remove one with Edit."
+    assert button(review.message, "Confirm").get("disabled") is True
+    opened = await fake.press_button(
+        review.message, button(review.message, "Edit")["custom_id"], user=fake.scene.moderator
+    )
+    assert opened.modal is not None
+    defaults = {c["components"][0]["custom_id"]: c["components"][0]["value"] for c in opened.modal["components"]}
+    second_coverage = next(k for k, v in defaults.items() if v.endswith("05:45 UTC"))
+    edited = await fake.submit_modal(opened, {**defaults, second_coverage: ""}, user=fake.scene.moderator)
+    assert edited.message is not None
+    assert button(edited.message, "Confirm").get("disabled") is not True
+    confirmed = await fake.press_button(
+        edited.message, button(edited.message, "Confirm")["custom_id"], user=fake.scene.moderator
+    )
+    assert confirmed.type == 6
+    rows = await bot.db.fetchall("SELECT kind, at_utc FROM milestones ORDER BY at_utc")
+    assert [(r["kind"], r["at_utc"]) for r in rows] == [
+        ("coverage_start", ARTICLE_DOCKING_TS - 42 * 60),
+        ("docking", ARTICLE_DOCKING_TS),
+    ]
+
+
+async def test_event_autocomplete_is_for_admins_and_only_their_events(tminus_bot: BotOnFake) -> None:
+    fake, _ = tminus_bot
+    scene = fake.scene
+    mine = await add_docking(fake, name="Cygnus NG-30 berthing")
+    mine_id = int(mine.embeds[0]["footer"]["text"].split()[1].lstrip("#"))
+    owner_global = await fake.slash(
+        "event add",
+        user=fake.world.owner,
+        guild=scene.guild,
+        options={
+            "name": "Starship flight 12",
+            "kind": "liftoff",
+            "time": f"{YEAR}-03-01 13:00 UTC",
+            "everywhere": True,
+        },
+    )
+    global_id = int(owner_global.embeds[0]["footer"]["text"].split()[1].lstrip("#"))
+
+    async def choices(user: Any, typed: str) -> list[int]:
+        found = await fake.autocomplete("event edit", "event", user=user, guild=scene.guild, options={"event": typed})
+        return [c["value"] for c in found]
+
+    assert await choices(scene.member, "") == []  # no Manage Server: nothing, not even names
+    assert await choices(scene.moderator, "") == [mine_id]  # a global event is not theirs to change
+    assert await choices(fake.world.owner, "") == [mine_id, global_id]
+    assert await choices(scene.moderator, "cygnus") == [mine_id]
+    assert await choices(scene.moderator, f"#{mine_id}") == [mine_id]
+    assert await choices(scene.moderator, "starship") == []
+
+
+async def test_autocomplete_finds_an_event_beyond_the_first_page(tminus_bot: BotOnFake) -> None:
+    fake, _ = tminus_bot
+    for n in range(26):
+        await add_docking(fake, name=f"Docking {n:02d}", time=f"Feb {n + 1}, {YEAR} 06:12 UTC")
+    found = await fake.autocomplete(
+        "event remove", "event", user=fake.scene.moderator, guild=fake.scene.guild, options={"event": "docking 25"}
+    )
+    assert [c["name"].split(" ", 1)[1] for c in found] == ["Docking 25"]
+
+
+async def test_webcast_and_description_can_be_removed_with_a_dash(tminus_bot: BotOnFake) -> None:
+    fake, bot = tminus_bot
+    added = await add_docking(fake, webcast="https://plus.nasa.gov/live", description="Soyuz docking")
+    event_id = int(added.embeds[0]["footer"]["text"].split()[1].lstrip("#"))
+    assert any(f["name"] == "Webcast" for f in added.embeds[0]["fields"])
+    edited = await fake.slash(
+        "event edit",
+        user=fake.scene.moderator,
+        guild=fake.scene.guild,
+        options={"event": event_id, "webcast": "-", "description": "-"},
+    )
+    assert not any(f["name"] == "Webcast" for f in edited.embeds[0].get("fields", []))
+    row = await bot.db.fetchone("SELECT webcast_urls, description FROM events WHERE id = ?", (event_id,))
+    assert row is not None
+    assert (row["webcast_urls"], row["description"]) == ("[]", None)

@@ -85,10 +85,13 @@ class InteractionResult:
 
     @property
     def answered(self) -> bool:
-        """Whether the answer is complete: a callback, and for a deferred message also an edit or follow-up."""
+        """Whether the answer is complete: a callback, and after a deferral also an edit or follow-up.
+
+        A bot that defers an update and never edits leaves the person waiting too; the helper then times out.
+        """
         if self.callback is None:
             return False
-        if self.type == DEFERRED_MESSAGE:
+        if self.type in (DEFERRED_MESSAGE, DEFERRED_UPDATE):
             return bool(self.edits or self.followups or self.original_deleted)
         return True
 

@@ -366,7 +366,13 @@ class FakeDiscord:
         locale: str = "en-US",
         timeout_s: float = 5.0,
     ) -> InteractionResult:
-        """Press the button (or pick values in the select) custom_id on a message the bot sent."""
+        """Press the button (or pick values in the select) custom_id on a message the bot sent.
+
+        Like a person, it can only press what the message shows enabled: anything else fails the test here.
+        """
+        component = _find_component(message.get("components") or [], custom_id)
+        if component is not None and component.get("disabled"):
+            raise AssertionError(f"component {custom_id!r} ({component.get('label')!r}) is disabled")
         channel = self.world.channels[int(message["channel_id"])]
         guild = self.world.guild_of(channel)
         data: dict[str, Any] = {"custom_id": custom_id, "component_type": component_type}
@@ -1332,3 +1338,17 @@ class FakeDiscord:
         del guild.scheduled_events[int(event["id"])]
         await self.gateway.dispatch("GUILD_SCHEDULED_EVENT_DELETE", event, intent=GUILD_SCHEDULED_EVENTS)
         return _no_content()
+
+
+def _find_component(components: list[dict[str, Any]], custom_id: str) -> dict[str, Any] | None:
+    """The component with ``custom_id`` anywhere in a message's component tree."""
+    for component in components:
+        if component.get("custom_id") == custom_id:
+            return component
+        for key in ("components", "accessory", "component"):
+            inner = component.get(key)
+            children = inner if isinstance(inner, list) else [inner] if isinstance(inner, dict) else []
+            found = _find_component(children, custom_id)
+            if found is not None:
+                return found
+    return None
