@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
@@ -42,7 +43,7 @@ class Settings(BaseSettings):
     ll2_requests_per_hour: int = Field(default=15, ge=1, le=100_000, validation_alias=_env("LL2_REQUESTS_PER_HOUR"))
     default_timezone: str = Field(default="UTC", validation_alias=_env("DEFAULT_TIMEZONE"))
     owner_ids: Annotated[frozenset[int], NoDecode] = Field(default=frozenset(), validation_alias=_env("OWNER_IDS"))
-    dev_guild_id: int | None = Field(default=None, validation_alias=_env("DEV_GUILD_ID"))
+    dev_guild_id: int | None = Field(default=None, gt=0, validation_alias=_env("DEV_GUILD_ID"))
     log_level: LogLevel = Field(default="INFO", validation_alias=_env("LOG_LEVEL"))
 
     @field_validator("discord_token", "ll2_api_key", mode="before")
@@ -60,10 +61,19 @@ class Settings(BaseSettings):
             return None
         return value
 
+    @field_validator("db_path", mode="before")
+    @classmethod
+    def _blank_path_is_default(cls, value: object) -> object:
+        # `TMINUS_DB_PATH=` from a copied .env.example means "the default", not "the current folder".
+        if isinstance(value, str) and not value.strip():
+            return Path("./data/tminus.sqlite3")
+        return value
+
     @field_validator("ll2_base_url")
     @classmethod
     def _check_url(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
+        parsed = urlsplit(value)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
             raise ValueError(f"{value!r} is not an http(s) URL, e.g. {DEFAULT_LL2_BASE_URL}")
         return value.rstrip("/")
 

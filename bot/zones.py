@@ -5,12 +5,22 @@ from __future__ import annotations
 from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
+# Names tzdata ships that are not places: "localtime" is whatever the host says, "Factory" means "unset", and
+# the POSIX-style legacy names (EST, MST, HST, EST5EDT...) are fixed or US-only rules that people type meaning
+# something else ("est" for New York, which has DST). Only UTC and GMT are kept among the slash-less names.
+_NOT_PLACES = frozenset({"localtime", "factory", "posixrules", "leapseconds"})
+_SLASHLESS_KEPT = frozenset({"UTC", "GMT"})
+
 
 @cache
 def _names() -> dict[str, str]:
     # Case-insensitive index of the real zone names. Only names in it ever reach ZoneInfo(), which otherwise
     # opens files: "America" (a folder) raises IsADirectoryError and "../x" is refused only by accident.
-    return {name.lower(): name for name in available_timezones()}
+    return {
+        name.lower(): name
+        for name in available_timezones()
+        if name.lower() not in _NOT_PLACES and ("/" in name or name in _SLASHLESS_KEPT)
+    }
 
 
 def canonical_zone(name: str) -> str | None:

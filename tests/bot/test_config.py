@@ -96,6 +96,11 @@ def test_blank_token_counts_as_missing(monkeypatch: pytest.MonkeyPatch, value: s
         ("DEFAULT_TIMEZONE", "EST5EDT!", "DEFAULT_TIMEZONE:"),
         ("DEFAULT_TIMEZONE", "America", "DEFAULT_TIMEZONE: 'America' is not an IANA time zone"),  # a tzdata folder
         ("DEFAULT_TIMEZONE", "../../../etc/passwd", "DEFAULT_TIMEZONE:"),
+        ("DEFAULT_TIMEZONE", "localtime", "DEFAULT_TIMEZONE: 'localtime' is not an IANA time zone"),  # host-dependent
+        ("DEFAULT_TIMEZONE", "Factory", "DEFAULT_TIMEZONE:"),
+        ("DEFAULT_TIMEZONE", "est", "DEFAULT_TIMEZONE: 'est' is not"),  # fixed UTC-5, not New York: say which
+        ("LL2_BASE_URL", "https://", "LL2_BASE_URL: 'https://' is not an http(s) URL"),
+        ("DEV_GUILD_ID", "-5", "DEV_GUILD_ID:"),
         ("LL2_REQUESTS_PER_HOUR", "0", "LL2_REQUESTS_PER_HOUR:"),
         ("LL2_REQUESTS_PER_HOUR", "lots", "LL2_REQUESTS_PER_HOUR:"),
         ("LL2_BASE_URL", "ll.thespacedevs.com", "LL2_BASE_URL: 'll.thespacedevs.com' is not an http(s) URL"),
@@ -114,6 +119,17 @@ def test_bad_value_is_one_line_naming_the_variable(
     assert text.startswith(message)
     assert "\n" not in text
     assert text.endswith("(see .env.example)")
+
+
+def test_blank_database_path_means_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TMINUS_DB_PATH", " ")
+    assert load_settings().db_path == Path("data/tminus.sqlite3")
+
+
+@pytest.mark.parametrize(("typed", "canonical"), [("utc", "UTC"), ("america/new_york", "America/New_York")])
+def test_zone_names_are_accepted_in_any_case(monkeypatch: pytest.MonkeyPatch, typed: str, canonical: str) -> None:
+    monkeypatch.setenv("DEFAULT_TIMEZONE", typed)
+    assert load_settings().default_timezone == canonical
 
 
 def test_fields_can_be_given_by_name_in_tests(tmp_path: Path) -> None:
