@@ -51,6 +51,8 @@ DESCRIPTION_MAX = 1000
 COVERAGE_ATTACH_WINDOW = timedelta(hours=12)
 # How far before its milestone a typed coverage start is looked for ("12:30 a.m." for a 1:12 a.m. docking).
 COVERAGE_LEAD = timedelta(hours=24)
+# A calendar date starts this long before its 00:00Z in the furthest-ahead zone (UTC+14).
+DATE_STARTS_BEFORE_UTC = timedelta(hours=14)
 
 KIND_TO_TYPE: dict[MilestoneKind, EventType] = {
     MilestoneKind.LIFTOFF: EventType.LAUNCH,
@@ -158,7 +160,10 @@ def _read_coverage(text: str, main: Milestone, *, zone: str, now: datetime) -> P
     relative, and the one that lands before the milestone (and not in the past) wins.
     """
     plain = _read_time(text, what="coverage start", zone=zone, now=now)
-    anchored = _read_time(text, what="coverage start", zone=zone, now=max(ensure_utc(now), main.at - COVERAGE_LEAD))
+    # For an exact milestone look back a day from it; for a date (stored at 00:00Z) from the earliest moment
+    # that date begins anywhere, so "12:30 a.m." lands on the date itself.
+    lead = COVERAGE_LEAD if main.precision.is_exact else DATE_STARTS_BEFORE_UTC
+    anchored = _read_time(text, what="coverage start", zone=zone, now=max(ensure_utc(now), main.at - lead))
     end = period_end(main.at, main.precision)
     chosen = anchored if ensure_utc(now) <= anchored.utc <= end else plain
     _check_coverage(_milestone(MilestoneKind.COVERAGE_START, chosen), main, now=now, zone=zone)
@@ -337,13 +342,14 @@ async def list_events(
     """Hand-entered events visible here that are not over yet, soonest first.
 
     Visible: this guild's, and (unless ``include_global`` is off) the global ones. ``matching`` keeps those whose
-    number or name contains the text, searched in SQL so no event is out of reach behind the ``limit``.
+    name contains the text (any case, any script) or whose number starts with it, searched in SQL so no event is
+    out of reach behind the ``limit``.
     """
     stamp = int(ensure_utc(now).timestamp())
     scope = "(e.guild_id IS NULL OR e.guild_id = :guild)" if include_global else "e.guild_id = :guild"
     search = ""
     if matching and matching.strip().lstrip("#"):
-        search = " AND (instr(lower(e.name), :needle) > 0 OR CAST(e.id AS TEXT) = :needle)"
+        search = " AND (instr(casefold(e.name), :needle) > 0 OR instr(CAST(e.id AS TEXT), :needle) = 1)"
     rows = await db.fetchall(
         f"SELECT e.id, max({period_end_sql()}) AS last_end, min(m.at_utc) AS first_at FROM events e "  # noqa: S608
         "JOIN milestones m ON m.event_id = e.id AND m.removed_at IS NULL "
@@ -353,7 +359,7 @@ async def list_events(
             "guild": guild_id,
             "now": stamp,
             "limit": limit,
-            "needle": (matching or "").strip().lstrip("#").lower(),
+            "needle": (matching or "").strip().lstrip("#").casefold(),
         },
     )
     if not rows:

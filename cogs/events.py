@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from dataclasses import replace
@@ -295,8 +296,10 @@ class ImportModal(discord.ui.Modal, title="Import times from text"):
         reader = await self.cog._reader_zone(interaction, None)
         found = extract_milestones(self.article.value, published=published, tz=reader.key)
         view = ImportReview(self.cog, interaction.user.id, self.name.value, found, reader)
-        view.message = await interaction.followup.send(
-            embed=view.embed(), view=view, ephemeral=True, allowed_mentions=NO_MENTIONS, wait=True
+        view.posted(
+            await interaction.followup.send(
+                embed=view.embed(), view=view, ephemeral=True, allowed_mentions=NO_MENTIONS, wait=True
+            )
         )
 
     async def on_error(self, interaction: discord.Interaction[TMinusBot], error: Exception) -> None:  # type: ignore[override]
@@ -316,26 +319,54 @@ def _published(text: str) -> date:
 class ImportReview(discord.ui.View):
     """Confirm / Edit / Cancel for what extraction found; nothing is saved before Confirm.
 
-    It lives in memory for 14 minutes, inside the 15 minutes Discord lets us edit the message, so that when it
-    expires the buttons can be taken away instead of failing when pressed.
+    It ends 14 minutes after it was posted, a fixed deadline inside the 15 minutes Discord lets us edit that
+    message, so its buttons can be taken away instead of failing when pressed. (A View's own timeout restarts on
+    every press, which could carry it past the token's life.)
     """
 
-    TIMEOUT_S = 14 * 60
+    LIFETIME_S = 14 * 60
 
     def __init__(self, cog: Events, author_id: int, name: str, found: list[Extracted], zone: ZoneInfo) -> None:
-        super().__init__(timeout=self.TIMEOUT_S)
+        super().__init__(timeout=None)
         # Names this review: the saved events' ids derive from it, so a second Confirm stores nothing new.
         self.import_id = uuid.uuid4().hex[:16]
         self.saved = False
         self.unshowable = False  # set when the found times cannot all be shown: then nothing may be saved
         self.problem: str | None = None  # why what was found cannot be saved as it stands
         self.message: discord.WebhookMessage | None = None
+        self._expiry: asyncio.Task[None] | None = None
         self.cog = cog
         self.author_id = author_id
         self.name = name
         self.found = found
         self.zone = zone
         self.refresh()
+
+    def posted(self, message: discord.WebhookMessage) -> None:
+        """Start the fixed lifetime once the review is on screen."""
+        self.message = message
+        self._expiry = asyncio.create_task(self._expire_later(), name=f"import-review-{self.import_id}")
+
+    async def _expire_later(self) -> None:
+        await asyncio.sleep(self.LIFETIME_S)
+        await self.expire()
+
+    async def expire(self) -> None:
+        """Take the buttons away and say so (nothing happens if the review already ended)."""
+        if self.is_finished():
+            return
+        self.stop()
+        if self.message is None:
+            return
+        try:
+            await self.message.edit(
+                content="This review expired; nothing was saved. Run `/event import` again.",
+                embed=None,
+                view=None,
+                allowed_mentions=NO_MENTIONS,
+            )
+        except discord.HTTPException:
+            log.info("could not mark an expired import review as expired")
 
     def to_save(self) -> list[Found]:
         """The found readings as the core saves them."""
@@ -352,25 +383,15 @@ class ImportReview(discord.ui.View):
         conflicted = any(f.conflict for f in self.found)
         self.confirm.disabled = self.unshowable or not self.found or conflicted or self.problem is not None
 
-    async def on_timeout(self) -> None:
-        if self.message is None or self.saved:
-            return
-        try:
-            await self.message.edit(
-                content="This review expired; nothing was saved. Run `/event import` again.",
-                embed=None,
-                view=None,
-                allowed_mentions=NO_MENTIONS,
-            )
-        except discord.HTTPException:
-            log.info("could not mark an expired import review as expired")
-
     def _fields(self, phrase_limit: int) -> list[tuple[str, str]]:
         fields = []
-        for item in self.found:
-            lines = [f"{discord_when(item.utc, item.precision)} · {plain_instant(item.utc, item.precision, self.zone)}"]
-            lines.append(f"from “{truncate(item.phrase, phrase_limit)}”")
-            if item.past or Found.of(item.kind, item.utc, item.precision, day=item.day).is_over(datetime.now(UTC)):
+        now = datetime.now(UTC)
+        # Each time is shown exactly as it would be saved (a date alone as its calendar date).
+        for item, saving in zip(self.found, self.to_save(), strict=True):
+            markup = discord_when(saving.utc, saving.precision)
+            local = plain_instant(saving.utc, saving.precision, self.zone)
+            lines = [f"{markup} · {local}", f"from “{truncate(item.phrase, phrase_limit)}”"]
+            if saving.is_over(now):
                 lines.append("(already happened: will not be saved)")
             if item.conflict:
                 lines.append(f"⚠️ {item.conflict} — fix it with Edit before saving.")
@@ -380,6 +401,8 @@ class ImportReview(discord.ui.View):
     def embed(self) -> discord.Embed:
         """What was found, with the words each time came from; every found time is shown or none can be saved."""
         footer = "Check each time, then Confirm to save, Edit to correct, or Cancel."
+        self.unshowable = False
+        self.refresh()
         for phrase_limit in (300, 120, 40):
             embed = discord.Embed(title=truncate(f"Found in the text: {self.name}", 256), colour=discord.Colour.gold())
             if not self.found:
@@ -487,6 +510,8 @@ class ImportEditModal(discord.ui.Modal, title="Correct the found times (UTC)"):
             self.fields.append((index, field))
 
     async def on_submit(self, interaction: discord.Interaction[TMinusBot]) -> None:  # type: ignore[override]
+        if self.review.is_finished():
+            raise InputError("This review has ended. Run `/event import` again.")
         found: list[Extracted | None] = list(self.review.found)
         for index, field in self.fields:
             item = self.review.found[index]
@@ -506,7 +531,6 @@ class ImportEditModal(discord.ui.Modal, title="Correct the found times (UTC)"):
                     item, utc=parsed.utc, precision=parsed.precision, day=parsed.day, conflict=None, past=False
                 )
         self.review.found = [f for f in found if f is not None]
-        self.review.refresh()
         await interaction.response.edit_message(
             embed=self.review.embed(), view=self.review, allowed_mentions=NO_MENTIONS
         )

@@ -25,6 +25,10 @@ _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 BUSY_TIMEOUT_MS = 5_000
 
 
+def _casefold(value: object) -> object:
+    return value.casefold() if isinstance(value, str) else value
+
+
 class DatabaseError(Exception):
     """The database cannot be opened or used; the message is one line for the operator."""
 
@@ -81,6 +85,8 @@ class Database:
         except (OSError, sqlite3.Error) as exc:
             raise DatabaseError(f"cannot open database {self.path}: {exc}") from exc
         conn.row_factory = aiosqlite.Row
+        # SQLite's lower() folds ASCII only; searches of names in any script use Python's casefold.
+        await conn.create_function("casefold", 1, _casefold, deterministic=True)
         try:
             await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             await conn.execute("PRAGMA journal_mode = WAL")

@@ -319,3 +319,27 @@ async def test_coverage_on_the_day_of_a_date_only_event_is_accepted(
 async def test_past_time_is_explained_in_the_admins_zone(db: Database, bus: tuple[ChangeBus, list[Change]]) -> None:
     with pytest.raises(InputError, match=r"reads as Tue 13 Feb 2024, 10:00 EST, which is in the past"):
         await docking(db, bus[0], time_text="Feb 13 10:00 a.m.", zone="America/New_York")
+
+
+async def test_bare_coverage_clock_for_a_date_only_event_lands_on_that_date(
+    db: Database, bus: tuple[ChangeBus, list[Change]]
+) -> None:
+    saved = await docking(db, bus[0], time_text="Feb 17", coverage_text="12:30 a.m. EST", zone="America/New_York")
+    coverage = saved.stored.event.milestone(MilestoneKind.COVERAGE_START)
+    assert coverage is not None
+    assert coverage.at == datetime(2024, 2, 17, 5, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("typed", ["прогресс", "ПРОГРЕСС", "Прогресс МС", "мс-26"])  # noqa: RUF001
+async def test_event_search_folds_case_in_any_script(
+    db: Database, bus: tuple[ChangeBus, list[Change]], typed: str
+) -> None:
+    saved = await docking(db, bus[0], name="Прогресс МС-26 docking")  # noqa: RUF001
+    found = await manual_events.list_events(db, guild_id=100, now=NOW, matching=typed)
+    assert [s.id for s in found] == [saved.stored.id]
+
+
+async def test_event_search_by_number_prefix(db: Database, bus: tuple[ChangeBus, list[Change]]) -> None:
+    ids = [(await docking(db, bus[0], name=f"Docking {chr(65 + n)}")).stored.id for n in range(12)]
+    found = await manual_events.list_events(db, guild_id=100, now=NOW, matching="#1")
+    assert [s.id for s in found] == [i for i in ids if str(i).startswith("1")]

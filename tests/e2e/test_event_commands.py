@@ -7,8 +7,11 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bot.bot import TMinusBot
 from bot.db.events import next_milestones
+from bot.db.settings import set_user_timezone
 from bot.models import MilestoneKind
 from tests.fakediscord.interactions import InteractionResult
 from tests.fakediscord.pytest_plugin import FakeDiscordWithScene
@@ -435,3 +438,36 @@ async def test_webcast_and_description_can_be_removed_with_a_dash(tminus_bot: Bo
     row = await bot.db.fetchone("SELECT webcast_urls, description FROM events WHERE id = ?", (event_id,))
     assert row is not None
     assert (row["webcast_urls"], row["description"]) == ("[]", None)
+
+
+async def test_import_review_shows_a_date_as_it_will_be_saved_in_any_zone(tminus_bot: BotOnFake) -> None:
+    fake, bot = tminus_bot
+    await set_user_timezone(bot.db, fake.scene.moderator.id, "Pacific/Auckland", now=datetime.now(UTC))
+    text = f"The Cygnus NG-40 spacecraft will berth to the station on Feb. 17, {YEAR}."
+    review = await open_import(fake, text, published=f"{YEAR}-01-20")
+    (field,) = review.embeds[0]["fields"]
+    assert f"{date(YEAR, 2, 17):%a} 17 Feb {YEAR} (date only)" in field["value"]
+    assert review.message is not None
+    await fake.press_button(review.message, button(review.message, "Confirm")["custom_id"], user=fake.scene.moderator)
+    row = await bot.db.fetchone("SELECT at_utc, precision FROM milestones")
+    assert row is not None
+    assert (row["at_utc"], row["precision"]) == (int(datetime(YEAR, 2, 17, tzinfo=UTC).timestamp()), "day")
+
+
+async def test_import_review_expires_on_a_fixed_deadline_even_after_use(
+    tminus_bot: BotOnFake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake, bot = tminus_bot
+    monkeypatch.setattr(bot.extensions["cogs.events"].ImportReview, "LIFETIME_S", 0.5)
+    review = await open_import(fake, ARTICLE[:3000])
+    assert review.message is not None
+    # Using the review (which restarts a View's own timeout) must not stretch its life.
+    opened = await fake.press_button(
+        review.message, button(review.message, "Edit")["custom_id"], user=fake.scene.moderator
+    )
+    assert opened.modal is not None
+    await asyncio.sleep(0.7)
+    assert review.message["components"] == []
+    assert review.message["content"] == "This review expired; nothing was saved. Run `/event import` again."
+    late = await fake.submit_modal(opened, {}, user=fake.scene.moderator, guild=fake.scene.guild)
+    assert late.content == "This review has ended. Run `/event import` again."
