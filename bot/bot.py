@@ -113,8 +113,3 @@ class TMinusBot(commands.Bot):
             await session.close()
         await super().close()
         await self.db.close()
-
-    @property
-    def uptime_since(self) -> datetime:
-        """When this process started the bot."""
-        return self.started_at

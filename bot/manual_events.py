@@ -249,12 +249,6 @@ async def _own_event_in(conn: aiosqlite.Connection, actor: Actor, event_id: int)
     return stored
 
 
-async def get_own_event(db: Database, actor: Actor, event_id: int) -> StoredEvent:
-    """:func:`_own_event_in` on a read snapshot, for showing an event before changing it."""
-    async with db.read() as conn:
-        return await _own_event_in(conn, actor, event_id)
-
-
 async def edit_event(
     db: Database,
     bus: ChangeBus,

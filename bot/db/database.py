@@ -11,7 +11,7 @@ import asyncio
 import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
@@ -215,11 +215,6 @@ class Database:
         """Run one write in its own transaction; returns the affected row count."""
         async with self.transaction() as conn, conn.execute(sql, params) as cur:
             return cur.rowcount
-
-    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        """Run one write for many rows in a single transaction."""
-        async with self.transaction() as conn:
-            await conn.executemany(sql, rows)
 
     async def get_state(self, key: str) -> str | None:
         """A value from ``bot_state``."""
