@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from bot.config import ConfigError, load_settings
 from bot.models import isoformat_z
 from bot.timeparse import TimeParseError, parse_time
-from bot.zones import load_zone
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -24,7 +23,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--tz",
         default=None,
-        help="zone for times that name none (default: $DEFAULT_TIMEZONE, else UTC)",
+        help="zone for times that name none (default: DEFAULT_TIMEZONE, else UTC)",
     )
     parser.add_argument("--ref", default=None, help="'now' as ISO-8601 with a zone (default: the current time)")
     parser.set_defaults(func=run)
@@ -33,8 +32,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace) -> int:
     """Print the instant (exit 0), or the problem on one line of stderr (exit 2)."""
     try:
-        zone: str | ZoneInfo = args.tz or _default_zone()
-    except ValueError as exc:
+        # The settings' own check (and .env); only the zone is used, so no token or database is needed.
+        zone: str | ZoneInfo = args.tz or load_settings().timezone
+    except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     try:
@@ -49,22 +49,6 @@ def run(args: argparse.Namespace) -> int:
     if parsed.note:
         print(f"note: {parsed.note}", file=sys.stderr)
     return 0
-
-
-def _default_zone() -> ZoneInfo:
-    """``$DEFAULT_TIMEZONE`` (else UTC), checked as ``bot.config`` checks it; ValueError with one line if bad.
-
-    Read at call time, not import time, so tests and shells can set it per call; no token, settings file or
-    database is needed to parse a time, so the full settings are not loaded.
-    """
-    value = os.environ.get("DEFAULT_TIMEZONE", "UTC")
-    zone = load_zone(value)
-    if zone is None:
-        raise ValueError(
-            f"DEFAULT_TIMEZONE: {value!r} is not an IANA time zone name such as UTC or America/New_York"
-            " (see .env.example)"
-        )
-    return zone
 
 
 def _ref(text: str | None) -> datetime:
