@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
@@ -38,6 +38,7 @@ from bot.models import (
     Source,
     ensure_utc,
     period_end,
+    start_of_date,
 )
 from bot.pubsub import ChangeBus
 from bot.render import plain_instant
@@ -139,7 +140,7 @@ def _milestone(kind: MilestoneKind, parsed: ParsedTime) -> Milestone:
     # A date alone is stored as 00:00Z of that date, as LL2 stores its Day NETs, so it reads as the same date
     # for every reader and every later comparison treats both sources alike.
     if parsed.day is not None:
-        return Milestone(kind, datetime.combine(parsed.day, time(), UTC), parsed.precision)
+        return Milestone(kind, start_of_date(parsed.day), parsed.precision)
     return Milestone(kind, parsed.utc, parsed.precision)
 
 
@@ -378,7 +379,7 @@ class Found:
         cls, kind: MilestoneKind, utc: datetime, precision: Precision, *, day: date | None = None, past: bool = False
     ) -> Found:
         """A found reading, with a date alone stored as 00:00Z of the date (see :func:`_milestone`)."""
-        return cls(kind, datetime.combine(day, time(), UTC) if day is not None else utc, precision, past)
+        return cls(kind, start_of_date(day) if day is not None else utc, precision, past)
 
     def is_over(self, now: datetime) -> bool:
         """Reported as done, or its time (its whole period, for a date) has passed."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 
 def ensure_utc(value: datetime) -> datetime:
@@ -146,6 +146,11 @@ PERIOD_SECONDS: dict[Precision, int] = {
     Precision.HALF_YEAR: _DAY_EVERYWHERE,
     Precision.YEAR: _DAY_EVERYWHERE,
 }
+
+
+def start_of_date(day: date) -> datetime:
+    """How a calendar date alone is stored: 00:00Z of that date (LL2's convention for Day NETs, and ours)."""
+    return datetime.combine(day, time(), UTC)
 
 
 def period_end(at: datetime, precision: Precision) -> datetime:
