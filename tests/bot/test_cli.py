@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import subprocess
 import sys
@@ -10,19 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Settings
 from bot.db.database import latest_version
-
-SETTINGS_VARIABLES = {
-    str(field.validation_alias.choices[0])  # type: ignore[union-attr]
-    for field in Settings.model_fields.values()
-}
+from tests.cli_env import clean_env
 
 
 def run_cli(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    # Every settings variable from the developer's shell is dropped, so only what the test sets counts.
-    clean = {k: v for k, v in os.environ.items() if k.upper() not in SETTINGS_VARIABLES}
-    clean.update({"TMINUS_DB_PATH": str(tmp_path / "data" / "t.sqlite3"), **env})
+    # Only what the test sets counts, not the developer's shell.
+    clean = clean_env(**{"TMINUS_DB_PATH": str(tmp_path / "data" / "t.sqlite3"), **env})
     return subprocess.run(  # noqa: S603
         [sys.executable, "-m", "bot", *args],
         cwd=tmp_path,

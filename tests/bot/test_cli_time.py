@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,15 +12,24 @@ import pytest
 
 from bot.cli import extract as extract_cli
 from bot.cli import parse_time as parse_time_cli
+from tests.cli_env import SETTINGS_VARIABLES, clean_env
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 ARTICLE = DATA / "progress-87-launch-article.txt"
 
 
+@pytest.fixture(autouse=True)
+def no_shell_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """parse-time reads the settings: none from the developer's shell or a .env may leak in."""
+    for name in SETTINGS_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
 def _run_bot(
     *args: str, env: dict[str, str] | None = None, stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:
-    full_env = {**os.environ, **(env or {})}
+    full_env = clean_env(**(env or {}))
     return subprocess.run(  # noqa: S603 - fixed argv, our own interpreter
         [sys.executable, "-m", "bot", *args], capture_output=True, text=True, env=full_env, input=stdin, check=False
     )

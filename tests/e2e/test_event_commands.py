@@ -48,6 +48,11 @@ def button(message: dict[str, Any], label: str) -> dict[str, Any]:
     raise AssertionError(f"no button {label!r} in {message['components']}")
 
 
+def event_number(result: InteractionResult) -> int:
+    """The event's number, from the footer of the bot's echo ("Event #12 · this server · ...")."""
+    return int(result.embeds[0]["footer"]["text"].split()[1].lstrip("#"))
+
+
 async def add_docking(fake: FakeDiscordWithScene, **options: Any) -> InteractionResult:
     scene = fake.scene
     opts = {"name": "Progress MS-40 docking", "kind": "docking", "time": f"Feb 15, {YEAR} 1:12 a.m. EST", **options}
@@ -117,7 +122,7 @@ async def test_edit_moves_time_and_autocomplete_finds_event(tminus_bot: BotOnFak
     fake, bot = tminus_bot
     scene = fake.scene
     added = await add_docking(fake)
-    event_id = int(added.embeds[0]["footer"]["text"].split()[1].lstrip("#"))
+    event_id = event_number(added)
     choices = await fake.autocomplete(
         "event edit", "event", user=scene.moderator, guild=scene.guild, options={"event": "ms-40"}
     )
@@ -144,7 +149,7 @@ async def test_list_and_remove(tminus_bot: BotOnFake) -> None:
     fake, _ = tminus_bot
     scene = fake.scene
     added = await add_docking(fake)
-    event_id = int(added.embeds[0]["footer"]["text"].split()[1].lstrip("#"))
+    event_id = event_number(added)
     listed = await fake.slash("event list", user=scene.moderator, guild=scene.guild)
     assert [f["name"] for f in listed.embeds[0]["fields"]] == [f"#{event_id} Progress MS-40 docking"]
     removed = await fake.slash("event remove", user=scene.moderator, guild=scene.guild, options={"event": event_id})
@@ -387,7 +392,7 @@ async def test_event_autocomplete_is_for_admins_and_only_their_events(tminus_bot
     fake, _ = tminus_bot
     scene = fake.scene
     mine = await add_docking(fake, name="Cygnus NG-30 berthing")
-    mine_id = int(mine.embeds[0]["footer"]["text"].split()[1].lstrip("#"))
+    mine_id = event_number(mine)
     owner_global = await fake.slash(
         "event add",
         user=fake.world.owner,
@@ -399,7 +404,7 @@ async def test_event_autocomplete_is_for_admins_and_only_their_events(tminus_bot
             "everywhere": True,
         },
     )
-    global_id = int(owner_global.embeds[0]["footer"]["text"].split()[1].lstrip("#"))
+    global_id = event_number(owner_global)
 
     async def choices(user: Any, typed: str) -> list[int]:
         found = await fake.autocomplete("event edit", "event", user=user, guild=scene.guild, options={"event": typed})
@@ -426,7 +431,7 @@ async def test_autocomplete_finds_an_event_beyond_the_first_page(tminus_bot: Bot
 async def test_webcast_and_description_can_be_removed_with_a_dash(tminus_bot: BotOnFake) -> None:
     fake, bot = tminus_bot
     added = await add_docking(fake, webcast="https://plus.nasa.gov/live", description="Soyuz docking")
-    event_id = int(added.embeds[0]["footer"]["text"].split()[1].lstrip("#"))
+    event_id = event_number(added)
     assert any(f["name"] == "Webcast" for f in added.embeds[0]["fields"])
     edited = await fake.slash(
         "event edit",

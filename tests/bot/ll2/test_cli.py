@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import shutil
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from tests.cli_env import clean_env
 from tests.fakell2.server import DATA, FakeLL2
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -32,8 +32,7 @@ async def _run(*args: str, env: dict[str, str]) -> tuple[int, str, str]:
 
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LL2_", "TMINUS_", "DISCORD_"))}
-    return env | {"TMINUS_DB_PATH": str(tmp_path / "cli.sqlite3")} | extra
+    return clean_env(**{"TMINUS_DB_PATH": str(tmp_path / "cli.sqlite3"), **extra})
 
 
 def _shift(directory: Path, days: int) -> None:
