@@ -1,13 +1,16 @@
-"""Turning domain objects into Discord text: timestamp markup, durations, safe strings."""
+"""Turning domain objects into Discord text: timestamp markup, durations, safe strings, embeds.
+
+Pure Python, no discord.py: an embed is built here as Discord's JSON shape (a dict, see
+https://discord.com/developers/docs/resources/message#embed-object) and the adapters turn it into a
+``discord.Embed`` with ``discord.Embed.from_dict``. Tests and the CLI read the same dicts.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
-
-import discord
 
 from bot.models import Precision, ensure_utc
 
@@ -97,16 +100,31 @@ EMBED_TOTAL_LIMIT = 6000
 EMBED_FIELDS_LIMIT = 25
 
 
-def add_fields_within_limit(embed: discord.Embed, fields: Sequence[tuple[str, str]], *, reserve: int = 0) -> int:
+Embed = dict[str, Any]
+"""An embed in Discord's JSON shape (``title``, ``description``, ``fields``, ``footer``, ...)."""
+
+
+def embed_length(embed: Mapping[str, Any]) -> int:
+    """The characters Discord counts towards an embed's 6000 total (title, description, field names and
+    values, footer text, author name), as ``len(discord.Embed)`` does."""
+    total = len(embed.get("title") or "") + len(embed.get("description") or "")
+    total += sum(len(f.get("name") or "") + len(f.get("value") or "") for f in embed.get("fields") or ())
+    total += len((embed.get("footer") or {}).get("text") or "")
+    total += len((embed.get("author") or {}).get("name") or "")
+    return total
+
+
+def add_fields_within_limit(embed: Embed, fields: Sequence[tuple[str, str]], *, reserve: int = 0) -> int:
     """Add ``(name, value)`` fields in order while the embed stays within Discord's limits; returns how many fit.
 
     ``reserve`` keeps room for text set afterwards (a footer saying how many were left out).
     """
     added = 0
-    for raw_name, raw_value in fields[:EMBED_FIELDS_LIMIT]:
+    target: list[dict[str, Any]] = embed.setdefault("fields", [])
+    for raw_name, raw_value in fields[: max(0, EMBED_FIELDS_LIMIT - len(target))]:
         name, value = truncate(raw_name, 256), truncate(raw_value, 1024)
-        if len(embed) + len(name) + len(value) + reserve > EMBED_TOTAL_LIMIT:
+        if embed_length(embed) + len(name) + len(value) + reserve > EMBED_TOTAL_LIMIT:
             break
-        embed.add_field(name=name, value=value, inline=False)
+        target.append({"name": name, "value": value, "inline": False})
         added += 1
     return added

@@ -22,7 +22,7 @@ from bot.exceptions import InputError
 from bot.extract import Extracted, extract_milestones
 from bot.manual_events import Actor, Found
 from bot.models import MilestoneKind
-from bot.render import add_fields_within_limit, discord_when, plain_instant, truncate
+from bot.render import Embed, add_fields_within_limit, discord_when, plain_instant, truncate
 from bot.timeparse import ParsedTime, TimeParseError, parse_time
 from bot.zones import load_zone, zone_names
 
@@ -252,16 +252,19 @@ class Events(commands.GroupCog, group_name="event", group_description="Add and m
         events = await manual_events.list_events(
             self.bot.db, guild_id=interaction.guild_id, now=datetime.now(UTC), limit=100
         )
-        embed = discord.Embed(title="Hand-entered events", colour=discord.Colour.blurple())
+        embed: Embed = {"title": "Hand-entered events", "color": discord.Colour.blurple().value}
         if not events:
-            embed.description = "None yet. Add one with `/event add` or paste an article with `/event import`."
+            embed["description"] = "None yet. Add one with `/event add` or paste an article with `/event import`."
         fields = [(f"#{s.id} {s.event.name}", "\n".join(milestone_lines(s, reader))) for s in events]
         shown = add_fields_within_limit(embed, fields, reserve=120)
         if shown < len(events):
-            embed.set_footer(
-                text=f"…and {len(events) - shown} later ones. /event edit and /event remove find every event by name."
-            )
-        await interaction.followup.send(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
+            more = len(events) - shown
+            embed["footer"] = {
+                "text": f"…and {more} later ones. /event edit and /event remove find every event by name."
+            }
+        await interaction.followup.send(
+            embed=discord.Embed.from_dict(embed), ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
 
     @app_commands.command(name="import", description="Paste an article or notice; I find its times for you to check")
     async def import_(self, interaction: discord.Interaction[TMinusBot]) -> None:
@@ -403,19 +406,20 @@ class ImportReview(discord.ui.View):
         footer = "Check each time, then Confirm to save, Edit to correct, or Cancel."
         self.unshowable = False
         self.refresh()
+        title = truncate(f"Found in the text: {self.name}", 256)
         for phrase_limit in (300, 120, 40):
-            embed = discord.Embed(title=truncate(f"Found in the text: {self.name}", 256), colour=discord.Colour.gold())
+            found: Embed = {"title": title, "color": discord.Colour.gold().value}
             if not self.found:
-                embed.description = "I found no liftoff, docking, spacewalk or coverage times in that text."
+                found["description"] = "I found no liftoff, docking, spacewalk or coverage times in that text."
             elif self.problem:
-                embed.description = f"⚠️ {self.problem}"
-            if add_fields_within_limit(embed, self._fields(phrase_limit), reserve=len(footer)) == len(self.found):
-                embed.set_footer(text=footer)
-                return embed
+                found["description"] = f"⚠️ {self.problem}"
+            if add_fields_within_limit(found, self._fields(phrase_limit), reserve=len(footer)) == len(self.found):
+                found["footer"] = {"text": footer}
+                return discord.Embed.from_dict(found)
         # Saving times nobody was shown would defeat the review: refuse instead.
         self.unshowable = True
         self.refresh()
-        embed = discord.Embed(title=truncate(f"Found in the text: {self.name}", 256), colour=discord.Colour.gold())
+        embed = discord.Embed(title=title, colour=discord.Colour.gold())
         embed.description = (
             f"I found {len(self.found)} times, more than I can show for checking. "
             "Cancel and paste a shorter part of the text."

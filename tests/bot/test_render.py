@@ -9,7 +9,7 @@ import discord
 import pytest
 
 from bot.models import Precision
-from bot.render import add_fields_within_limit, discord_when, humanize_duration, plain_instant
+from bot.render import Embed, add_fields_within_limit, discord_when, embed_length, humanize_duration, plain_instant
 
 NY = ZoneInfo("America/New_York")
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -68,7 +68,15 @@ def test_humanize_duration(seconds: int, expected: str) -> None:
 
 
 def test_fields_stop_before_the_embed_total() -> None:
-    embed = discord.Embed(title="t")
+    embed: Embed = {"title": "t"}
     added = add_fields_within_limit(embed, [(f"n{i}", "v" * 1000) for i in range(10)], reserve=100)
     assert added == 5
-    assert len(embed) <= 6000 - 100
+    assert embed_length(embed) <= 6000 - 100
+    # The count is Discord's own: discord.py agrees on the embed it will send.
+    assert len(discord.Embed.from_dict(embed)) == embed_length(embed)
+
+
+def test_fields_never_exceed_twenty_five() -> None:
+    embed: Embed = {"title": "t", "fields": [{"name": "a", "value": "b"}] * 20}
+    assert add_fields_within_limit(embed, [(f"n{i}", "v") for i in range(10)]) == 5
+    assert len(embed["fields"]) == 25
