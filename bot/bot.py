@@ -16,6 +16,7 @@ from discord.ext import commands
 
 import cogs
 from bot import __version__
+from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.db import Database
 from bot.errors import on_app_command_error
@@ -49,8 +50,9 @@ class TMinusBot(commands.Bot):
     changes: ChangeBus
     ll2: LL2Sync
     started_at: datetime
+    clock: Clock
 
-    def __init__(self, settings: Settings, *, db: Database | None = None) -> None:
+    def __init__(self, settings: Settings, *, db: Database | None = None, clock: Clock | None = None) -> None:
         super().__init__(
             # Slash commands only: no prefix commands, so no message content intent is needed.
             command_prefix=commands.when_mentioned,
@@ -62,11 +64,13 @@ class TMinusBot(commands.Bot):
             tree_cls=TMinusTree,
         )
         self.settings = settings
+        # Every reader of the current time (cogs, LL2 sync, alerts) asks this clock, so tests can move it.
+        self.clock = clock if clock is not None else SystemClock()
         self.db = db if db is not None else Database(settings.db_path)
         self.changes = ChangeBus()
         # The alert engine adds jobs; every trigger is timezone-aware and the scheduler itself runs in UTC.
         self.scheduler = AsyncIOScheduler(timezone=UTC)
-        self.started_at = datetime.now(UTC)
+        self.started_at = self.clock.now()
 
     async def setup_hook(self) -> None:
         """Open resources, load cogs, and sync the command tree if it changed."""
