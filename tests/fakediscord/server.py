@@ -11,7 +11,8 @@ import time
 import traceback
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, Protocol
 
 import aiohttp
 import discord
@@ -20,6 +21,7 @@ from aiohttp import web
 from discord.ui.view import ViewStore
 
 from . import limits
+from .faults import TIMEOUT, Fault, Faults, Phase
 from .gateway import Gateway
 from .interactions import (
     AUTOCOMPLETE,
@@ -98,7 +100,12 @@ class RecordedRequest:
     query: dict[str, str]
     body: Any
     files: list[str] = field(default_factory=list)
+    # 0 until answered; stays 0 when a TIMEOUT fault held the request and dropped its connection.
     status: int = 0
+    # The injected fault that answered it, e.g. "500 after" or "timeout before"; None when it was served normally.
+    fault: str | None = None
+    # FakeDiscord.now_s() when it arrived.
+    at: float = 0.0
 
 
 @dataclass
@@ -160,6 +167,23 @@ class Ctx:
 Handler = Callable[[Ctx], Awaitable[web.Response]]
 
 
+class Clock(Protocol):
+    """Anything that tells the time as an aware datetime: bot.clock.ManualClock, SystemClock, ..."""
+
+    def now(self) -> datetime: ...
+
+
+class WallClock:
+    """Real time, the default."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class _Dropped(Exception):
+    """A TIMEOUT fault held the request and then cut its connection: there is no answer to send."""
+
+
 class FakeDiscord:
     """A local Discord for the unmodified discord.py client; records every request and judges it."""
 
@@ -169,8 +193,14 @@ class FakeDiscord:
         token: str = "fake-token",  # noqa: S107 - the fake's own test token
         ratelimits: RateLimitConfig | None = None,
         interaction_deadline_s: float = INTERACTION_DEADLINE_S,
+        clock: Clock | None = None,
     ) -> None:
         self.token = token
+        # The fake's time windows (faults' periods, ...) follow this clock: pass the tests' clock to move them.
+        self.clock: Clock = clock if clock is not None else WallClock()
+        self.faults = Faults()
+        # Set by stop(): held (TIMEOUT) requests end at once instead of outliving the server.
+        self._released = asyncio.Event()
         # A test whose bot is slow on purpose (or runs under a debugger) loosens this explicitly.
         self.interaction_deadline_s = interaction_deadline_s
         self.token_lifetime_s = TOKEN_LIFETIME_S
@@ -224,6 +254,7 @@ class FakeDiscord:
     async def stop(self) -> None:
         """Stop serving and close every socket."""
         self.uninstall()
+        self._released.set()
         for session in self.gateway.live_sessions:
             if session.ws is not None:
                 await session.ws.close()
@@ -243,6 +274,62 @@ class FakeDiscord:
         if self._saved is not None:
             discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = self._saved
             self._saved = None
+
+    def now_s(self) -> float:
+        """The fake's clock as epoch seconds; every window of the fake is measured in these."""
+        return self.clock.now().timestamp()
+
+    # Faults ---------------------------------------------------------------------------------
+
+    def fail(
+        self,
+        method: str,
+        template: str,
+        *,
+        status: int = 500,
+        after: bool = False,
+        times: int | None = 1,
+        for_s: float | None = None,
+        hold_s: float | None = None,
+        params: dict[str, str] | None = None,
+    ) -> Fault:
+        """Answer the next `times` requests (None: all) for method+template with status, for for_s clock seconds.
+
+        status TIMEOUT (0) holds the request hold_s seconds and then drops its connection without an answer.
+        after=True lets Discord act first (the message is created) and only then answers with the fault.
+        """
+        if template not in self.spec.templates:
+            raise KeyError(f"{template!r} is not a route template of the vendored spec")
+        fault = Fault(
+            method,
+            template,
+            status=status,
+            phase="after" if after else "before",
+            times=times,
+            until_s=None if for_s is None else self.now_s() + for_s,
+            params={k: str(v) for k, v in (params or {}).items()},
+        )
+        if hold_s is not None:
+            fault.hold_s = hold_s
+        return self.faults.add(fault)
+
+    async def _apply_fault(
+        self, request: web.Request, match: RouteMatch, record: RecordedRequest, phase: Phase
+    ) -> web.Response | None:
+        fault = self.faults.take(request.method, match.template, match.params, phase, self.now_s())
+        if fault is None:
+            return None
+        fault.hits.append(record.path)
+        if fault.status == TIMEOUT:
+            record.fault = f"timeout {phase}"
+            # Held on real time: the client's patience is real time too.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._released.wait(), fault.hold_s)
+            if request.transport is not None:
+                request.transport.abort()
+            raise _Dropped
+        record.fault = f"{fault.status} {phase}"
+        return json_response(Faults.body(fault.status), status=fault.status)
 
     # Inspecting -----------------------------------------------------------------------------
 
@@ -551,13 +638,18 @@ class FakeDiscord:
             match.params if match else {},
             dict(request.query),
             None,
+            at=self.now_s(),
         )
         self.requests.append(record)
         self._in_flight += 1
+        response: web.Response | None
         try:
             record.body, files = await self._read_body(request)
             record.files = [name for name, _ in files]
             response = await self._answer(request, path, match, record, files)
+        except _Dropped:
+            # The connection is already cut, so this answer reaches no one; the record keeps status 0.
+            response = None
         except FakeHTTPError as error:
             response = error.response()
         except Exception as error:
@@ -570,6 +662,9 @@ class FakeDiscord:
             )
         finally:
             self._in_flight -= 1
+        if response is None:
+            await self._notify()
+            return web.Response(status=503)
         record.status = response.status
         await self._notify()
         return response
@@ -596,6 +691,9 @@ class FakeDiscord:
             and request.headers.get("Authorization") != f"Bot {self.token}"
         ):
             raise FakeHTTPError(401, 0, "401: Unauthorized")
+        failed = await self._apply_fault(request, match, record, "before")
+        if failed is not None:
+            return failed
         decision = self.ratelimiter.check(request.method, match.template, match.params)
         if decision.retry_after is not None:
             body = {
@@ -617,6 +715,10 @@ class FakeDiscord:
             )
             raise FakeHTTPError(501, 0, "fake Discord does not implement this route")
         response = await handler(Ctx(request, match.params, dict(request.query), record.body, files))
+        if 200 <= response.status < 300:
+            failed = await self._apply_fault(request, match, record, "after")
+            if failed is not None:
+                return failed
         response.headers.update(decision.headers)
         return response
 
