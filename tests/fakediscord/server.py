@@ -37,6 +37,7 @@ from .interactions import (
     modal_submit_components,
     new_token,
 )
+from .ledger import DeliveryLedger
 from .ratelimit import RateLimitConfig, RateLimiter
 from .spec import RouteMatch, SpecChecker
 from .world import (
@@ -63,6 +64,7 @@ from .world import (
 API_PREFIX = "/api/v10"
 LOADING = 1 << 7  # message flag of a deferred ("thinking") response
 CROSSPOSTED = 1 << 0
+# Discord documents "the past few minutes" for enforce_nonce; five is the figure client libraries assume.
 NONCE_WINDOW_S = 300.0
 # Without a client handle (FakeDiscord.clients empty), how long the client gets to process an HTTP
 # answer before the next button press or modal submit (a few loop turns).
@@ -217,7 +219,10 @@ class FakeDiscord:
         self.guild_commands: dict[int, list[dict[str, Any]]] = {}
         self.interactions: dict[int, InteractionResult] = {}
         self._by_token: dict[str, InteractionResult] = {}
-        self._nonces: dict[tuple[int, str], tuple[float, int]] = {}
+        # (author id, nonce) -> (now_s when created, channel id, message id): Discord keys enforce_nonce by author.
+        self._nonces: dict[tuple[int, str], tuple[float, int, int]] = {}
+        self.nonce_window_s = NONCE_WINDOW_S
+        self.ledger = DeliveryLedger()
         self._changed = asyncio.Condition()
         self._in_flight = 0
         self._runner: web.AppRunner | None = None
@@ -1236,14 +1241,22 @@ class FakeDiscord:
         self._check_not_empty({k: body.get(k) for k in BODY_CONTENT_FIELDS}, ctx.files, ctx.request)
         self._check_limits(body, ctx.request)
         nonce = body.get("nonce")
+        recipient = channel.recipient.id if channel.type == DM and channel.recipient is not None else None
+        now = self.now_s()
+        key = (self.world.bot_user.id, str(nonce))
         if body.get("enforce_nonce") and nonce is not None:
-            key = (channel.id, str(nonce))
+            # As documented: the same author's message with the same nonce in the past few minutes is returned
+            # instead of a new one, whichever channel it is in (so a nonce must be unique per recipient).
             seen = self._nonces.get(key)
-            if seen and time.monotonic() - seen[0] < NONCE_WINDOW_S and seen[1] in self.world.messages[channel.id]:
-                return json_response(self.world.messages[channel.id][seen[1]])
+            if seen is not None and now - seen[0] < self.nonce_window_s:
+                existing = self.world.messages.get(seen[1], {}).get(seen[2])
+                if existing is not None:
+                    self.ledger.record(existing, recipient, now, replay=True)
+                    return json_response(existing)
         message = self._new_message(channel, body, ctx.files)
         if body.get("enforce_nonce") and nonce is not None:
-            self._nonces[(channel.id, str(nonce))] = (time.monotonic(), int(message["id"]))
+            self._nonces[key] = (now, channel.id, int(message["id"]))
+        self.ledger.record(message, recipient, now)
         await self._dispatch_message("MESSAGE_CREATE", channel, message)
         return json_response(message)
 
@@ -1267,6 +1280,7 @@ class FakeDiscord:
         if message["author"]["id"] != str(self.world.bot_user.id):
             self._require(channel, MANAGE_MESSAGES)
         del self.world.messages[channel.id][int(message["id"])]
+        self.ledger.mark_deleted(int(message["id"]))
         event = {"id": message["id"], "channel_id": message["channel_id"]}
         if channel.guild_id:
             event["guild_id"] = str(channel.guild_id)
