@@ -713,6 +713,10 @@ class FakeDiscord:
             raise FakeHTTPError(
                 400, 50035, "Invalid Form Body", {"_errors": [{"code": "SPEC", "message": e} for e in errors]}
             )
+        # Discord accepts a body with fields it does not know, so the request goes on; the test fails at teardown.
+        unknown = self.spec.unknown_fields(match.template, request.method, record.body)
+        if unknown:
+            self._violation("unknown-field", request, unknown, record.body)
         handler = self._handlers.get((request.method, match.template))
         if handler is None:
             self._violation(

@@ -25,6 +25,19 @@ FORMATS = FormatChecker(Draft202012Validator.FORMAT_CHECKER.checkers)
 _URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s\x00-\x1f\x7f]+")
 
 
+# schema name -> {field: schema}, each from Discord's documentation where the spec's request schema lacks it:
+# nsfw: "Create/Bulk Overwrite Application Command" params (discord.py sends it on every sync);
+# flags: the embed object's "flags?" (discord.py's Embed.to_dict always sends it, 0 by default).
+DOCUMENTED_REQUEST_FIELDS: dict[str, dict[str, Any]] = {
+    "ApplicationCommandUpdateRequest": {"nsfw": {"type": ["boolean", "null"]}},
+    "RichEmbed": {"flags": {"type": ["integer", "null"]}},
+}
+# Undefined fields tolerated only with exactly this value: discord.py's handle_message_parameters sets
+# tts=False on every message body, edits and forum starter messages included, where Discord defines no tts.
+# Any other value (tts=True on an edit) is still reported: it would be a silent no-op.
+HARMLESS_UNDEFINED: dict[str, object] = {"tts": False}
+
+
 @FORMATS.checks("date-time", raises=ValueError)
 def _is_datetime(value: object) -> bool:
     """RFC 3339: a date, "T", a time and an offset (Discord refuses naive timestamps)."""
@@ -64,9 +77,15 @@ class SpecChecker:
         # channel_types for ForumChannel options, and Discord accepts it.
         if "ChannelTypes" in schemas:
             schemas["ChannelTypes"]["oneOf"].append({"title": "GUILD_MEDIA", "const": 16})
+        # Fields Discord documents for a request but the spec's request schema lacks; without them the
+        # unknown-field check would blame the client for Discord's omission.
+        for schema_name, fields in DOCUMENTED_REQUEST_FIELDS.items():
+            if schema_name in schemas:
+                schemas[schema_name]["properties"].update(fields)
         resource = Resource.from_contents(self.spec, default_specification=DRAFT202012)
         self._registry: Registry[Any] = Registry().with_resource(SPEC_URI, resource)
         self._validators: dict[tuple[str, str], Draft202012Validator | None] = {}
+        self._pointer_validators: dict[str, Draft202012Validator] = {}
         # Literal segments beat parameters ("/messages/@original" must not match "{message_id}").
         self._routes = sorted(
             ((self._compile(template), template) for template in self.spec["paths"]),
@@ -127,6 +146,87 @@ class SpecChecker:
         validator = self._validator(template, method)
         assert validator is not None
         return [_describe(error) for error in _causes(list(validator.iter_errors(body)))]
+
+    def unknown_fields(self, template: str, method: str, body: Any) -> list[str]:
+        """Fields of a (schema-valid) body that the spec does not define anywhere they could belong.
+
+        Discord ignores such fields silently, so a misspelled ``enforce_nonce`` would pass every other check;
+        the spec rarely says ``additionalProperties: false``, so this walk closes every object that lists its
+        properties. Under anyOf/oneOf only the branches the value validates against count.
+        """
+        if body is None or self.spec["paths"][template][method.lower()].get("requestBody") is None:
+            return []
+        pointer = f"/paths/{_pointer(template)}/{method.lower()}/requestBody/content/application~1json/schema"
+        out: list[str] = []
+        self._walk_unknown(self._at(pointer), pointer, body, "", out)
+        return list(dict.fromkeys(out))
+
+    def _at(self, pointer: str) -> Any:
+        node: Any = self.spec
+        for raw in pointer.lstrip("/").split("/"):
+            token = raw.replace("%7B", "{").replace("%7D", "}").replace("~1", "/").replace("~0", "~")
+            node = node[int(token)] if isinstance(node, list) else node[token]
+        return node
+
+    def _valid_at(self, pointer: str, instance: Any) -> bool:
+        validator = self._pointer_validators.get(pointer)
+        if validator is None:
+            validator = Draft202012Validator(
+                {"$ref": f"{SPEC_URI}#{pointer}"}, registry=self._registry, format_checker=FORMATS
+            )
+            self._pointer_validators[pointer] = validator
+        return bool(validator.is_valid(instance))
+
+    def _applicable(self, schema: Any, pointer: str, instance: Any) -> list[tuple[dict[str, Any], str]]:
+        """schema and each subschema applying to instance through $ref, allOf and the valid anyOf/oneOf branches."""
+        if not isinstance(schema, dict):
+            return []
+        out: list[tuple[dict[str, Any], str]] = [(schema, pointer)]
+        ref = schema.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/"):
+            out += self._applicable(self._at(ref[1:]), ref[1:], instance)
+        for index, sub in enumerate(schema.get("allOf") or []):
+            out += self._applicable(sub, f"{pointer}/allOf/{index}", instance)
+        for keyword in ("anyOf", "oneOf"):
+            branches = schema.get(keyword) or []
+            valid = [i for i in range(len(branches)) if self._valid_at(f"{pointer}/{keyword}/{i}", instance)]
+            for index in valid or range(len(branches)):
+                out += self._applicable(branches[index], f"{pointer}/{keyword}/{index}", instance)
+        return out
+
+    def _walk_unknown(self, schema: Any, pointer: str, instance: Any, where: str, out: list[str]) -> None:
+        branches = self._applicable(schema, pointer, instance)
+        if isinstance(instance, dict):
+            known: set[str] = set()
+            listed = extensible = False
+            for sub, _ in branches:
+                if isinstance(sub.get("properties"), dict):
+                    listed = True
+                    known |= set(sub["properties"])
+                if sub.get("additionalProperties") not in (None, False) or "patternProperties" in sub:
+                    extensible = True
+            if listed and not extensible:
+                out += [
+                    f"{where + '/' if where else ''}{key}: unknown field (Discord ignores it silently)"
+                    for key, value in instance.items()
+                    if key not in known and not (key in HARMLESS_UNDEFINED and value is HARMLESS_UNDEFINED[key])
+                ]
+            for key, value in instance.items():
+                for sub, sub_pointer in branches:
+                    token = str(key).replace("~", "~0").replace("/", "~1")
+                    extra = sub.get("additionalProperties")
+                    if key in (sub.get("properties") or {}):
+                        child = f"{sub_pointer}/properties/{token}"
+                        self._walk_unknown(sub["properties"][key], child, value, f"{where}/{key}".lstrip("/"), out)
+                    elif isinstance(extra, dict):
+                        child = f"{sub_pointer}/additionalProperties"
+                        self._walk_unknown(extra, child, value, f"{where}/{key}".lstrip("/"), out)
+        elif isinstance(instance, list):
+            for sub, sub_pointer in branches:
+                items = sub.get("items")
+                if isinstance(items, dict):
+                    for index, value in enumerate(instance):
+                        self._walk_unknown(items, f"{sub_pointer}/items", value, f"{where}/{index}".lstrip("/"), out)
 
 
 def _pointer(template: str) -> str:
