@@ -33,8 +33,8 @@ class InteractionResult:
     followups: list[dict[str, Any]] = field(default_factory=list)
     original_deleted: bool = False
     changed: asyncio.Event = field(default_factory=asyncio.Event)
-    # time.monotonic() when the interaction was dispatched: the callback deadline and token lifetime count from here.
-    created: float = field(default_factory=time.monotonic)
+    # FakeDiscord.now_s() when the interaction was dispatched: the callback deadline and token lifetime count from here.
+    created: float = field(default_factory=time.time)
 
     @property
     def type(self) -> int | None:

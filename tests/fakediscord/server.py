@@ -7,7 +7,6 @@ import contextlib
 import copy
 import json
 import re
-import time
 import traceback
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -38,8 +37,9 @@ from .interactions import (
     new_token,
 )
 from .ledger import DeliveryLedger
-from .ratelimit import RateLimitConfig, RateLimiter
+from .ratelimit import Limit, RateLimitConfig, RateLimiter
 from .spec import RouteMatch, SpecChecker
+from .traffic import TrafficStats, traffic_stats
 from .world import (
     CREATE_EVENTS,
     CREATE_PUBLIC_THREADS,
@@ -108,6 +108,8 @@ class RecordedRequest:
     fault: str | None = None
     # FakeDiscord.now_s() when it arrived.
     at: float = 0.0
+    # X-RateLimit-Scope of a 429 answer: "user", "global" or "shared".
+    rate_limit_scope: str | None = None
 
 
 @dataclass
@@ -211,7 +213,7 @@ class FakeDiscord:
         self.clients: list[discord.Client] = []
         self.world = World()
         self.spec = SpecChecker()
-        self.ratelimiter = RateLimiter(ratelimits)
+        self.ratelimiter = RateLimiter(ratelimits, now=self.now_s)
         self.gateway = Gateway(self.world, token, lambda: str(self.gateway_url))
         self.requests: list[RecordedRequest] = []
         self.violations: list[Violation] = []
@@ -335,6 +337,22 @@ class FakeDiscord:
             raise _Dropped
         record.fault = f"{fault.status} {phase}"
         return json_response(Faults.body(fault.status), status=fault.status)
+
+    # Rate limits ----------------------------------------------------------------------------
+
+    def set_rate_limits(
+        self,
+        *,
+        global_limit: Limit | None = None,
+        default_limit: Limit | None = None,
+        routes: dict[tuple[str, str], Limit] | None = None,
+    ) -> None:
+        """Enforce these limits from now on (only the parts given change); every bucket starts empty."""
+        self.ratelimiter.configure(global_limit=global_limit, default_limit=default_limit, routes=routes)
+
+    def traffic(self, since: float | None = None) -> TrafficStats:
+        """Requests by route, peak requests per second and 429s by scope, for requests since (now_s() seconds)."""
+        return traffic_stats(self.requests, since)
 
     # Inspecting -----------------------------------------------------------------------------
 
@@ -624,7 +642,7 @@ class FakeDiscord:
             result.original = message
         self.interactions[interaction_id] = result
         self._by_token[result.token] = result
-        result.created = time.monotonic()
+        result.created = self.now_s()
         await self.gateway.dispatch("INTERACTION_CREATE", payload)
         return result
 
@@ -701,6 +719,7 @@ class FakeDiscord:
             return failed
         decision = self.ratelimiter.check(request.method, match.template, match.params)
         if decision.retry_after is not None:
+            record.rate_limit_scope = decision.scope
             body = {
                 "message": "You are being rate limited.",
                 "retry_after": decision.retry_after,
@@ -1049,7 +1068,7 @@ class FakeDiscord:
             raise FakeHTTPError(404, code, message)
         if id_param == "webhook_id" and ctx.id(id_param) != self.world.application_id:
             raise FakeHTTPError(404, 10015, "Unknown Webhook")
-        if id_param == "webhook_id" and time.monotonic() - result.created > self.token_lifetime_s:
+        if id_param == "webhook_id" and self.now_s() - result.created > self.token_lifetime_s:
             raise FakeHTTPError(401, 50027, "Invalid Webhook Token")
         return result
 
@@ -1082,7 +1101,7 @@ class FakeDiscord:
         result = self._interaction(ctx, "interaction_id", "interaction_token")
         if result.callback is not None:
             raise FakeHTTPError(400, 40060, "Interaction has already been acknowledged.")
-        late = time.monotonic() - result.created - self.interaction_deadline_s
+        late = self.now_s() - result.created - self.interaction_deadline_s
         if late > 0:
             self._violation(
                 "deadline",
