@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.zones import canonical_zone
@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     owner_ids: Annotated[frozenset[int], NoDecode] = Field(default=frozenset(), validation_alias=_env("OWNER_IDS"))
     dev_guild_id: int | None = Field(default=None, gt=0, validation_alias=_env("DEV_GUILD_ID"))
     log_level: LogLevel = Field(default="INFO", validation_alias=_env("LOG_LEVEL"))
+    # Only for running against a local fake Discord (tests/fakediscord): unset means Discord itself.
+    discord_api_url: str | None = Field(default=None, validation_alias=_env("DISCORD_API_URL"))
+    discord_gateway_url: str | None = Field(default=None, validation_alias=_env("DISCORD_GATEWAY_URL"))
 
     @field_validator("discord_token", "ll2_api_key", mode="before")
     @classmethod
@@ -60,6 +63,24 @@ class Settings(BaseSettings):
         if isinstance(value, str) and not value.strip():
             return None
         return value
+
+    @field_validator("discord_api_url", "discord_gateway_url", mode="before")
+    @classmethod
+    def _blank_url_is_unset(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator("discord_api_url", "discord_gateway_url")
+    @classmethod
+    def _check_discord_url(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        schemes = ("http", "https") if info.field_name == "discord_api_url" else ("ws", "wss")
+        parsed = urlsplit(value)
+        if parsed.scheme not in schemes or not parsed.hostname:
+            raise ValueError(f"{value!r} is not a {'/'.join(schemes)} URL")
+        return value.rstrip("/")
 
     @field_validator("db_path", mode="before")
     @classmethod

@@ -7,6 +7,7 @@ import asyncio
 import logging
 
 import discord
+import yarl
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.db import Database
@@ -32,6 +33,11 @@ async def _run(settings: Settings, token: str) -> int:
     # Imported here so `check` and friends don't pay for importing every cog.
     from bot.bot import TMinusBot  # noqa: PLC0415
 
+    if settings.discord_api_url:
+        # A local fake Discord (tests/fakediscord): discord.py reads both from class attributes.
+        discord.http.Route.BASE = settings.discord_api_url
+    if settings.discord_gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
     db = Database(settings.db_path)
     await db.connect()  # fails fast (exit 2) on an unwritable path or a too-new schema
     async with TMinusBot(settings, db=db) as bot:

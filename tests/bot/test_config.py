@@ -18,6 +18,8 @@ ALL_VARS = (
     "OWNER_IDS",
     "DEV_GUILD_ID",
     "LOG_LEVEL",
+    "DISCORD_API_URL",
+    "DISCORD_GATEWAY_URL",
 )
 
 
@@ -136,3 +138,24 @@ def test_fields_can_be_given_by_name_in_tests(tmp_path: Path) -> None:
     s = Settings(db_path=tmp_path / "db.sqlite3", default_timezone="Asia/Qyzylorda", _env_file=None)  # type: ignore[call-arg]
     assert s.db_path == tmp_path / "db.sqlite3"
     assert s.timezone.key == "Asia/Qyzylorda"
+
+
+def test_discord_urls_point_the_bot_at_a_fake_and_default_to_discord(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert (load_settings().discord_api_url, load_settings().discord_gateway_url) == (None, None)
+    monkeypatch.setenv("DISCORD_API_URL", "http://127.0.0.1:8765/api/v10/")
+    monkeypatch.setenv("DISCORD_GATEWAY_URL", "ws://127.0.0.1:8765/gateway")
+    s = load_settings()
+    assert (s.discord_api_url, s.discord_gateway_url) == (
+        "http://127.0.0.1:8765/api/v10",
+        "ws://127.0.0.1:8765/gateway",
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("DISCORD_API_URL", "ws://127.0.0.1:8765/api/v10"), ("DISCORD_GATEWAY_URL", "http://127.0.0.1:8765/gateway")],
+)
+def test_discord_url_with_the_wrong_scheme_is_refused(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=f"^{name}: .* is not a"):
+        load_settings()

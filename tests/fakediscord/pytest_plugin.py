@@ -1,4 +1,5 @@
-"""Fixtures: `fake_discord` (a started fake with a standard scene) and `tminus_bot` (the real bot on it)."""
+"""Fixtures: `fake_discord` (a started fake with a standard scene) and `tminus_bot` (the real bot on it), and
+out of process: `fake_discord_process` (the fake in its own process) and `bot_process` (`python -m bot run` on it)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import discord
 import pytest
 from pydantic import SecretStr
 
+from .launcher import BotProcess, FakeProcess
 from .scene import Scene, build_scene
 from .server import FakeDiscord
 
@@ -33,6 +35,7 @@ async def fake_discord_running(*, with_scene: bool = True, **kwargs: Any) -> Asy
     fake = FakeDiscordWithScene(**kwargs)
     if with_scene:
         fake.scene = build_scene(fake.world)
+        fake.control.scene = fake.scene
     await fake.start()
     fake.install()
     try:
@@ -111,3 +114,37 @@ async def tminus_bot(
     async with bot, bot_running(fake_discord, bot):
         await fake_discord.wait_for(lambda: bool(fake_discord.global_commands), timeout_s=START_TIMEOUT_S)
         yield fake_discord, bot
+
+
+@pytest.fixture
+async def fake_discord_process() -> AsyncIterator[FakeProcess]:
+    """The fake in its own OS process with the standard scene (ids in `.scene`), driven through `.control`.
+
+    The test fails if any violation is left at teardown, as with `fake_discord`.
+    """
+    fake = FakeProcess()
+    await fake.start()
+    try:
+        yield fake
+        violations = await fake.control.violations()
+        if violations:
+            report = "\n".join(
+                f"  - {v['kind']}: {v['method']} {v['path']}: {'; '.join(v['errors'])}" for v in violations
+            )
+            pytest.fail(f"the bot made requests Discord would reject:\n{report}", pytrace=False)
+    finally:
+        await fake.stop()
+
+
+@pytest.fixture
+async def bot_process(fake_discord_process: FakeProcess, tmp_path: Path) -> AsyncIterator[BotProcess]:
+    """`python -m bot run` as a real process on `fake_discord_process`, started (identified on the gateway).
+
+    `await bot_process.kill()` SIGKILLs it; `await bot_process.start()` starts it again on the same database.
+    """
+    bot = BotProcess(fake_discord_process, tmp_path / "tminus.sqlite3")
+    await bot.start()
+    try:
+        yield bot
+    finally:
+        await bot.stop()

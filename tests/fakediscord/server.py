@@ -20,6 +20,7 @@ from aiohttp import web
 from discord.ui.view import ViewStore
 
 from . import limits
+from .control import Control
 from .faults import TIMEOUT, Fault, Faults, Phase
 from .gateway import Gateway
 from .interactions import (
@@ -231,6 +232,7 @@ class FakeDiscord:
         self._saved: tuple[str, yarl.URL] | None = None
         self.port = 0
         self._handlers: dict[tuple[str, str], Handler] = self._handler_table()
+        self.control = Control(self)
 
     # Life cycle -----------------------------------------------------------------------------
 
@@ -250,6 +252,7 @@ class FakeDiscord:
         app.router.add_get("/gateway", self.gateway.handle)
         app.router.add_get("/gateway/", self.gateway.handle)
         app.router.add_route("*", API_PREFIX + "/{tail:.*}", self._serve)
+        app.add_routes(self.control.routes())
         self._runner = web.AppRunner(app, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
