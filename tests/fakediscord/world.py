@@ -314,6 +314,7 @@ class World:
         self.channels: dict[int, Channel] = {}
         # channel id -> message id -> message object, in creation order.
         self.messages: dict[int, dict[int, dict[str, Any]]] = {}
+        self._dms: dict[int, Channel] = {}
         self.bot_user = self.create_user("T-Minus", bot=True)
         # Privileged gateway intents the application is approved for (bits of PRIVILEGED_INTENTS);
         # an IDENTIFY asking for any other is closed with 4014, as Discord does.
@@ -388,10 +389,12 @@ class World:
 
     def dm_channel(self, user: User) -> Channel:
         """The DM channel between the bot and user, created on first use."""
-        for channel in self.channels.values():
-            if channel.type == DM and channel.recipient is user:
-                return channel
+        # Indexed by user id: a fan-out to thousands of subscribers opens thousands of DMs.
+        channel = self._dms.get(user.id)
+        if channel is not None:
+            return channel
         channel = Channel(self.snowflake(), DM, recipient=user)
+        self._dms[user.id] = channel
         self.channels[channel.id] = channel
         self.messages[channel.id] = {}
         return channel
