@@ -64,6 +64,14 @@ class Extracted:
     zone_assumed: bool = False
     note: str | None = None
     day: date | None = None  # the calendar date, when the text gave only a date
+    # True when the day came only from the publication date (no day named anywhere the time could take it from).
+    date_assumed: bool = False
+    # Where the day and the zone came from: "text" (the expression itself), "sentence", "heading", "earlier"
+    # (named before, in the same section), "note" (a note governing the whole text, zone only), "site" (plain
+    # "local time" read as the launch site's), "published" / "reader" (assumed).
+    date_source: str = "text"
+    zone_source: str = "text"
+    superseded: bool = False  # the old time of a slip ("delayed from X to Y": X)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "utc", ensure_utc(self.utc))
