@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot.zones import canonical_zone
+from bot.zones import canonical_zone, unknown_zone_message
 
 DEFAULT_LL2_BASE_URL = "https://ll.thespacedevs.com/2.3.0"
 
@@ -103,7 +103,7 @@ class Settings(BaseSettings):
     def _check_zone(cls, value: str) -> str:
         canonical = canonical_zone(value)
         if canonical is None:
-            raise ValueError(f"{value!r} is not an IANA time zone name such as UTC or America/New_York")
+            raise ValueError(unknown_zone_message(value))
         return canonical
 
     @field_validator("owner_ids", mode="before")

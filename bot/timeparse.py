@@ -22,7 +22,17 @@ Rules a caller should know (also in the tests):
   with the offsets to write, even when one reading of it would agree with the other rendering (the text named a
   clock reading that never or twice happened; "Nov. 3, 2024 1:30 a.m. ET" is refused the same way).
 * "tonight"/"<weekday> night" with a time before 5 a.m. means the early hours of the following day.
-* "midnight" with a date is the start of that day; "midnight tonight" is the end of today.
+* "midnight" with a date is the start of that day; "midnight tonight" is the end of today. "tomorrow midnight" or
+  "Saturday midnight" could be either end of the day and is refused with both readings to choose from.
+* Zones are looked up in one order: the fixed-abbreviation table first (so "CET" is UTC+1 in July, as the table
+  says, though tzdata's "CET" zone has DST), then IANA names through ``bot.zones`` (the one zone authority: no
+  "localtime", "Factory" or other non-places), then generic names, launch sites and offsets (UTC-12 to UTC+14).
+* Four digits after a date are its year when a comma precedes them ("March 3, 2025 UTC") or a clock was already
+  given ("12 a.m. Feb 17 2024 UTC"); "Feb. 15 0612 GMT" is a clock because 0612 cannot be a year; "Feb 17 2024
+  UTC" (20:24 or the year?) is refused.
+* A year-less date whose nearest occurrence is more than half a year away (Feb. 29 outside leap years) is
+  refused, and so is a weekday-only time that falls earlier on the reader's today ("Wednesday 9am UTC" said on a
+  Wednesday evening): this morning or next week could be meant.
 """
 
 from __future__ import annotations
@@ -32,8 +42,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
-from functools import cache
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
 from dateutil import tz as dateutil_tz
 from dateutil.parser import isoparse, parserinfo
@@ -41,6 +50,7 @@ from dateutil.relativedelta import relativedelta
 from dateutil.relativedelta import weekday as rd_weekday
 
 from bot.models import Precision, ensure_utc, isoformat_z
+from bot.zones import canonical_zone, unknown_zone_message
 
 __all__ = [
     "AMBIGUOUS_ABBREVIATIONS",
@@ -53,11 +63,16 @@ __all__ = [
     "ZoneRef",
     "lookup_zone",
     "parse_time",
+    "reader_zone",
+    "scan_prose",
 ]
 
 # A year-less date is refused when the two nearest candidate years are within this many days of being equally
 # close to ref: "July 1" read on Jan 2 is 180 days ahead or 185 days back, and nobody should guess which.
 YEAR_AMBIGUITY_MARGIN = timedelta(days=30)
+
+# A year-less date is the nearest occurrence; one further away than this is not what anybody means.
+_STALE_DATE = timedelta(days=183)
 
 # "tonight at 1 a.m." means the small hours after midnight; an hour before this is taken as the next morning.
 _NIGHT_ROLLOVER_HOUR = 5
@@ -133,6 +148,15 @@ AMBIGUOUS_ABBREVIATIONS: dict[str, str] = {
     "SST": "Samoa (UTC-11) or Singapore (UTC+8)",
     "ECT": "Ecuador (UTC-5) or Eastern Caribbean (UTC-4)",
 }
+# The offsets each ambiguous abbreviation can mean. An article whose launch site keeps one of them ("16:08 IST"
+# in a text about Sriharikota) is read in that one; anywhere else the abbreviation is refused.
+AMBIGUOUS_READINGS: dict[str, tuple[timedelta, ...]] = {
+    "IST": (_h(5.5), _h(2), _h(1)),
+    "AST": (_h(-4), _h(3)),
+    "GST": (_h(4), _h(-2)),
+    "SST": (_h(-11), _h(8)),
+    "ECT": (_h(-5), _h(-4)),
+}
 
 # Generic zone names that follow daylight saving, so they map to an IANA zone rather than an offset.
 GENERIC_ZONES: dict[str, str] = {
@@ -196,6 +220,9 @@ SITE_ZONES: dict[str, str] = {
     "plesetsk": "Europe/Moscow",
     "moscow": "Europe/Moscow",
     "vostochny": "Asia/Yakutsk",
+    # "Kazakhstan time" in landing reports: tzdata's Asia/Almaty is UTC+6 until March 2024 and UTC+5 since, as the
+    # country was. Never taken as an article's launch site (Baikonur is named for that).
+    "kazakhstan": "Asia/Almaty",
 }
 
 _EXAMPLE = '"Feb. 17 1:12 a.m. EST", "2024-02-17T06:12Z" or "tomorrow 13:05 UTC"'
@@ -261,25 +288,24 @@ def _fixed(label: str, offset: timedelta) -> ZoneRef:
     return ZoneRef(name=name, tz=timezone(offset, label if offset else "UTC"))
 
 
-@cache
-def _iana_names() -> dict[str, str]:
-    # Case-insensitive index; only names in this set ever reach ZoneInfo(), so no path tricks get through.
-    return {name.lower(): name for name in available_timezones()}
-
-
 def _iana(name: str) -> ZoneRef:
     return ZoneRef(name=name, tz=ZoneInfo(name))
 
 
 def lookup_zone(name: str) -> ZoneRef:
-    """Look up a zone by IANA name, abbreviation, generic name, offset ("UTC+3") or launch-site name."""
+    """Look up a zone by abbreviation, IANA name, generic name, offset ("UTC+3") or launch-site name.
+
+    The fixed-abbreviation table comes first: "CET", "EET", "WET", "EST", "MST" and "HST" are also tzdata names,
+    some with DST, but the table is what the documentation promises. IANA names come only through ``bot.zones``.
+    """
     key = " ".join(name.strip().split())
     low = key.lower()
     upper = key.upper()
-    if low in _iana_names():
-        return _iana(_iana_names()[low])
     if upper in FIXED_ABBREVIATIONS:
         return _fixed(upper, FIXED_ABBREVIATIONS[upper])
+    canonical = canonical_zone(key)
+    if canonical is not None:
+        return _iana(canonical)
     if upper in AMBIGUOUS_ABBREVIATIONS:
         return ZoneRef(
             name=upper,
@@ -302,12 +328,22 @@ def lookup_zone(name: str) -> ZoneRef:
     )
 
 
+# Offsets in use on Earth: UTC-12 (Baker Island) to UTC+14 (Line Islands). Anything else is a typo.
+_MIN_OFFSET, _MAX_OFFSET = _h(-12), _h(14)
+
+
+def _check_offset(offset: timedelta, text: str) -> None:
+    if not _MIN_OFFSET <= offset <= _MAX_OFFSET:
+        raise TimeParseError(f"{text!r} is not a UTC offset in use", "an offset between UTC-12 and UTC+14")
+
+
 def _offset_zone(match: re.Match[str]) -> ZoneRef:
     sign = -1 if match["sign"] in "-\u2212" else 1
     hours, minutes = int(match["oh"]), int(match["om"] or 0)
-    if hours > 14 or minutes >= 60:
+    if minutes >= 60:
         raise TimeParseError(f"{match[0]!r} is not a UTC offset", "an offset between UTC-12 and UTC+14")
     offset = sign * timedelta(hours=hours, minutes=minutes)
+    _check_offset(offset, match[0])
     return ZoneRef(name=_offset_name(offset), tz=timezone(offset))
 
 
@@ -417,7 +453,8 @@ _RELDAY_RE = re.compile(
     re.IGNORECASE,
 )
 _CLOCK_HM_RE = re.compile(
-    r"(?P<h>\d{1,2})[:.](?P<m>\d{2})(?::(?P<s>\d{2}))?(?:\s*" + _MERIDIEM + r")?" + _END, re.IGNORECASE
+    r"(?P<h>\d{1,2})[:.](?P<m>\d{2})(?::(?P<s>\d{2}))?(?:\s*" + _MERIDIEM + r"|\s*(?P<hrs>hrs|hours|h)\b\.?)?" + _END,
+    re.IGNORECASE,
 )
 _CLOCK_H_RE = re.compile(r"(?P<h>\d{1,2})\s*" + _MERIDIEM + _END, re.IGNORECASE)
 _CLOCK_MIL_RE = re.compile(r"(?P<h>[01]\d|2[0-3])(?P<m>[0-5]\d)(?:\s*(?:hours|hrs|h)\b)?", re.IGNORECASE)
@@ -461,6 +498,8 @@ _NAMED_ZONE_RE = re.compile(
     re.IGNORECASE,
 )
 _ABBR_RE = re.compile(r"[A-Za-z]{1,5}" + _END)
+_SPACES_RE = re.compile(r"\s*")
+_END_RE = re.compile(_END)
 _BARE_OFFSET_RE = re.compile(r"(?P<sign>[+\-\u2212])(?P<oh>\d{2}):?(?P<om>\d{2})" + _END)
 
 # Words that may sit inside a time expression without changing it.
@@ -496,6 +535,7 @@ class _Scanner:
         self.text = text
         self.strict = strict
         self.tokens: list[Token] = []
+        self.problems: list[str] = []  # lenient mode: pieces that could not be read, one line each
 
     def add(self, kind: Kind, start: int, end: int, value: TokenValue = None) -> None:
         self.tokens.append(Token(kind, start, end, self.text[start:end], value))
@@ -528,7 +568,19 @@ class _Scanner:
             self.add(Kind.WORD, pos, end)
             return end
         for matcher in self._matchers:
-            matched = matcher(self, pos)
+            try:
+                matched = matcher(self, pos)
+            except TimeParseError as exc:
+                if self.strict:
+                    raise
+                # In prose one unreadable piece ("05/07/2024") must not cost the rest of the paragraph: it is
+                # reported and read as a plain word, which also keeps it out of any neighbouring time expression.
+                end = pos
+                while end < len(text) and not text[end].isspace():
+                    end += 1
+                self.problems.append(f"{text[pos:end]!r}: {exc}")
+                self.add(Kind.WORD, pos, end)
+                return end
             if matched is not None:
                 return matched
         match = _WORD_RE.match(text, pos)
@@ -561,6 +613,7 @@ class _Scanner:
         if match["zone"]:
             offset = parsed.utcoffset()
             assert offset is not None  # isoparse always attaches a tzinfo when the string has a zone
+            _check_offset(offset, match["zone"])
             zone = ZoneRef(name="UTC", tz=UTC) if not offset else ZoneRef(_offset_name(offset), parsed.tzinfo)
             self.add(Kind.ZONE, match.start("zone"), match.end("zone"), zone)
         return match.end()
@@ -604,7 +657,7 @@ class _Scanner:
             self.add(Kind.ZONE, pos, match.end(), zone)
             return match.end()
         match = _OFFSET_RE.match(text, pos)
-        if match and re.match(_END, text[match.end() :]):
+        if match and _END_RE.match(text, match.end()):
             self.add(Kind.ZONE, pos, match.end(), _offset_zone(match))
             return match.end()
         match = _NAMED_ZONE_RE.match(text, pos)
@@ -612,8 +665,9 @@ class _Scanner:
             self.add(Kind.ZONE, pos, match.end(), lookup_zone(match[0]))
             return match.end()
         match = _IANA_RE.match(text, pos)
-        if match and match[0].lower() in _iana_names():
-            self.add(Kind.ZONE, pos, match.end(), _iana(_iana_names()[match[0].lower()]))
+        canonical = canonical_zone(match[0]) if match else None
+        if match and canonical:
+            self.add(Kind.ZONE, pos, match.end(), _iana(canonical))
             return match.end()
         return None
 
@@ -630,12 +684,35 @@ class _Scanner:
                 continue  # "may 17" in prose is a verb and a number more often than a date
             end, year = match.end(), None
             year_match = _YEAR_RE.match(text, end)
-            # "Feb. 15 0612 GMT": four digits with a zone after them are the clock, not the year.
-            if year_match and not self._zone_follows(year_match.end()):
+            if year_match and self._is_year(year_match, text[pos : year_match.end()]):
                 end, year = year_match.end(), int(year_match["y"])
             self.add(Kind.DATE, pos, end, _make_date(year, month, int(match["d"]), text[pos:end]))
             return end
         return None
+
+    def _is_year(self, match: re.Match[str], written: str) -> bool:
+        """Whether the four digits after a date are its year rather than a clock ("Feb. 15 0612 GMT")."""
+        digits = match["y"]
+        if match[0].startswith(",") or not self._zone_follows(match.end()):
+            return True  # "March 3, 2025 UTC": a comma joins a year to its date, never a clock
+        if int(digits[:2]) > 23 or int(digits[2:]) > 59 or self._clock_before():
+            return True  # cannot be a clock, or the clock was given already; bad years are refused by _make_date
+        if not _MIN_YEAR <= int(digits) <= _MAX_YEAR:
+            return False  # "Feb. 15 0612 GMT": cannot be a year, so it is the clock
+        raise TimeParseError(
+            f"in {written + ' ...'!r}, {digits} could be the year or the time {digits[:2]}:{digits[2:]}",
+            f"a comma before the year ('{written[: -len(digits)].rstrip()}, {digits}') or a colon in the time "
+            f"('{digits[:2]}:{digits[2:]}')",
+        )
+
+    def _clock_before(self) -> bool:
+        # "12 a.m. Feb 17 2024 UTC": a clock earlier in the same expression leaves only the year for the digits.
+        for token in reversed(self.tokens):
+            if token.kind is Kind.CLOCK:
+                return True
+            if token.kind in (Kind.WORD, Kind.STOP):
+                return False
+        return False
 
     def _weekday(self, pos: int) -> int | None:
         match = _WEEKDAY_RE.match(self.text, pos)
@@ -697,7 +774,8 @@ class _Scanner:
             if minute > 59 or (match["s"] and int(match["s"]) > 59):
                 raise TimeParseError(f"{match[0]!r} is not a time of day", "a time such as 13:05 or 1:05 p.m.")
             second = int(match["s"]) if match["s"] else None
-            clock = Clock(hour, minute, second, bool(match["mer"]), None, approximate)
+            # "11:50 hrs" says 24-hour as plainly as "a.m." says 12-hour: no note about how it was read.
+            clock = Clock(hour, minute, second, bool(match["mer"] or match["hrs"]), None, approximate)
             self.add(Kind.CLOCK, start, match.end(), clock)
             return match.end()
         match = _CLOCK_H_RE.match(text, pos)
@@ -715,11 +793,13 @@ class _Scanner:
     def _zone_follows(self, pos: int) -> bool:
         # "0612 GMT", "0612Z", "0612 UTC+1": four digits are a clock only with a zone right after them;
         # otherwise they are much more likely a year or a count.
-        rest = self.text[pos:].lstrip()
-        match = _ABBR_RE.match(rest)
+        # Matching at a position (never slicing text[pos:]) keeps scanning linear in the length of the text.
+        text = self.text
+        at = _SPACES_RE.match(text, pos).end()  # type: ignore[union-attr]  # r"\s*" always matches
+        match = _ABBR_RE.match(text, at)
         if match and (match[0].upper() in FIXED_ABBREVIATIONS or match[0].upper() in AMBIGUOUS_ABBREVIATIONS):
             return True
-        return bool(_OFFSET_RE.match(rest) or _NAMED_ZONE_RE.match(rest) or _SITE_PHRASE_RE.match(rest))
+        return bool(_OFFSET_RE.match(text, at) or _NAMED_ZONE_RE.match(text, at) or _SITE_PHRASE_RE.match(text, at))
 
     def _abbreviation(self, pos: int) -> int | None:
         match = _ABBR_RE.match(self.text, pos)
@@ -771,6 +851,12 @@ class _Scanner:
 def scan(text: str, *, strict: bool) -> list[Token]:
     """Split ``text`` into tokens; raises ``TimeParseError`` for pieces that are malformed rather than unknown."""
     return _Scanner(text, strict=strict).run()
+
+
+def scan_prose(text: str) -> tuple[list[Token], list[str]]:
+    """Lenient scan of running prose: malformed pieces become plain words and one problem line each."""
+    scanner = _Scanner(text, strict=False)
+    return scanner.run(), scanner.problems
 
 
 # --- grouping ------------------------------------------------------------------------------------------------
@@ -903,9 +989,26 @@ def _zone_for(rendering: Rendering, ctx: Context) -> tuple[ZoneRef, bool]:
     assert isinstance(zone, ZoneRef)
     if zone.site_needed and ctx.site_zone is not None:
         return ctx.site_zone, False
+    if zone.tz is None and ctx.site_zone is not None and zone.name in AMBIGUOUS_READINGS:
+        site_zone = _site_reading(zone.name, ctx)
+        if site_zone is not None:
+            return site_zone, False
     if zone.tz is None:
         raise TimeParseError(zone.problem or f"cannot use zone {zone.name!r}", zone.suggestion or "UTC")
     return zone, False
+
+
+def _site_reading(abbreviation: str, ctx: Context) -> ZoneRef | None:
+    """The reading of an ambiguous abbreviation that is the launch site's offset ("IST" near Sriharikota)."""
+    assert ctx.site_zone is not None
+    assert ctx.site_zone.tz is not None
+    moment = ctx.ref or datetime.combine(ctx.today or date(2000, 1, 1), time(12), tzinfo=UTC)
+    offset = moment.astimezone(ctx.site_zone.tz).utcoffset()
+    if offset is None or offset not in AMBIGUOUS_READINGS[abbreviation]:
+        return None
+    return ZoneRef(
+        name=f"{abbreviation} ({_offset_name(offset)}, the launch site's)", tz=timezone(offset, abbreviation)
+    )
 
 
 def _today(ctx: Context, zone: ZoneRef) -> date:
@@ -931,6 +1034,12 @@ def _pick_year(value: DateValue, today: date, text: str) -> date:
         except ValueError:  # Feb. 29 outside a leap year
             continue
     candidates.sort(key=lambda d: abs(d - today))
+    if abs(candidates[0] - today) > _STALE_DATE:
+        # Only Feb. 29 gets here: the nearest one is a year or more away, which nobody writing today means.
+        raise TimeParseError(
+            f"{text!r} is not a date in {today.year}; the nearest is {candidates[0].isoformat()}",
+            f"add the year, e.g. '{text} {candidates[0].year}'",
+        )
     if len(candidates) > 1 and abs(candidates[1] - today) - abs(candidates[0] - today) < YEAR_AMBIGUITY_MARGIN:
         first, second = sorted(candidates[:2])
         raise TimeParseError(
@@ -1069,6 +1178,14 @@ def resolve(rendering: Rendering, ctx: Context, text: str, anchor: datetime | No
         notes.append("the text gives this time as approximate")
     if not clock_value.has_meridiem and 1 <= clock_value.hour <= 12 and not clock_token.text.startswith("0"):
         notes.append(f"{clock_token.text} read as a 24-hour time")
+    if day is not None and clock_value.word == "midnight" and not night and rendering.date is None:
+        # "tomorrow midnight", "Saturday midnight": people mean the night that starts the day as often as the one
+        # that ends it, and a wrong guess is a day off.
+        start, end = _fmt_day(day), _fmt_day(day + timedelta(days=1))
+        raise TimeParseError(
+            f"{text!r} could be the start of {start} or its end (the start of {end})",
+            f"'00:00 {day.isoformat()}' for the start or '00:00 {(day + timedelta(days=1)).isoformat()}' for the end",
+        )
     if day is not None:
         if night and clock_value.hour < _NIGHT_ROLLOVER_HOUR:
             day += timedelta(days=1)
@@ -1079,6 +1196,7 @@ def resolve(rendering: Rendering, ctx: Context, text: str, anchor: datetime | No
         elif clock_value.word == "midnight":
             notes.append(f"midnight taken as the start of {_fmt_day(day)}")
         local = _localize(day, wall, zone)
+        _check_not_earlier_today(rendering, ctx, local, text)
     elif anchor is not None:
         # Another rendering fixed the instant; this one's day is whichever puts it nearest (a GMT time in
         # brackets after an EST one is often the next calendar day).
@@ -1097,6 +1215,20 @@ def resolve(rendering: Rendering, ctx: Context, text: str, anchor: datetime | No
         local = _localize(day, wall, zone)
         notes.append(f"no date given: took the next {clock_token.text} ({_fmt_day(local.date())})")
     return Resolved(ensure_utc(local), precision, zone.name, assumed, tuple(notes), text)
+
+
+def _check_not_earlier_today(rendering: Rendering, ctx: Context, local: datetime, text: str) -> None:
+    """Refuse "Wednesday 9am" said on a Wednesday after 9am: this morning and next week are both possible."""
+    weekday_only = rendering.weekday is not None and rendering.date is None and rendering.relday is None
+    if not weekday_only or ctx.ref is None or ctx.today is not None or ctx.prefer_past or local >= ctx.ref:
+        return
+    if local.date() != ctx.ref.astimezone(local.tzinfo).date():
+        return
+    next_week = local.date() + timedelta(days=7)
+    raise TimeParseError(
+        f"{text!r} is earlier today ({_fmt_day(local.date())}), which has passed",
+        f"the date: '{next_week.strftime('%b')} {next_week.day}' for next week's, or 'today' for this morning's",
+    )
 
 
 def rendering_text(rendering: Rendering) -> str:
@@ -1142,10 +1274,17 @@ def resolve_group(
 # --- the public entry point ------------------------------------------------------------------------------
 
 
-def _zone_arg(tz: str | ZoneInfo) -> ZoneRef:
+def reader_zone(tz: str | ZoneInfo) -> ZoneRef:
+    """The reader's zone (``--tz``, a saved zone): refused with the message settings give for a non-zone."""
     if isinstance(tz, ZoneInfo):
         return ZoneRef(name=tz.key, tz=tz)
-    zone = lookup_zone(tz)
+    try:
+        zone = lookup_zone(tz)
+    except TimeParseError:
+        raise TimeParseError(
+            unknown_zone_message(tz.strip()),
+            "an IANA name such as America/New_York, an abbreviation such as EST, or UTC",
+        ) from None
     if zone.tz is None:
         raise TimeParseError(zone.problem or f"cannot use zone {tz!r}", zone.suggestion or "UTC")
     return zone
@@ -1172,7 +1311,7 @@ def parse_time(text: str, *, tz: str | ZoneInfo, ref: datetime) -> ParsedTime:
     if len(text) > 200:
         raise TimeParseError("that is too long to be one time", _EXAMPLE)
     try:
-        zone = _zone_arg(tz)
+        zone = reader_zone(tz)
         tokens = _check_words(scan(text, strict=True))
         renderings = group(tokens)
         if not renderings:

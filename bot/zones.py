@@ -37,3 +37,8 @@ def load_zone(name: str) -> ZoneInfo | None:
 def zone_names() -> list[str]:
     """Every IANA zone name, sorted (for autocomplete)."""
     return sorted(_names().values())
+
+
+def unknown_zone_message(name: str) -> str:
+    """What settings, ``parse-time --tz`` and ``extract --tz`` say about a name that is no zone."""
+    return f"{name!r} is not an IANA time zone name such as UTC or America/New_York"
