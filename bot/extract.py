@@ -40,7 +40,7 @@ The reading follows what a careful person does with such a text:
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right, insort
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
@@ -92,7 +92,7 @@ class Extracted:
     date_assumed: bool = False
     # Where the day and the zone came from: "text" (the expression itself), "sentence", "heading", "earlier"
     # (named before, in the same section), "note" (a note governing the whole text, zone only), "site" (plain
-    # "local time" read as the launch site's), "published" / "reader" (assumed).
+    # "local time" read as the launch site's), "published" / "reader" (assumed), "none" (a date alone needs no zone).
     date_source: str = "text"
     zone_source: str = "text"
     superseded: bool = False  # the old time of a slip ("delayed from X to Y": X)
@@ -321,19 +321,33 @@ def _keywords(text: str) -> _Keywords:
     for regex, kind, past in _KEYWORD_RES:
         found.extend(_Keyword(m.start(), m.end(), kind, past) for m in regex.finditer(text))
     # Longest match wins where matches overlap ("launch pad" over "launch", "coverage of the docking" over
-    # "docking"), and words naming a reference point drop out. Kept matches never overlap, so one neighbour
-    # check by bisection finds any clash (linear overall, where comparing with every kept match was quadratic).
+    # "docking"), and words naming a reference point drop out. Overlaps are settled within each cluster of
+    # overlapping matches (a few words long), so the whole is linear in the text where comparing every match
+    # with every kept one was quadratic.
     kept: list[_Keyword] = []
-    kept_starts: list[int] = []
-    for keyword in sorted(found, key=lambda k: (-(k.end - k.start), k.start)):
-        i = bisect_left(kept_starts, keyword.end)
-        if i > 0 and kept[i - 1].end > keyword.start:
+    found.sort(key=lambda k: k.start)
+    cluster: list[_Keyword] = []
+    cluster_end = -1
+    for keyword in [*found, _Keyword(10**12, 10**12, None, False)]:
+        if cluster and keyword.start >= cluster_end:
+            kept.extend(_settle(cluster, text))
+            cluster = []
+        cluster.append(keyword)
+        cluster_end = max(cluster_end, keyword.end) if len(cluster) > 1 else keyword.end
+    kept.sort(key=lambda k: k.start)
+    return _Keywords([k for k in kept if not k.neutral])
+
+
+def _settle(cluster: list[_Keyword], text: str) -> list[_Keyword]:
+    """The matches of one cluster of overlapping keyword matches that survive: longest first, no overlaps."""
+    kept: list[_Keyword] = []
+    for keyword in sorted(cluster, key=lambda k: (-(k.end - k.start), k.start)):
+        if any(k.start < keyword.end and keyword.start < k.end for k in kept):
             continue
         if keyword.kind is not None and _REFERENCE_BEFORE.search(text, max(0, keyword.start - 30), keyword.start):
             continue
-        insort(kept_starts, keyword.start)
-        kept.insert(kept_starts.index(keyword.start), keyword)
-    return _Keywords([k for k in kept if not k.neutral])
+        kept.append(keyword)
+    return kept
 
 
 def _split_runs(tokens: Sequence[Token]) -> list[list[Token]]:
@@ -460,6 +474,40 @@ def _zone_note(text: str) -> tuple[ZoneRef | None, str | None]:
     return next(iter(zones.values()), None), None
 
 
+class _Sources:
+    """For each item of a sentence, the nearest day and zone other items name before and after it.
+
+    Worked out in two passes over the sentence, so a sentence with many times is read in linear time.
+    """
+
+    def __init__(self, items: list[_Item]) -> None:
+        n = len(items)
+        self.day_before: list[Rendering | None] = [None] * n
+        self.day_after: list[Rendering | None] = [None] * n
+        self.day_only_after: list[Rendering | None] = [None] * n
+        self.zone_before: list[ZoneRef | None] = [None] * n
+        self.zone_after: list[ZoneRef | None] = [None] * n
+        day: Rendering | None = None
+        zone: ZoneRef | None = None
+        for i, item in enumerate(items):
+            self.day_before[i], self.zone_before[i] = day, zone
+            if item.own_day is not None and not (item.superseded or item.dateline):
+                day = item.own_day
+            if item.own_zone is not None and item.own_zone.tz is not None:
+                zone = item.own_zone
+        day = day_only = None
+        zone = None
+        for i in range(n - 1, -1, -1):
+            item = items[i]
+            self.day_after[i], self.day_only_after[i], self.zone_after[i] = day, day_only, zone
+            if item.own_day is not None and not (item.superseded or item.dateline):
+                day = item.own_day
+                if item.day_only:
+                    day_only = item.own_day
+            if item.own_zone is not None and item.own_zone.tz is not None:
+                zone = item.own_zone
+
+
 class _Reader:
     """Reads one text paragraph by paragraph, carrying date and zone context, collecting milestones."""
 
@@ -479,7 +527,7 @@ class _Reader:
         self.semicolons: list[int] = []
         self.schedule_line = False
         self.paragraph_index = 0
-        self.sentence_start = self.sentence_end = 0
+        self.sentence_has_keywords = False
         self.subject: _Keyword | None = None  # the milestone the previous sentence of the paragraph named
         # Context carried from earlier sentences: the last day named (with where it was named) and the zone of
         # the last time named.
@@ -571,13 +619,14 @@ class _Reader:
         return zone
 
     def sentence(self, s_start: int, s_end: int, s_tokens: list[Token]) -> None:
-        self.sentence_start, self.sentence_end = s_start, s_end
+        self.sentence_has_keywords = bool(self.keywords.between(s_start, s_end))
         items = self.items(s_tokens)
         for item in items:
             self.classify(item, s_start, s_end)
+        sources = _Sources(items)
         for index, item in enumerate(items):
             if item.keyword is not None and item.keyword.kind is not None and not item.ends_something:
-                self.record(item, items, index)
+                self.record(item, sources, index)
         # The subject of this sentence for the next one: its last milestone word (coverage is not a subject).
         named = [k for k in self.keywords.between(s_start, s_end) if k.kind not in (None, MilestoneKind.COVERAGE_START)]
         self.subject = replace(named[-1], past=False) if named else None
@@ -621,7 +670,7 @@ class _Reader:
         if before is not None:
             return before
         after = keywords.first_after(e, hi)
-        if after is not None or keywords.between(self.sentence_start, self.sentence_end):
+        if after is not None or self.sentence_has_keywords:
             return after
         # A sentence with no kind word at all ("The outing is scheduled to begin at 8 a.m.", "It will now take
         # place a day later, at 04:58") is about the milestone the sentence before it named.
@@ -642,14 +691,14 @@ class _Reader:
                 return coverage
         return outside[0] if outside else None
 
-    def record(self, item: _Item, items: list[_Item], index: int) -> None:
+    def record(self, item: _Item, sources: _Sources, index: int) -> None:
         assert item.keyword is not None
         assert item.keyword.kind is not None
         renderings = item.renderings
-        zone, zone_source = self.zone_for(item, items, index)
+        zone, zone_source = self.zone_for(item, sources, index)
         date_source = "text"
         if item.own_day is None:
-            source, date_source = self.day_for(items, index)
+            source, date_source = self.day_for(sources, index)
             if source is not None:
                 # The day goes to the rendering that will fix the instant: the outer one, unless only a
                 # bracketed one has a zone ("1:12 a.m. (0612 GMT)" with nothing else to go by).
@@ -674,8 +723,8 @@ class _Reader:
             zone_source = "site"  # plain "local time", or "IST" near Sriharikota
         if zone_source == "reader" and not primary.zone_assumed:
             zone_source = "text"  # a bracketed rendering named the zone ("1:12 (0612 GMT)")
-        if item.day_only:
-            zone_source = "reader" if primary.zone_assumed else "text"
+        if item.day_only and item.own_zone is None:
+            zone_source = "none"  # a date alone is stored as that calendar date: no zone is read or assumed
         notes = list(primary.notes)
         if zone_source in ("note", "sentence", "earlier") and item.own_zone is None:
             where = {"note": "the text's zone note", "sentence": "this sentence", "earlier": "the last zone named"}
@@ -702,35 +751,26 @@ class _Reader:
             )
         )
 
-    def day_for(self, items: list[_Item], index: int) -> tuple[Rendering | None, str]:
+    def day_for(self, sources: _Sources, index: int) -> tuple[Rendering | None, str]:
         """Nearest day before in the sentence, a day-only mention after it, the carried day, a later time's day."""
-        usable = [i for i, o in enumerate(items) if o.own_day is not None and not (o.superseded or o.dateline)]
-        earlier = [i for i in usable if i < index]
-        if earlier:
-            return items[earlier[-1]].own_day, "sentence"
-        later_days = [i for i in usable if i > index and items[i].day_only]
-        if later_days:
-            return items[later_days[0]].own_day, "sentence"
+        for chosen in (sources.day_before[index], sources.day_only_after[index]):
+            if chosen is not None:
+                return chosen, "sentence"
         if self.last_day is not None:
             return self.last_day
-        later = [i for i in usable if i > index]
-        if later:
-            return items[later[0]].own_day, "sentence"
+        if sources.day_after[index] is not None:
+            return sources.day_after[index], "sentence"
         return None, "published"
 
-    def zone_for(self, item: _Item, items: list[_Item], index: int) -> tuple[ZoneRef, str]:
+    def zone_for(self, item: _Item, sources: _Sources, index: int) -> tuple[ZoneRef, str]:
         if item.renderings[0].zone is not None:
             return self.zone, "text"  # resolution uses the rendering's zone; this is only the fallback
         if item.day_only:
             return self.zone, "reader"  # a date alone is a calendar date; its zone only names its midnight
         if self.note_zone is not None:
             return self.note_zone, "note"
-        named = [i for i, o in enumerate(items) if i != index and o.own_zone is not None and o.own_zone.tz is not None]
-        earlier = [i for i in named if i < index]
-        later = [i for i in named if i > index]
-        if earlier or later:
-            zone = items[earlier[-1] if earlier else later[0]].own_zone
-            assert zone is not None
+        zone = sources.zone_before[index] or sources.zone_after[index]
+        if zone is not None:
             return zone, "sentence"
         if self.last_zone is not None:
             return self.last_zone, "earlier"

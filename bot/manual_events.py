@@ -373,13 +373,25 @@ class Found:
     utc: datetime
     precision: Precision = Precision.MINUTE
     past: bool = False  # the text reported it as done ("docked at 5:27 a.m. EST today")
+    # Read with a day or zone the text did not give (the publication date, the reader's zone), and not yet
+    # confirmed or corrected by the admin: shown, never saved as it stands.
+    assumed: bool = False
+    superseded: bool = False  # the old time of a slip the text reports ("delayed from X to Y": X)
 
     @classmethod
     def of(
-        cls, kind: MilestoneKind, utc: datetime, precision: Precision, *, day: date | None = None, past: bool = False
+        cls,
+        kind: MilestoneKind,
+        utc: datetime,
+        precision: Precision,
+        *,
+        day: date | None = None,
+        past: bool = False,
+        assumed: bool = False,
+        superseded: bool = False,
     ) -> Found:
         """A found reading, with a date alone stored as 00:00Z of the date (see :func:`_milestone`)."""
-        return cls(kind, start_of_date(day) if day is not None else utc, precision, past)
+        return cls(kind, start_of_date(day) if day is not None else utc, precision, past, assumed, superseded)
 
     def is_over(self, now: datetime) -> bool:
         """Reported as done, or its time (its whole period, for a date) has passed."""
@@ -420,12 +432,22 @@ def importable(found: Sequence[Found], *, now: datetime) -> list[list[Found]]:
     """The events an import would save: what is still ahead, grouped; InputError says why when nothing is.
 
     Milestones reported as done, or already past, are not saved: an alert bot has nothing to do with them, and
-    storing them as scheduled would be false.
+    storing them as scheduled would be false. Old times of a slip are not saved either, and neither is a time
+    read with an assumed day or zone until the admin has confirmed or corrected it: a wrong time that looks
+    right is worse than none.
     """
     ahead = [f for f in found if not f.is_over(now)]
     if found and not ahead:
         raise InputError("Everything found has already happened, so there is nothing to save.")
-    return group_for_import(ahead)
+    current = [f for f in ahead if not f.superseded]
+    if ahead and not current:
+        raise InputError("Every time found is an old time the text says was moved, so there is nothing to save.")
+    checked = [f for f in current if not f.assumed]
+    if current and not checked:
+        raise InputError(
+            "Every time left to save was read with an assumed day or zone: open Edit, check them and submit."
+        )
+    return group_for_import(checked)
 
 
 def _event_name(name: str, kind: MilestoneKind) -> str:

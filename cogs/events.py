@@ -342,6 +342,9 @@ class ImportReview(discord.ui.View):
         self.author_id = author_id
         self.name = name
         self.found = found
+        # Per found time: whether the admin has checked it in the Edit form (which settles an assumed day or
+        # zone). Kept beside ``found`` and rebuilt with it.
+        self.confirmed = [False] * len(found)
         self.zone = zone
         self.refresh()
 
@@ -373,7 +376,18 @@ class ImportReview(discord.ui.View):
 
     def to_save(self) -> list[Found]:
         """The found readings as the core saves them."""
-        return [Found.of(f.kind, f.utc, f.precision, day=f.day, past=f.past) for f in self.found]
+        return [
+            Found.of(
+                f.kind,
+                f.utc,
+                f.precision,
+                day=f.day,
+                past=f.past,
+                assumed=_assumed(f) is not None and not confirmed,
+                superseded=f.superseded,
+            )
+            for f, confirmed in zip(self.found, self.confirmed, strict=True)
+        ]
 
     def refresh(self) -> None:
         """Confirm is possible only when everything is shown, nothing disagrees, and something can be saved."""
@@ -396,6 +410,10 @@ class ImportReview(discord.ui.View):
             lines = [f"{markup} · {local}", f"from “{truncate(item.phrase, phrase_limit)}”"]
             if saving.is_over(now):
                 lines.append("(already happened: will not be saved)")
+            elif saving.superseded:
+                lines.append("(the text says this time was moved: will not be saved)")
+            elif saving.assumed:
+                lines.append(f"⚠️ {_assumed(item)}: check it with Edit, or it will not be saved.")
             if item.conflict:
                 lines.append(f"⚠️ {item.conflict} — fix it with Edit before saving.")
             fields.append((kind_label(item.kind), "\n".join(lines)))
@@ -403,7 +421,10 @@ class ImportReview(discord.ui.View):
 
     def embed(self) -> discord.Embed:
         """What was found, with the words each time came from; every found time is shown or none can be saved."""
-        footer = "Check each time, then Confirm to save, Edit to correct, or Cancel."
+        footer = (
+            "Check each time, then Confirm to save, Edit to correct, or Cancel. "
+            "A time marked ⚠️ is saved only once you have checked it in Edit."
+        )
         self.unshowable = False
         self.refresh()
         title = truncate(f"Found in the text: {self.name}", 256)
@@ -481,6 +502,16 @@ class ImportReview(discord.ui.View):
         )
 
 
+def _assumed(item: Extracted) -> str | None:
+    """What the reading of ``item`` assumed, in words for the review, or None."""
+    parts = []
+    if item.date_assumed:
+        parts.append("the text names no day for it (the publication date was used)")
+    if item.zone_assumed:
+        parts.append(f"the text names no zone for it ({item.zone} was used)")
+    return " and ".join(parts).capitalize() if parts else None
+
+
 def _edit_default(item: Extracted) -> str:
     """The found time as editable text in UTC: a date alone when only the day is known."""
     if item.day is not None:
@@ -500,7 +531,11 @@ class ImportEditModal(discord.ui.Modal, title="Correct the found times (UTC)"):
         super().__init__()
         self.review = review
         self.fields: list[tuple[int, discord.ui.TextInput[ImportEditModal]]] = []
-        order = sorted(range(len(review.found)), key=lambda i: review.found[i].conflict is None)
+        # Disagreements first, then the times read with an assumed day or zone: what needs the admin's eye.
+        order = sorted(
+            range(len(review.found)),
+            key=lambda i: (review.found[i].conflict is None, review.confirmed[i] or _assumed(review.found[i]) is None),
+        )
         for index in order[: self.MAX_FIELDS]:
             item = review.found[index]
             field: discord.ui.TextInput[ImportEditModal] = discord.ui.TextInput(
@@ -517,7 +552,9 @@ class ImportEditModal(discord.ui.Modal, title="Correct the found times (UTC)"):
         if self.review.is_finished():
             raise InputError("This review has ended. Run `/event import` again.")
         found: list[Extracted | None] = list(self.review.found)
+        confirmed = list(self.review.confirmed)
         for index, field in self.fields:
+            confirmed[index] = True  # shown in the form and submitted: the admin's decision
             item = self.review.found[index]
             text = field.value.strip()
             if not text:
@@ -534,6 +571,7 @@ class ImportEditModal(discord.ui.Modal, title="Correct the found times (UTC)"):
                 found[index] = replace(
                     item, utc=parsed.utc, precision=parsed.precision, day=parsed.day, conflict=None, past=False
                 )
+        self.review.confirmed = [c for f, c in zip(found, confirmed, strict=True) if f is not None]
         self.review.found = [f for f in found if f is not None]
         await interaction.response.edit_message(
             embed=self.review.embed(), view=self.review, allowed_mentions=NO_MENTIONS
