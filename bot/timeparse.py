@@ -37,6 +37,7 @@ Rules a caller should know (also in the tests):
 
 from __future__ import annotations
 
+import calendar
 import enum
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -1034,11 +1035,12 @@ def _pick_year(value: DateValue, today: date, text: str) -> date:
         except ValueError:  # Feb. 29 outside a leap year
             continue
     candidates.sort(key=lambda d: abs(d - today))
-    if abs(candidates[0] - today) > _STALE_DATE:
-        # Only Feb. 29 gets here: the nearest one is a year or more away, which nobody writing today means.
+    if not candidates or abs(candidates[0] - today) > _STALE_DATE:
+        # Only Feb. 29 gets here: the nearest one is a year or more away (or further than the years looked at),
+        # which nobody writing today means.
+        leap = next(y for y in range(today.year, today.year + 5) if calendar.isleap(y))
         raise TimeParseError(
-            f"{text!r} is not a date in {today.year}; the nearest is {candidates[0].isoformat()}",
-            f"add the year, e.g. '{text} {candidates[0].year}'",
+            f"{text!r} is not a date in {today.year}", f"add the year, e.g. '{text} {leap}' (a leap year)"
         )
     if len(candidates) > 1 and abs(candidates[1] - today) - abs(candidates[0] - today) < YEAR_AMBIGUITY_MARGIN:
         first, second = sorted(candidates[:2])

@@ -41,6 +41,10 @@ def to_json(item: Extracted) -> dict[str, object]:
         "conflict": item.conflict,
         "zone": item.zone,
         "zone_assumed": item.zone_assumed,
+        "date_assumed": item.date_assumed,
+        "date_source": item.date_source,
+        "zone_source": item.zone_source,
+        "superseded": item.superseded,
         "note": item.note,
         "alternatives": [{"phrase": a.phrase, "utc": isoformat_z(a.utc), "zone": a.zone} for a in item.alternatives],
     }

@@ -130,6 +130,21 @@ def test_extract_json_lists_the_article_milestones(capsys: pytest.CaptureFixture
     for row in rows:
         assert {"kind", "utc", "phrase", "precision", "past", "conflict"} <= row.keys()
         assert row["precision"] == "minute"
+        assert (row["date_assumed"], row["zone_assumed"], row["superseded"]) == (False, False, False)
+
+
+def test_extract_json_says_when_a_date_was_assumed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = tmp_path / "note.txt"
+    text.write_text(
+        "Docking is set for 1:12 a.m. EST.\nThe launch was delayed from 0612 GMT on Feb. 20 to 0612 GMT on Feb. 21."
+    )
+    args = argparse.Namespace(file=str(text), published="2024-02-14", tz="UTC", json=True)
+    assert extract_cli.run(args) == 0
+    rows = {(r["kind"], r["utc"]): r for r in json.loads(capsys.readouterr().out)}
+    docking = rows[("docking", "2024-02-14T06:12:00Z")]
+    assert (docking["date_assumed"], docking["date_source"], docking["zone_source"]) == (True, "published", "text")
+    assert rows[("liftoff", "2024-02-20T06:12:00Z")]["superseded"] is True
+    assert rows[("liftoff", "2024-02-21T06:12:00Z")]["superseded"] is False
 
 
 def test_extract_table_shows_conflicts(capsys: pytest.CaptureFixture[str]) -> None:

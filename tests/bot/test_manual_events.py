@@ -343,3 +343,23 @@ async def test_event_search_by_number_prefix(db: Database, bus: tuple[ChangeBus,
     ids = [(await docking(db, bus[0], name=f"Docking {chr(65 + n)}")).stored.id for n in range(12)]
     found = await manual_events.list_events(db, guild_id=100, now=NOW, matching="#1")
     assert [s.id for s in found] == [i for i in ids if str(i).startswith("1")]
+
+
+def test_import_leaves_out_assumed_and_superseded_times_and_keeps_the_checked_ones() -> None:
+    now = datetime(2030, 1, 1, tzinfo=UTC)
+    docking = Found(MilestoneKind.DOCKING, datetime(2030, 2, 17, 6, 12, tzinfo=UTC))
+    assumed_coverage = Found(MilestoneKind.COVERAGE_START, datetime(2030, 2, 17, 5, 30, tzinfo=UTC), assumed=True)
+    old_liftoff = Found(MilestoneKind.LIFTOFF, datetime(2030, 2, 13, 21, 9, tzinfo=UTC), superseded=True)
+    new_liftoff = Found(MilestoneKind.LIFTOFF, datetime(2030, 2, 14, 19, 9, tzinfo=UTC))
+    groups = manual_events.importable([docking, assumed_coverage, old_liftoff, new_liftoff], now=now)
+    assert groups == [[new_liftoff], [docking]]
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [({"assumed": True}, "assumed day or zone"), ({"superseded": True}, "was moved")],
+)
+def test_import_of_only_unchecked_or_old_times_says_why_nothing_is_saved(flags: dict[str, bool], message: str) -> None:
+    found = Found(MilestoneKind.DOCKING, datetime(2030, 2, 17, 6, 12, tzinfo=UTC), **flags)
+    with pytest.raises(InputError, match=message):
+        manual_events.importable([found], now=datetime(2030, 1, 1, tzinfo=UTC))

@@ -476,3 +476,75 @@ async def test_import_review_expires_on_a_fixed_deadline_even_after_use(
     assert review.message["content"] == "This review expired; nothing was saved. Run `/event import` again."
     late = await fake.submit_modal(opened, {}, user=fake.scene.moderator, guild=fake.scene.guild)
     assert late.content == "This review has ended. Run `/event import` again."
+
+
+ASSUMED_DAY_TEXT = (
+    "NASA coverage begins at 12:30 a.m. EST. "
+    f"The Progress MS-40 cargo ship will dock at 1:12 a.m. EST (0612 GMT) on Feb. 17, {ARTICLE_YEAR}."
+)
+
+
+async def test_import_marks_a_time_with_an_assumed_day_and_confirm_leaves_it_out(tminus_bot: BotOnFake) -> None:
+    fake, bot = tminus_bot
+    review = await open_import(fake, ASSUMED_DAY_TEXT)
+    assert review.message is not None
+    fields = {f["name"]: f["value"] for f in review.embeds[0]["fields"]}
+    # The coverage time names no day: it was read on the publication date, and the review says so.
+    assert "⚠️ The text names no day for it (the publication date was used)" in fields["coverage start"]
+    assert "will not be saved" in fields["coverage start"]
+    assert "⚠️" not in fields["docking"]
+    confirmed = await fake.press_button(
+        review.message, button(review.message, "Confirm")["custom_id"], user=fake.scene.moderator
+    )
+    assert confirmed.type == 6
+    rows = await bot.db.fetchall("SELECT kind, at_utc FROM milestones ORDER BY at_utc")
+    assert [(r["kind"], r["at_utc"]) for r in rows] == [("docking", ARTICLE_DOCKING_TS)]
+
+
+async def test_import_saves_an_assumed_time_once_the_admin_corrects_it_in_edit(tminus_bot: BotOnFake) -> None:
+    fake, bot = tminus_bot
+    review = await open_import(fake, ASSUMED_DAY_TEXT)
+    assert review.message is not None
+    opened = await fake.press_button(
+        review.message, button(review.message, "Edit")["custom_id"], user=fake.scene.moderator
+    )
+    assert opened.modal is not None
+    defaults = {c["components"][0]["custom_id"]: c["components"][0]["value"] for c in opened.modal["components"]}
+    coverage_field = next(k for k, v in defaults.items() if v == f"{ARTICLE_YEAR}-02-14 05:30 UTC")
+    edited = await fake.submit_modal(
+        opened,
+        {**defaults, coverage_field: f"{ARTICLE_YEAR}-02-17 05:30 UTC"},
+        user=fake.scene.moderator,
+        guild=fake.scene.guild,
+    )
+    assert edited.message is not None
+    fields = {f["name"]: f["value"] for f in edited.message["embeds"][0]["fields"]}
+    assert "⚠️" not in fields["coverage start"]
+    confirmed = await fake.press_button(
+        edited.message, button(edited.message, "Confirm")["custom_id"], user=fake.scene.moderator
+    )
+    assert confirmed.type == 6
+    rows = await bot.db.fetchall("SELECT kind, at_utc FROM milestones ORDER BY at_utc")
+    assert [(r["kind"], r["at_utc"]) for r in rows] == [
+        ("coverage_start", COVERAGE_TS),
+        ("docking", ARTICLE_DOCKING_TS),
+    ]
+
+
+async def test_import_of_only_assumed_times_cannot_be_confirmed_until_checked(tminus_bot: BotOnFake) -> None:
+    fake, bot = tminus_bot
+    review = await open_import(fake, f"The Progress MS-40 cargo ship will dock at 06:12 on Feb. 17, {ARTICLE_YEAR}.")
+    assert review.message is not None
+    assert "assumed day or zone" in review.embeds[0]["description"]
+    assert button(review.message, "Confirm").get("disabled") is True
+    opened = await fake.press_button(
+        review.message, button(review.message, "Edit")["custom_id"], user=fake.scene.moderator
+    )
+    assert opened.modal is not None
+    defaults = {c["components"][0]["custom_id"]: c["components"][0]["value"] for c in opened.modal["components"]}
+    checked = await fake.submit_modal(opened, defaults, user=fake.scene.moderator, guild=fake.scene.guild)
+    assert checked.message is not None
+    assert button(checked.message, "Confirm").get("disabled") is not True  # submitted unchanged: checked
+    await fake.press_button(checked.message, button(checked.message, "Confirm")["custom_id"], user=fake.scene.moderator)
+    rows = await bot.db.fetchall("SELECT kind, at_utc FROM milestones")
+    assert [(r["kind"], r["at_utc"]) for r in rows] == [("docking", ARTICLE_DOCKING_TS)]
