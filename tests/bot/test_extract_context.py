@@ -53,7 +53,7 @@ def test_a_day_named_once_dates_later_paragraphs() -> None:
     text = (
         "HTV-X is set to lift off Thursday, Oct. 2 from Tanegashima.\n\n"
         "The spacecraft will then chase the station for four days.\n\n"
-        "NASA's launch coverage starts at 9 p.m. EDT."
+        "NASA's rendezvous coverage starts at 9 p.m. EDT."
     )
     liftoff_day, coverage = extract_milestones(text, published=date(2025, 9, 29))
     assert (liftoff_day.kind.value, liftoff_day.day) == ("liftoff", date(2025, 10, 2))
