@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -26,12 +26,6 @@ NOW = datetime(2024, 2, 14, 20, 0, tzinfo=UTC)
 ADMIN = Actor(user_id=1, guild_id=100)
 OTHER_GUILD_ADMIN = Actor(user_id=2, guild_id=200)
 OWNER = Actor(user_id=3, guild_id=100, is_owner=True)
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    async with Database(tmp_path / "t.sqlite3") as database:
-        yield database
 
 
 @pytest.fixture

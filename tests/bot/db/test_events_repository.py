@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -63,12 +61,6 @@ def progress_docking(**kw: object) -> Event:
         station="ISS",
     )
     return replace(base, **kw)  # type: ignore[arg-type]
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    async with Database(tmp_path / "t.sqlite3") as database:
-        yield database
 
 
 async def test_new_events_are_reported_new(db: Database) -> None:

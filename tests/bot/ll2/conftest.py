@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 
 import aiohttp
 import pytest
@@ -33,14 +32,6 @@ async def ll2(clock: FakeClock) -> AsyncIterator[FakeLL2]:
     await server.start()
     yield server
     await server.close()
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(tmp_path / "tminus.sqlite3")
-    await database.connect()
-    yield database
-    await database.close()
 
 
 @pytest.fixture
