@@ -20,10 +20,14 @@ from bot.db import Database
 from bot.db.events import (
     StoredEvent,
     get_event_by_source,
-    load_events_in,
     mark_gone_in,
-    period_end_sql,
     upsert_in,
+)
+from bot.db.manual import (
+    event_by_id_in,
+    live_manual_event_in,
+    manual_events_ahead,
+    manual_events_by_source_ids_in,
 )
 from bot.exceptions import InputError
 from bot.models import (
@@ -238,10 +242,9 @@ def _no_such(event_id: int) -> InputError:
 
 async def _own_event_in(conn: aiosqlite.Connection, actor: Actor, event_id: int) -> StoredEvent:
     """A hand-entered, not removed event the actor may change: their guild's, or (owners only) a global one."""
-    found = await load_events_in(conn, "id = ? AND source = 'manual' AND gone_at IS NULL", (event_id,))
-    if not found:
+    stored = await live_manual_event_in(conn, event_id)
+    if stored is None:
         raise _no_such(event_id)
-    stored = found[0]
     guild_id = stored.event.guild_id
     if guild_id is None and not actor.is_owner:
         raise InputError(f"Event #{event_id} is shared by every server; only the bot's owners can change it.")
@@ -304,7 +307,7 @@ async def edit_event(
             description=new_description if description is not None else event.description,
         )
         changes = await upsert_in(conn, [updated], feed=FEED, now=now, source=Source.MANUAL)
-        stored = (await load_events_in(conn, "id = ?", (event_id,)))[0]
+        stored = await event_by_id_in(conn, event_id)
     await bus.publish(changes)
     return Saved(stored, parsed, changes)
 
@@ -340,29 +343,14 @@ async def list_events(
     name contains the text (any case, any script) or whose number starts with it, searched in SQL so no event is
     out of reach behind the ``limit``.
     """
-    stamp = int(ensure_utc(now).timestamp())
-    scope = "(e.guild_id IS NULL OR e.guild_id = :guild)" if include_global else "e.guild_id = :guild"
-    search = ""
-    if matching and matching.strip().lstrip("#"):
-        search = " AND (instr(casefold(e.name), :needle) > 0 OR instr(CAST(e.id AS TEXT), :needle) = 1)"
-    rows = await db.fetchall(
-        f"SELECT e.id, max({period_end_sql()}) AS last_end, min(m.at_utc) AS first_at FROM events e "  # noqa: S608
-        "JOIN milestones m ON m.event_id = e.id AND m.removed_at IS NULL "
-        f"WHERE e.source = 'manual' AND e.gone_at IS NULL AND {scope}{search} "
-        "GROUP BY e.id HAVING last_end >= :now ORDER BY first_at, e.id LIMIT :limit",
-        {
-            "guild": guild_id,
-            "now": stamp,
-            "limit": limit,
-            "needle": (matching or "").strip().lstrip("#").casefold(),
-        },
+    return await manual_events_ahead(
+        db,
+        guild_id=guild_id,
+        now=int(ensure_utc(now).timestamp()),
+        limit=limit,
+        include_global=include_global,
+        needle=(matching or "").strip().lstrip("#").casefold(),
     )
-    if not rows:
-        return []
-    order = {row["id"]: index for index, row in enumerate(rows)}
-    async with db.read() as conn:
-        found = await load_events_in(conn, f"id IN ({','.join('?' * len(order))})", list(order))
-    return sorted(found, key=lambda stored: order[stored.id])
 
 
 @dataclass(frozen=True, slots=True)
@@ -495,7 +483,6 @@ async def save_import(
     # One upsert, one transaction: the mission's events are saved together or not at all.
     async with db.transaction() as conn:
         changes = await upsert_in(conn, events, feed=FEED, now=now, source=Source.MANUAL)
-        ids = [e.source_id for e in events]
-        stored = await load_events_in(conn, f"source = 'manual' AND source_id IN ({','.join('?' * len(ids))}) ", ids)
+        stored = await manual_events_by_source_ids_in(conn, [e.source_id for e in events])
     await bus.publish(changes)
     return stored

@@ -11,6 +11,7 @@ from discord.ext import commands
 from bot import __version__
 from bot.bot import TMinusBot
 from bot.db.events import count_events
+from bot.db.ll2 import STATE_LAST_SYNC
 from bot.render import discord_timestamp, humanize_duration
 
 LL2_URL = "https://thespacedevs.com/llapi"
@@ -27,7 +28,7 @@ class About(commands.Cog):
         """Answer with an embed of version, data freshness, uptime and links."""
         now = datetime.now(UTC)
         counts = await count_events(self.bot.db, visible_in=interaction.guild_id, everything=False)
-        last_sync = await self.bot.db.get_state("ll2.last_sync")
+        last_sync = await self.bot.db.get_state(STATE_LAST_SYNC)
         if last_sync:
             synced_at = datetime.fromisoformat(last_sync)
             freshness = f"{discord_timestamp(synced_at, 'R')} ({discord_timestamp(synced_at, 'f')})"

@@ -8,6 +8,7 @@ import asyncio
 from bot.config import load_settings
 from bot.db import Database
 from bot.db.events import count_events
+from bot.db.ll2 import STATE_LAST_SYNC
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -27,7 +28,7 @@ async def _check(db_path: object, zone: str, has_token: bool) -> int:
     version = await db.connect()
     try:
         counts = await count_events(db)
-        last_sync = await db.get_state("ll2.last_sync")
+        last_sync = await db.get_state(STATE_LAST_SYNC)
     finally:
         await db.close()
     print(f"settings ok (default time zone {zone}; Discord token {'set' if has_token else 'not set'})")

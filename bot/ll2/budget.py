@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.db import ll2 as rows
 from bot.db.database import Database
 from bot.db.events import from_epoch, to_epoch
 
@@ -46,8 +47,7 @@ class RequestBudget:
 
     async def used(self, now: datetime) -> int:
         """Requests sent in the hour before ``now``."""
-        row = await self.db.fetchone("SELECT count(*) FROM ll2_requests WHERE at >= ?", (_cutoff(now),))
-        return int(row[0]) if row else 0
+        return await rows.requests_since(self.db, _cutoff(now))
 
     def observe_server(self, now: datetime, *, limit: int, current_use: int, next_use_secs: int) -> None:
         """Take LL2's own count into account (from ``/api-throttle/``)."""
@@ -67,39 +67,35 @@ class RequestBudget:
         view = self._server
         if view is None or now >= view.valid_until:
             return None
-        row = await self.db.fetchone("SELECT count(*) FROM ll2_requests WHERE at >= ?", (to_epoch(view.seen_at),))
-        return view.remaining - (int(row[0]) if row else 0)
+        return view.remaining - await rows.requests_since(self.db, to_epoch(view.seen_at))
 
     async def acquire(self, now: datetime, endpoint: str) -> int | None:
         """Take one request slot and log it; returns the log row id, or None when the budget is spent."""
         server = await self._server_left(now)
         if server is not None and server <= 0:
             return None
-        stamp = to_epoch(now)
-        async with self.db.transaction() as conn:
-            async with conn.execute("SELECT count(*) FROM ll2_requests WHERE at >= ?", (_cutoff(now),)) as cur:
-                row = await cur.fetchone()
-            if row is not None and int(row[0]) >= self.per_hour:
-                return None
-            cur = await conn.execute("INSERT INTO ll2_requests (at, endpoint) VALUES (?, ?)", (stamp, endpoint))
-            row_id = cur.lastrowid
-            await conn.execute("DELETE FROM ll2_requests WHERE at < ?", (stamp - int(KEEP.total_seconds()),))
-        assert row_id is not None
-        return row_id
+        return await rows.take_request_slot(
+            self.db,
+            at=to_epoch(now),
+            since=_cutoff(now),
+            limit=self.per_hour,
+            endpoint=endpoint,
+            keep=int(KEEP.total_seconds()),
+        )
 
     async def record_status(self, row_id: int, status: int | None) -> None:
         """Note the HTTP status a logged request got."""
-        await self.db.execute("UPDATE ll2_requests SET status = ? WHERE id = ?", (status, row_id))
+        await rows.set_request_status(self.db, row_id, status)
 
     async def free_at(self, now: datetime, count: int = 1) -> datetime:
         """The earliest instant at which ``count`` requests will be available (``now`` if they are already)."""
         count = min(max(count, 1), self.per_hour)
-        rows = await self.db.fetchall("SELECT at FROM ll2_requests WHERE at >= ? ORDER BY at", (_cutoff(now),))
-        excess = len(rows) + count - self.per_hour
+        logged = await rows.request_times_since(self.db, _cutoff(now))
+        excess = len(logged) + count - self.per_hour
         when = now
         if excess > 0:
             # A request logged at ``at`` stops counting once floor(now) - 3600 > at, i.e. at ``at`` + 3601 s.
-            when = max(now, from_epoch(int(rows[excess - 1]["at"])) + WINDOW + timedelta(seconds=1))
+            when = max(now, from_epoch(logged[excess - 1]) + WINDOW + timedelta(seconds=1))
         server = await self._server_left(now)
         if server is not None and server < count and self._server is not None:
             when = max(when, self._server.valid_until)
@@ -107,8 +103,7 @@ class RequestBudget:
 
     async def times(self, since: datetime) -> list[datetime]:
         """When each logged request since ``since`` was sent, oldest first (for tests and diagnostics)."""
-        rows = await self.db.fetchall("SELECT at FROM ll2_requests WHERE at >= ? ORDER BY at, id", (to_epoch(since),))
-        return [from_epoch(int(r["at"])) for r in rows]
+        return [from_epoch(at) for at in await rows.request_times_since(self.db, to_epoch(since))]
 
 
 def _cutoff(now: datetime) -> int:

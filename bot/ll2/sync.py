@@ -38,8 +38,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from bot.db import ll2 as rows
 from bot.db.database import Database
 from bot.db.events import StoredEvent, events_in_feed, mark_gone, to_epoch, upsert_events
+from bot.db.ll2 import STATE_BLOCKED_UNTIL, STATE_LAST_DEEP, STATE_LAST_SYNC
 from bot.ll2 import mapping, schedule
 from bot.ll2 import records as r
 from bot.ll2.budget import RequestBudget
@@ -77,9 +79,6 @@ FEED_EVENTS = "events"
 FEED_DOCKINGS = "docking_events"
 FEEDS = (FEED_LAUNCHES, FEED_DOCKINGS, FEED_EVENTS)  # fetch order: what alerts depend on most comes first
 
-STATE_LAST_SYNC = "ll2.last_sync"
-STATE_BLOCKED_UNTIL = "ll2.blocked_until"
-STATE_LAST_DEEP = "ll2.last_deep_sync"
 
 DETAIL_GIVE_UP = timedelta(hours=6)
 DETAIL_RETRY = timedelta(minutes=30)
@@ -341,15 +340,10 @@ class LL2Sync:
         (a launch in its window or just flown is when statuses change fastest)."""
         fine = [p.value for p in Precision if p.rank <= Precision.DAY.rank]
         finals = [s.value for s in EventStatus if s.is_final]
-        row = await self.db.fetchone(
-            "SELECT min(m.at_utc) FROM milestones m JOIN events e ON e.id = m.event_id "  # noqa: S608
-            "WHERE e.source = 'll2' AND e.gone_at IS NULL AND m.removed_at IS NULL AND m.at_utc >= ? "
-            f"AND m.precision IN ({','.join('?' * len(fine))}) AND e.status NOT IN ({','.join('?' * len(finals))})",
-            (to_epoch(now - schedule.SOON), *fine, *finals),
+        at = await rows.next_live_milestone_at(
+            self.db, since=to_epoch(now - schedule.SOON), precisions=fine, final_statuses=finals
         )
-        if row is None or row[0] is None:
-            return None
-        return max(now, datetime.fromtimestamp(int(row[0]), tz=UTC))
+        return None if at is None else max(now, datetime.fromtimestamp(at, tz=UTC))
 
     async def _blocked_until(self) -> datetime | None:
         value = await self.db.get_state(STATE_BLOCKED_UNTIL)
@@ -370,8 +364,7 @@ class LL2Sync:
         return report
 
     async def _requests_since(self, now: datetime) -> int:
-        row = await self.db.fetchone("SELECT count(*) FROM ll2_requests WHERE at >= ?", (to_epoch(now),))
-        return int(row[0]) if row else 0
+        return await rows.requests_since(self.db, to_epoch(now))
 
     async def _sync(self, now: datetime, report: SyncReport) -> None:
         # An offline import sends nothing, so LL2's "wait" does not apply to it.
@@ -622,8 +615,8 @@ class LL2Sync:
         # Keep a regular sync's worth of requests for the lists: details are what spare budget is for.
         if await self.budget.available(now) <= len(FEEDS):
             return False
-        row = await self.db.fetchone("SELECT fetched_at FROM ll2_detail_fetches WHERE source_id = ?", (source_id,))
-        return row is None or to_epoch(now) - int(row[0]) >= every.total_seconds()
+        fetched_at = await rows.detail_fetched_at(self.db, source_id)
+        return fetched_at is None or to_epoch(now) - fetched_at >= every.total_seconds()
 
     async def _detail(self, now: datetime, source_id: str, report: SyncReport) -> tuple[bool, r.Launch | None]:
         """Fetch one launch's detail; (False, None) when it could not be had this time. A 429 ends the sync."""
@@ -643,11 +636,7 @@ class LL2Sync:
             log.info("LL2 detail of %s not fetched: %s", source_id, exc)
             return False, None
         finally:
-            await self.db.execute(
-                "INSERT INTO ll2_detail_fetches (source_id, fetched_at, status) VALUES (?, ?, ?) "
-                "ON CONFLICT (source_id) DO UPDATE SET fetched_at = excluded.fetched_at, status = excluded.status",
-                (source_id, to_epoch(now), status),
-            )
+            await rows.record_detail_fetch(self.db, source_id, at=to_epoch(now), status=status)
 
     async def _resolve_missing(self, now: datetime, gone: StoredEvent, report: SyncReport) -> bool:
         """Tell a launch that flew from one that moved or vanished; True when its fate is settled."""
@@ -696,17 +685,14 @@ class LL2Sync:
         await self._publish(report)  # whatever was stored after the last feed (coverage details)
         if report.ok:
             await self.db.set_state(STATE_LAST_SYNC, isoformat_z(now))
-        await self.db.execute(
-            "INSERT INTO ll2_sync_runs (started_at, finished_at, ok, requests, changes, error) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (
-                to_epoch(now),
-                to_epoch(self._now()),
-                int(report.ok),
-                report.requests,
-                len(report.changes),
-                report.error or report.skipped,
-            ),
+        await rows.record_sync_run(
+            self.db,
+            started_at=to_epoch(now),
+            finished_at=to_epoch(self._now()),
+            ok=report.ok,
+            requests=report.requests,
+            changes=len(report.changes),
+            error=report.error or report.skipped,
         )
         log.info("%s", report.summary().splitlines()[0])
 
