@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import sys
 from collections.abc import Callable, Sequence
 
@@ -51,6 +52,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args_list.insert(0, "run")
     args = parser.parse_args(args_list)
     func: Handler = args.func
+    if args.command != "run":
+        # A one-shot command says what went wrong in its own output (the sync report lists warnings and bad
+        # records); log records would repeat it on stderr, where an error must be one line. `run` sets up logs.
+        logging.getLogger().addHandler(logging.NullHandler())
     try:
         return func(args)
     except (ConfigError, DatabaseError, CliError) as exc:

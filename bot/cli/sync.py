@@ -25,7 +25,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         dest="directory",
         type=Path,
         metavar="DIR",
-        help="import offline from DIR/launches.json, events.json, docking_events.json (2.3.0 list responses)",
+        help="import offline from DIR/launches.json, events.json, docking_events.json (2.3.0 list responses; "
+        "all three are required, an empty feed is a list with no results)",
     )
     parser.set_defaults(func=run)
 
@@ -40,6 +41,9 @@ def run(args: argparse.Namespace) -> int:
     if directory is not None and not directory.is_dir():
         # Checked before the settings and the database are touched: nothing is created for a typo.
         raise CliError(f"{directory} is not a directory")
+    if directory is not None and (problem := DirectoryFetcher.unreadable(directory)) is not None:
+        # Never "LL2 lists nothing": that would mark every stored event gone.
+        raise CliError(problem)
     settings = load_settings()
     return asyncio.run(_sync(settings, directory))
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -169,10 +169,20 @@ def _row_to_event(row: aiosqlite.Row, milestones: Iterable[aiosqlite.Row]) -> St
 
 
 async def _load(conn: aiosqlite.Connection, where: str, params: Sequence[Any]) -> list[StoredEvent]:
+    return (await _load_with_rows(conn, where, params))[0]
+
+
+# Every milestone row of each loaded event, removed ones included (an upsert revives them), by event id.
+_MilestoneRows = dict[int, dict[MilestoneKind, aiosqlite.Row]]
+
+
+async def _load_with_rows(
+    conn: aiosqlite.Connection, where: str, params: Sequence[Any]
+) -> tuple[list[StoredEvent], _MilestoneRows]:
     async with conn.execute(f"SELECT * FROM events WHERE {where} ORDER BY id", params) as cur:  # noqa: S608
         rows = list(await cur.fetchall())
     if not rows:
-        return []
+        return [], {}
     ids = [r["id"] for r in rows]
     marks = ",".join("?" * len(ids))
     async with conn.execute(
@@ -182,7 +192,8 @@ async def _load(conn: aiosqlite.Connection, where: str, params: Sequence[Any]) -
         by_event: dict[int, list[aiosqlite.Row]] = {}
         for m in await cur.fetchall():
             by_event.setdefault(m["event_id"], []).append(m)
-    return [_row_to_event(r, by_event.get(r["id"], [])) for r in rows]
+    loaded = [_row_to_event(r, by_event.get(r["id"], [])) for r in rows]
+    return loaded, {i: {MilestoneKind(m["kind"]): m for m in ms} for i, ms in by_event.items()}
 
 
 async def _record_history(
@@ -212,8 +223,16 @@ async def _insert(conn: aiosqlite.Connection, event: Event, feed: str, now: int)
     return event_id
 
 
-async def _update(conn: aiosqlite.Connection, old: StoredEvent, new: Event, feed: str, now: int) -> list[Change]:
-    """Write ``new`` over ``old`` and return what changed (nothing is written if nothing changed)."""
+async def _update(
+    conn: aiosqlite.Connection,
+    old: StoredEvent,
+    new: Event,
+    feed: str,
+    now: int,
+    rows: dict[MilestoneKind, aiosqlite.Row],
+) -> list[Change]:
+    """Write ``new`` over ``old`` (whose milestone rows are ``rows``) and return what changed (nothing is written
+    if nothing changed)."""
     changes: list[Change] = []
 
     def change(kind: ChangeKind, **kw: Any) -> None:
@@ -230,8 +249,6 @@ async def _update(conn: aiosqlite.Connection, old: StoredEvent, new: Event, feed
         change(ChangeKind.DETAILS, fields=detail_fields)
 
     # Milestones: compare by kind. Rows of removed milestones are kept (see the schema) and revived.
-    async with conn.execute("SELECT * FROM milestones WHERE event_id = ?", (old.id,)) as cur:
-        rows = {MilestoneKind(r["kind"]): r for r in await cur.fetchall()}
     status_changed = old.event.status != new.status
     for m in new.milestones:
         row = rows.get(m.kind)
@@ -312,32 +329,19 @@ async def upsert_in(
     source: Source | None = None,
 ) -> list[Change]:
     """:func:`upsert_events` inside a transaction the caller holds (for read-check-write sequences)."""
-    sources = {e.source for e in events} | ({source} if source else set())
-    if len(sources) > 1:
-        raise ValueError(f"one upsert takes events of one source, got {sorted(sources)}")
-    if complete and not sources:
+    src = _one_source(events, source)
+    if complete and src is None:
         raise ValueError("a complete upsert of an empty list needs source= to know what is gone")
-    src = sources.pop() if sources else None
-    seen: set[str] = set()
-    for e in events:
-        if e.source_id in seen:
-            raise ValueError(f"event {e.source}:{e.source_id} appears twice in one upsert")
-        seen.add(e.source_id)
-    stamp = to_epoch(now)
-    changes: list[Change] = []
+    ids = sorted({e.source_id for e in events})
     # Load only what this upsert can touch: the incoming ids, plus the feed's rows when gone detection runs.
-    ids = sorted(seen)
     where = f"source = ? AND (source_id IN ({','.join('?' * len(ids))})" + (" OR feed = ?)" if complete else ")")
     params: list[Any] = [src.value if src else "", *ids] + ([feed] if complete else [])
-    existing = {s.event.source_id: s for s in await _load(conn, where, params)}
-    for event in events:
-        old = existing.get(event.source_id)
-        if old is None:
-            event_id = await _insert(conn, event, feed, stamp)
-            changes.append(Change(ChangeKind.NEW, event_id, event.source, event.source_id, event.name))
-        else:
-            changes.extend(await _update(conn, old, event, feed, stamp))
+    loaded, rows = await _load_with_rows(conn, where, params)
+    existing = {s.event.source_id: s for s in loaded}
+    changes = await _apply(conn, events, existing, rows, feed=feed, stamp=to_epoch(now))
     if complete and src is not None:
+        seen = set(ids)
+        stamp = to_epoch(now)
         for source_id, old in existing.items():
             if old.feed == feed and old.gone_at is None and source_id not in seen:
                 await conn.execute("UPDATE events SET gone_at = ?, updated_at = ? WHERE id = ?", (stamp, stamp, old.id))
@@ -352,6 +356,79 @@ async def upsert_in(
                     )
                 )
     return changes
+
+
+def _one_source(events: Sequence[Event], source: Source | None) -> Source | None:
+    """The one source of an upsert's events (refusing a mix, or an id given twice)."""
+    sources = {e.source for e in events} | ({source} if source else set())
+    if len(sources) > 1:
+        raise ValueError(f"one upsert takes events of one source, got {sorted(sources)}")
+    seen: set[str] = set()
+    for e in events:
+        if e.source_id in seen:
+            raise ValueError(f"event {e.source}:{e.source_id} appears twice in one upsert")
+        seen.add(e.source_id)
+    return sources.pop() if sources else None
+
+
+async def _apply(
+    conn: aiosqlite.Connection,
+    events: Sequence[Event],
+    existing: dict[str, StoredEvent],
+    rows: _MilestoneRows,
+    *,
+    feed: str,
+    stamp: int,
+) -> list[Change]:
+    changes: list[Change] = []
+    for event in events:
+        old = existing.get(event.source_id)
+        if old is None:
+            event_id = await _insert(conn, event, feed, stamp)
+            changes.append(Change(ChangeKind.NEW, event_id, event.source, event.source_id, event.name))
+        else:
+            changes.extend(await _update(conn, old, event, feed, stamp, rows.get(old.id, {})))
+    return changes
+
+
+@dataclass(frozen=True, slots=True)
+class FeedUpsert:
+    """What :func:`upsert_feed` did: the changes, and every row it read as it was before (by source id)."""
+
+    changes: list[Change]
+    before: dict[str, StoredEvent]
+
+
+async def upsert_feed(
+    db: Database,
+    *,
+    source: Source,
+    feed: str,
+    now: datetime,
+    build: Callable[[Mapping[str, StoredEvent]], Sequence[Event]],
+) -> FeedUpsert:
+    """Upsert a feed whose new content depends on what is stored, reading the feed once.
+
+    In one transaction: load the feed's stored events (gone ones too), call ``build`` with them to make the
+    events to store, load any of those stored under another feed, and upsert (``complete=False``: the caller
+    decides what is gone). ``before`` lets the caller work out what is missing without reading the feed again.
+    """
+    async with db.transaction() as conn:
+        loaded, rows = await _load_with_rows(conn, "source = ? AND feed = ?", (source.value, feed))
+        before = {s.event.source_id: s for s in loaded}
+        events = build(before)
+        if _one_source(events, source) is not source:
+            raise ValueError(f"upsert_feed of {source} got events of another source")
+        others = [e.source_id for e in events if e.source_id not in before]
+        if others:
+            marks = ",".join("?" * len(others))
+            more, more_rows = await _load_with_rows(
+                conn, f"source = ? AND source_id IN ({marks})", (source.value, *others)
+            )
+            before.update((s.event.source_id, s) for s in more)
+            rows.update(more_rows)
+        changes = await _apply(conn, events, before, rows, feed=feed, stamp=to_epoch(now))
+    return FeedUpsert(changes, before)
 
 
 async def mark_gone(

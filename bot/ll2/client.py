@@ -176,6 +176,8 @@ class LL2Client:
             return json.loads(body)
         except (ValueError, UnicodeDecodeError):
             raise BadResponseError(f"{endpoint}: response is not JSON") from None
+        except RecursionError:
+            raise BadResponseError(f"{endpoint}: response nested too deeply to be LL2 JSON") from None
 
     async def throttle(self) -> Throttle:
         """LL2's view of our budget; this request does not count against it."""

@@ -32,7 +32,8 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections import Counter
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -40,7 +41,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.db import ll2 as rows
 from bot.db.database import Database
-from bot.db.events import StoredEvent, events_in_feed, mark_gone, to_epoch, upsert_events
+from bot.db.events import StoredEvent, events_in_feed, mark_gone, to_epoch, upsert_events, upsert_feed
 from bot.db.ll2 import STATE_BLOCKED_UNTIL, STATE_LAST_DEEP, STATE_LAST_SYNC
 from bot.ll2 import mapping, schedule
 from bot.ll2 import records as r
@@ -195,21 +196,46 @@ class ApiFetcher:
 
 class DirectoryFetcher:
     """Offline import from ``launches.json``, ``events.json`` and ``docking_events.json`` (each a 2.3.0 list
-    response, as the API returns in ``mode=normal``; a missing file is an empty list). No detail fetches."""
+    response, as the API returns in ``mode=normal``). No detail fetches.
+
+    Every file must be there: a missing or unreadable file fails its feed (BadResponseError) and so the sync,
+    because reading it as "LL2 lists nothing" would mark every stored event of the feed gone. A feed with
+    nothing in it is a file saying so: ``{"count": 0, "next": null, "previous": null, "results": []}``.
+    """
 
     online = False
+    FILES = ("launches.json", "events.json", "docking_events.json")
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
 
+    @classmethod
+    def unreadable(cls, directory: Path) -> str | None:
+        """Why an import from ``directory`` cannot start (a file missing or not readable), or None."""
+        for name in cls.FILES:
+            path = directory / name
+            try:
+                with path.open("rb") as handle:
+                    handle.read(1)
+            except FileNotFoundError:
+                needs = ", ".join(cls.FILES)
+                return f"{path} is missing (an import needs {needs}; an empty feed is a list with no results)"
+            except OSError as exc:
+                return f"cannot read {path}: {exc.strerror or exc}"
+        return None
+
     def _load(self, name: str, model: type[r.RecordT], what: str) -> ListResult[r.RecordT]:
         path = self.directory / name
-        if not path.exists():
-            return ListResult()
         try:
             payload = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise BadResponseError(f"{path}: {exc}") from None
+        except FileNotFoundError:
+            raise BadResponseError(f"{path} is missing") from None
+        except OSError as exc:
+            raise BadResponseError(f"cannot read {path}: {exc.strerror or exc}") from None
+        except RecursionError:
+            raise BadResponseError(f"{path}: JSON nested too deeply to be an LL2 response") from None
+        except ValueError as exc:
+            raise BadResponseError(f"{path} is not JSON: {exc}") from None
         page = r.parse_page(payload, model, what=what)
         return ListResult(
             page.records,
@@ -389,7 +415,7 @@ class LL2Sync:
             if dockings is not None:
                 events = [mapping.map_docking(d) for d in dockings.records]
                 horizon = max((d.docking for d in dockings.records), default=None)
-                await self._store(now, FEED_DOCKINGS, events, dockings, horizon, report)
+                await self._store(now, FEED_DOCKINGS, lambda _: events, dockings, horizon, report)
                 await self._feed_done(report, dockings)
             station = await self._fetch(
                 report, FEED_EVENTS, lambda: self.fetcher.events(now, pages, self.options.event_type_ids)
@@ -448,6 +474,7 @@ class LL2Sync:
             log.warning("LL2 %s fetch failed: %s", feed, exc)
             report.error = str(exc)
             raise _Abort from None
+        _drop_repeats(feed, result, report)
         if isinstance(result.error, LL2RateLimitedError):
             await self._rate_limited(report, result.error)
         elif result.error is not None:
@@ -494,48 +521,57 @@ class LL2Sync:
         self,
         now: datetime,
         feed: str,
-        events: list[Event],
+        build: Callable[[Mapping[str, StoredEvent]], list[Event]],
         result: ListResult[Any],
         horizon: datetime | None,
         report: SyncReport,
-    ) -> tuple[list[StoredEvent], set[str]]:
-        """Upsert one feed and mark gone what is missing from the part of the list that was read.
+    ) -> tuple[list[StoredEvent], Mapping[str, StoredEvent]]:
+        """Upsert one feed (``build`` makes its events from what is stored) and mark gone what is missing from
+        the part of the list that was read.
 
         Returns the stored launches missing from the list, for the caller to resolve (other feeds' missing
-        events are marked gone here), and the seen ids. Nothing is missing when the safety rule refuses.
+        events are marked gone here), and the feed as it was stored before. Nothing is missing when the safety
+        rule refuses. The feed is read once, in the upsert's transaction.
         """
-        seen = {e.source_id for e in events}
+        built: list[Event] = []
+
+        def build_once(stored: Mapping[str, StoredEvent]) -> list[Event]:
+            built.extend(build(stored))
+            return built
+
+        done = await upsert_feed(self.db, source=Source.LL2, feed=feed, now=now, build=build_once)
+        report.changes.extend(done.changes)
         prefix = {FEED_LAUNCHES: mapping.LAUNCH_PREFIX, FEED_EVENTS: mapping.EVENT_PREFIX}.get(
             feed, mapping.DOCKING_PREFIX
         )
-        seen |= {prefix + i for i in result.seen_ids}
-        if events:
-            report.changes.extend(await upsert_events(self.db, events, feed=feed, now=now, complete=False))
+        seen = {e.source_id for e in built} | {prefix + i for i in result.seen_ids}
         limit = _FAR_FUTURE if result.complete else horizon
         if limit is None:
-            return [], seen
-        # Stored events within the part of the list that was read: only they can be missing from it.
-        covered = [
-            s
-            for s in await events_in_feed(self.db, Source.LL2, feed)
-            if (at := _main_time(s.event)) is not None and at <= limit
+            return [], done.before
+        # The feed's live events now: what was just stored, and what was live before and not touched.
+        live = [(e.source_id, e) for e in built] + [
+            (source_id, s.event)
+            for source_id, s in done.before.items()
+            if s.feed == feed and s.gone_at is None and source_id not in seen
         ]
-        missing = [s for s in covered if s.event.source_id not in seen]
+        # Stored events within the part of the list that was read: only they can be missing from it.
+        covered = [(i, e) for i, e in live if (at := _main_time(e)) is not None and at <= limit]
+        missing = [done.before[i] for i, _ in covered if i not in seen]
         if missing and len(missing) * 2 > len(covered):
             what = f"{len(missing)} of {len(covered)} stored {feed} missing from the list"
             if not result.clean:
                 # Half a feed vanishing from a list that was not read cleanly is a broken answer, not news.
                 log.error("LL2 %s: refusing to mark them gone (list not clean: %s)", what, _unclean(result))
                 report.warnings.append(f"{what}; not marked gone ({_unclean(result)})")
-                return [], seen
+                return [], done.before
             log.warning("LL2 %s: a complete, valid list says so; marking them gone", what)
         if feed == FEED_LAUNCHES:
-            return missing, seen
+            return missing, done.before
         for stored in missing:
             at = _main_time(stored.event) or now
             reason = GoneReason.HAPPENED if at <= now else GoneReason.WITHDRAWN
             await self._gone(now, report, stored.event.source_id, reason)
-        return missing, seen
+        return missing, done.before
 
     async def _gone(
         self,
@@ -577,20 +613,22 @@ class LL2Sync:
                 continue
             mapped.append(event)
         horizon = max((x.date for x in result.records if x.date is not None), default=None)
-        await self._store(now, FEED_EVENTS, mapped, result, horizon, report)
-        stored = {s.event.source_id for s in await events_in_feed(self.db, Source.LL2, FEED_EVENTS)}
+        _, before = await self._store(now, FEED_EVENTS, lambda _: mapped, result, horizon, report)
+        # A duplicate is in the list's ids, so the store above left it as it was.
         for source_id in duplicates:
-            if source_id in stored:
+            if (old := before.get(source_id)) is not None and old.gone_at is None:
                 log.info("LL2 %s is a copy of a docking from /docking_events/; retired", source_id)
                 await self._gone(now, report, source_id, GoneReason.UNKNOWN)
 
     async def _store_launches(self, now: datetime, result: ListResult[r.Launch], report: SyncReport) -> None:
-        stored = {s.event.source_id: s for s in await events_in_feed(self.db, Source.LL2, FEED_LAUNCHES)}
-        events = [
-            _keep_coverage(mapping.map_launch(x), x, stored.get(mapping.LAUNCH_PREFIX + x.id)) for x in result.records
-        ]
+        def build(stored: Mapping[str, StoredEvent]) -> list[Event]:
+            return [
+                _keep_coverage(mapping.map_launch(x), x, _live(stored, mapping.LAUNCH_PREFIX + x.id))
+                for x in result.records
+            ]
+
         horizon = max((x.net for x in result.records), default=None)
-        missing, _ = await self._store(now, FEED_LAUNCHES, events, result, horizon, report)
+        missing, _ = await self._store(now, FEED_LAUNCHES, build, result, horizon, report)
         details = 0
         for gone in missing:
             source_id = gone.event.source_id
@@ -697,6 +735,20 @@ class LL2Sync:
         log.info("%s", report.summary().splitlines()[0])
 
 
+def _drop_repeats(feed: str, result: ListResult[Any], report: SyncReport) -> None:
+    """Keep the last copy of a record listed more than once (a page boundary that shifted, a hand-made file)."""
+    counts = Counter(str(rec.id) for rec in result.records)
+    repeated = sorted(i for i, n in counts.items() if n > 1)
+    if not repeated:
+        return
+    dropped = len(result.records) - len(counts)
+    log.warning("LL2 %s list repeats record(s) %s; the last copy of each is kept", feed, ", ".join(repeated))
+    report.warnings.append(
+        f"{feed}: {dropped} repeated record(s) dropped, the last copy kept (ids {', '.join(repeated)})"
+    )
+    result.records = list({str(rec.id): rec for rec in result.records}.values())
+
+
 def _unclean(result: ListResult[Any]) -> str:
     """Why a list is not trusted to say many events are gone."""
     why = []
@@ -715,6 +767,12 @@ def _main_time(event: Event) -> datetime | None:
     """The instant that decides whether an event is past: its first non-coverage milestone."""
     main = [m.at for m in event.milestones if m.kind is not MilestoneKind.COVERAGE_START]
     return min(main) if main else None
+
+
+def _live(stored: Mapping[str, StoredEvent], source_id: str) -> StoredEvent | None:
+    """A stored event that is not gone (what a launch keeps its webcast start from)."""
+    found = stored.get(source_id)
+    return found if found is not None and found.gone_at is None else None
 
 
 def _keep_coverage(event: Event, rec: r.Launch, stored: StoredEvent | None) -> Event:

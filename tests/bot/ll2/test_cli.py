@@ -53,7 +53,8 @@ def _shift(directory: Path, days: int) -> None:
 async def test_sync_from_directory_then_upcoming_json(tmp_path: Path) -> None:
     data = tmp_path / "ll2"
     shutil.copytree(DATA, data)
-    (data / "events.json").unlink()  # a missing file is an empty list
+    empty = {"count": 0, "next": None, "previous": None, "results": []}
+    (data / "events.json").write_text(json.dumps(empty), encoding="utf-8")  # a feed with nothing in it
     days = (datetime.now(UTC) - datetime(2020, 7, 22, tzinfo=UTC)).days + 1
     _shift(data, days)
     env = _env(tmp_path)
