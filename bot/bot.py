@@ -66,7 +66,7 @@ class TMinusBot(commands.Bot):
         self.settings = settings
         # Every reader of the current time (cogs, LL2 sync, alerts) asks this clock, so tests can move it.
         self.clock = clock if clock is not None else SystemClock()
-        self.db = db if db is not None else Database(settings.db_path)
+        self.db = db if db is not None else Database.for_settings(settings, retry_busy=True)
         self.changes = ChangeBus()
         # The alert engine adds jobs; every trigger is timezone-aware and the scheduler itself runs in UTC.
         self.scheduler = AsyncIOScheduler(timezone=UTC)

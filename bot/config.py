@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     owner_ids: Annotated[frozenset[int], NoDecode] = Field(default=frozenset(), validation_alias=_env("OWNER_IDS"))
     dev_guild_id: int | None = Field(default=None, gt=0, validation_alias=_env("DEV_GUILD_ID"))
     log_level: LogLevel = Field(default="INFO", validation_alias=_env("LOG_LEVEL"))
+    # Seconds SQLite waits for another process's lock; then a CLI command gives up (the bot retries).
+    db_busy_timeout: float = Field(default=5.0, gt=0, le=600, validation_alias=_env("TMINUS_DB_BUSY_TIMEOUT"))
     # Only for running against a local fake Discord (tests/fakediscord): unset means Discord itself.
     discord_api_url: str | None = Field(default=None, validation_alias=_env("DISCORD_API_URL"))
     discord_gateway_url: str | None = Field(default=None, validation_alias=_env("DISCORD_GATEWAY_URL"))
@@ -88,6 +90,8 @@ class Settings(BaseSettings):
         # `TMINUS_DB_PATH=` from a copied .env.example means "the default", not "the current folder".
         if isinstance(value, str) and not value.strip():
             return Path("./data/tminus.sqlite3")
+        if isinstance(value, str) and (value.strip() == ":memory:" or value.strip().startswith("file:")):
+            raise ValueError(f"{value!r} is not a file path: an in-memory database keeps nothing (give a file path)")
         return value
 
     @field_validator("ll2_base_url")
@@ -96,6 +100,9 @@ class Settings(BaseSettings):
         parsed = urlsplit(value)
         if parsed.scheme not in ("http", "https") or not parsed.hostname:
             raise ValueError(f"{value!r} is not an http(s) URL, e.g. {DEFAULT_LL2_BASE_URL}")
+        if parsed.query or parsed.fragment or value.rstrip().endswith(("?", "#")):
+            # Paths are appended to the root, so a query or fragment would swallow them.
+            raise ValueError(f"{value!r} has a query or fragment: give the API root only, e.g. {DEFAULT_LL2_BASE_URL}")
         return value.rstrip("/")
 
     @field_validator("default_timezone")
@@ -111,7 +118,8 @@ class Settings(BaseSettings):
     def _split_ids(cls, value: object) -> object:
         if isinstance(value, str):
             parts = [p for p in value.replace(";", ",").replace(" ", ",").split(",") if p]
-            if not all(p.isdigit() for p in parts):
+            # isdigit() alone accepts "²" and other digits int() refuses; ids are ASCII digits.
+            if not all(p.isascii() and p.isdigit() for p in parts):
                 raise ValueError(f"{value!r} is not a comma-separated list of Discord user ids")
             return frozenset(int(p) for p in parts)
         return value

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from bot.config import load_settings
+from bot.config import Settings, load_settings
 from bot.db import Database
 from bot.db.events import count_events
 from bot.db.ll2 import STATE_LAST_SYNC
@@ -20,12 +20,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace) -> int:
     """Print a short summary; exit 0 when settings and database are usable."""
     settings = load_settings()
-    return asyncio.run(_check(settings.db_path, settings.default_timezone, settings.discord_token is not None))
+    return asyncio.run(_check(settings))
 
 
-async def _check(db_path: object, zone: str, has_token: bool) -> int:
-    db = Database(str(db_path))
-    version = await db.connect()
+async def _check(settings: Settings) -> int:
+    db_path, zone, has_token = settings.db_path, settings.default_timezone, settings.discord_token is not None
+    db = Database.for_settings(settings)
+    version = await db.connect()  # also proves the file can be written: a read-only one fails here
     try:
         counts = await count_events(db)
         last_sync = await db.get_state(STATE_LAST_SYNC)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.extract import Extracted, describe, extract_with_problems
-from bot.models import isoformat_z
-from bot.timeparse import TimeParseError
+from bot.cli.args import calendar_date
+
+if TYPE_CHECKING:
+    from bot.extract import Extracted
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -32,6 +33,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def to_json(item: Extracted) -> dict[str, object]:
     """The JSON form of one extracted milestone."""
+    from bot.models import isoformat_z  # noqa: PLC0415
+
     return {
         "kind": item.kind.value,
         "utc": isoformat_z(item.utc),
@@ -52,10 +55,14 @@ def to_json(item: Extracted) -> dict[str, object]:
 
 def run(args: argparse.Namespace) -> int:
     """Print what was found (exit 0); unreadable input or arguments are one line on stderr (exit 2)."""
+    # Imported here: only this sub-command needs the extractor.
+    from bot.extract import describe, extract_with_problems  # noqa: PLC0415
+    from bot.timeparse import TimeParseError  # noqa: PLC0415
+
     try:
-        published = date.fromisoformat(args.published) if args.published else None
-    except ValueError:
-        print(f"error: --published {args.published!r} is not YYYY-MM-DD", file=sys.stderr)
+        published = calendar_date(args.published) if args.published else None
+    except argparse.ArgumentTypeError as exc:
+        print(f"error: --published {exc}", file=sys.stderr)
         return 2
     try:
         text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")

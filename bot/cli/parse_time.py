@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING
 
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+from bot.cli.args import instant
 from bot.config import ConfigError, load_settings
-from bot.models import isoformat_z
-from bot.timeparse import TimeParseError, parse_time
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -25,12 +27,23 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default=None,
         help="zone for times that name none (default: DEFAULT_TIMEZONE, else UTC)",
     )
-    parser.add_argument("--ref", default=None, help="'now' as ISO-8601 with a zone (default: the current time)")
+    parser.add_argument(
+        "--ref", default=None, help="'now' as ISO-8601 with a zone, e.g. 2024-02-14T20:00Z (default: the current time)"
+    )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Print the instant (exit 0), or the problem on one line of stderr (exit 2)."""
+    # Imported here: only this sub-command needs the time parser.
+    from bot.models import isoformat_z  # noqa: PLC0415
+    from bot.timeparse import TimeParseError, parse_time  # noqa: PLC0415
+
+    try:
+        ref = datetime.now(UTC) if args.ref is None else instant(args.ref)
+    except argparse.ArgumentTypeError as exc:
+        print(f"error: --ref {exc}", file=sys.stderr)
+        return 2
     try:
         # The settings' own check (and .env); only the zone is used, so no token or database is needed.
         zone: str | ZoneInfo = args.tz or load_settings().timezone
@@ -38,7 +51,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     try:
-        ref = _ref(args.ref)
         parsed = parse_time(args.text, tz=zone, ref=ref)
     except TimeParseError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -49,15 +61,3 @@ def run(args: argparse.Namespace) -> int:
     if parsed.note:
         print(f"note: {parsed.note}", file=sys.stderr)
     return 0
-
-
-def _ref(text: str | None) -> datetime:
-    if text is None:
-        return datetime.now(UTC)
-    try:
-        ref = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        raise TimeParseError(f"--ref {text!r} is not ISO-8601", "--ref 2024-02-14T20:00Z") from None
-    if ref.tzinfo is None:
-        raise TimeParseError(f"--ref {text!r} has no zone", "--ref 2024-02-14T20:00Z") from None
-    return ref.astimezone(UTC)

@@ -1,17 +1,27 @@
-"""``run``: start the bot (the default sub-command)."""
+"""``run``: start the bot (the default sub-command), and stop it cleanly on SIGTERM or SIGINT.
+
+A stop signal closes the gateway, lets database work in flight finish, closes the database and exits 0:
+a supervisor's ``kill`` (or Ctrl-C) is a normal way to stop the bot, not a crash.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import logging
-
-import discord
-import yarl
+import signal
+from typing import TYPE_CHECKING
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.db import Database
 from bot.logs import setup_logging
+
+if TYPE_CHECKING:
+    from bot.bot import TMinusBot
+
+log = logging.getLogger(__name__)
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -30,20 +40,53 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _run(settings: Settings, token: str) -> int:
-    # Imported here so `check` and friends don't pay for importing every cog.
+    # Imported here so `check` and friends never pay for discord.py and every cog.
+    import discord  # noqa: PLC0415
+
     from bot.bot import TMinusBot  # noqa: PLC0415
 
-    if settings.discord_api_url:
-        # A local fake Discord (tests/fakediscord): discord.py reads both from class attributes.
-        discord.http.Route.BASE = settings.discord_api_url
-    if settings.discord_gateway_url:
-        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
-    db = Database(settings.db_path)
+    _point_discord_at(settings)
+    db = Database.for_settings(settings, retry_busy=True)
     await db.connect()  # fails fast (exit 2) on an unwritable path or a too-new schema
     async with TMinusBot(settings, db=db) as bot:
+        stopping = _stop_on_signals(bot)
         try:
             await bot.start(token)
         except discord.LoginFailure:
             raise ConfigError("DISCORD_TOKEN was refused by Discord: check the token in .env") from None
-    logging.getLogger(__name__).info("bot stopped")
+        finally:
+            loop = asyncio.get_running_loop()
+            for sig in STOP_SIGNALS:
+                loop.remove_signal_handler(sig)
+        if stopping:
+            await asyncio.gather(*stopping)
+    log.info("bot stopped; database closed")
     return 0
+
+
+def _stop_on_signals(bot: TMinusBot) -> set[asyncio.Task[None]]:
+    """SIGTERM and SIGINT close the bot (once); returns the set the closing task is put in."""
+    loop = asyncio.get_running_loop()
+    tasks: set[asyncio.Task[None]] = set()
+
+    def stop(sig: signal.Signals) -> None:
+        if tasks:
+            log.info("%s received again; already shutting down", sig.name)
+            return
+        log.info("%s received: shutting down (closing the gateway, then the database)", sig.name)
+        tasks.add(loop.create_task(bot.close(), name="shutdown"))
+
+    for sig in STOP_SIGNALS:
+        loop.add_signal_handler(sig, stop, sig)
+    return tasks
+
+
+def _point_discord_at(settings: Settings) -> None:
+    """Use another Discord API and gateway root when the settings name one (a local fake Discord in tests)."""
+    import discord  # noqa: PLC0415
+    import yarl  # noqa: PLC0415
+
+    if settings.discord_api_url:
+        discord.http.Route.BASE = settings.discord_api_url
+    if settings.discord_gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)

@@ -7,13 +7,10 @@ import asyncio
 import sys
 from pathlib import Path
 
-import aiohttp
-
 from bot import __version__
 from bot.cli import CliError
 from bot.config import Settings, load_settings
 from bot.db import Database
-from bot.ll2.sync import DirectoryFetcher, LL2Sync
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -37,6 +34,8 @@ def run(args: argparse.Namespace) -> int:
     The report goes to stdout; when the sync did not succeed its first line is repeated on stderr, where a
     cron job or a shell script looks for errors.
     """
+    from bot.ll2.sync import DirectoryFetcher  # noqa: PLC0415 - only this command needs the LL2 code
+
     directory: Path | None = args.directory
     if directory is not None and not directory.is_dir():
         # Checked before the settings and the database are touched: nothing is created for a typo.
@@ -49,7 +48,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _sync(settings: Settings, directory: Path | None) -> int:
-    db = Database(settings.db_path)
+    import aiohttp  # noqa: PLC0415 - only an online sync needs it
+
+    from bot.ll2.sync import DirectoryFetcher, LL2Sync  # noqa: PLC0415
+
+    db = Database.for_settings(settings)
     await db.connect()
     try:
         if directory is not None:

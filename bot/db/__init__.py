@@ -1,5 +1,5 @@
 """SQLite storage: the connection owner, migrations and repository functions."""
 
-from bot.db.database import Database, DatabaseError, SchemaTooNewError
+from bot.db.database import Database, DatabaseBusyError, DatabaseError, SchemaTooNewError
 
-__all__ = ["Database", "DatabaseError", "SchemaTooNewError"]
+__all__ = ["Database", "DatabaseBusyError", "DatabaseError", "SchemaTooNewError"]

@@ -3,6 +3,11 @@
 A single aiosqlite connection serves the whole bot. SQLite allows one writer at a time anyway, and one
 connection means a transaction can never see another task's half-finished writes: an asyncio lock makes
 every transaction (and every read) run alone.
+
+Another process may hold the file's write lock (a ``sync`` command beside the running bot, a long checkpoint).
+SQLite itself waits ``busy_timeout`` seconds for it. After that the running bot (``retry_busy=True``) keeps
+retrying with backoff, logging once when the episode starts and once when it ends, so no command and no sync
+crashes on it; a CLI command gives up with :class:`DatabaseBusyError`, one line naming who may hold the lock.
 """
 
 from __future__ import annotations
@@ -11,18 +16,30 @@ import asyncio
 import logging
 import re
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiosqlite
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 log = logging.getLogger(__name__)
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
-BUSY_TIMEOUT_MS = 5_000
+# How long SQLite itself waits for another process's lock before a statement fails as busy (the default of
+# TMINUS_DB_BUSY_TIMEOUT).
+BUSY_TIMEOUT_S = 5.0
+# The running bot's retries after that: first pause, and the longest pause between two tries.
+RETRY_FIRST_S = 0.05
+RETRY_MAX_S = 5.0
+# How long closing waits for a transaction in flight (a command's write, a sync's upsert) to finish.
+CLOSE_WAIT_S = 10.0
+_BUSY_CODES = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
 
 
 def _casefold(value: object) -> object:
@@ -35,6 +52,19 @@ class DatabaseError(Exception):
 
 class SchemaTooNewError(DatabaseError):
     """The file was written by a newer T-Minus than this one."""
+
+
+class DatabaseBusyError(DatabaseError):
+    """Another process held the database's lock for longer than this one was willing to wait."""
+
+
+def _code(exc: sqlite3.Error) -> int:
+    # The primary result code (extended codes carry details in the high bits).
+    return int(getattr(exc, "sqlite_errorcode", -1)) & 0xFF
+
+
+def _is_busy(exc: sqlite3.Error) -> bool:
+    return _code(exc) in _BUSY_CODES or "database is locked" in str(exc)
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -58,13 +88,21 @@ def latest_version() -> int:
 class Database:
     """Opens, migrates and serialises access to the SQLite file."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, busy_timeout: float = BUSY_TIMEOUT_S, retry_busy: bool = False) -> None:
         self.path = Path(path)
+        self.busy_timeout = busy_timeout
+        self.retry_busy = retry_busy
+        self._busy_since: float | None = None
         self._conn: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
         self._holder: asyncio.Task[Any] | None = None
         # Set when a holder was cancelled: its last statement may still be queued on aiosqlite's worker thread.
         self._unsettled = False
+
+    @classmethod
+    def for_settings(cls, settings: Settings, *, retry_busy: bool = False) -> Database:
+        """The database the settings name, with their busy timeout (``retry_busy``: the running bot)."""
+        return cls(settings.db_path, busy_timeout=settings.db_busy_timeout, retry_busy=retry_busy)
 
     @property
     def conn(self) -> aiosqlite.Connection:
@@ -73,42 +111,95 @@ class Database:
             raise DatabaseError("the database is not open")
         return self._conn
 
-    async def connect(self, *, migrate: bool = True) -> int:
-        """Open the file (creating it and its folder), set pragmas, and migrate; returns the schema version."""
+    async def connect(self, *, migrate: bool = True, check_writable: bool = True) -> int:
+        """Open the file (creating it and its folder), set pragmas, migrate, and (``check_writable``) make sure
+        it can be written; returns the schema version. Every failure is a one-line :class:`DatabaseError`."""
         if self._conn is not None:
             return await self.version()
+        text = str(self.path)
+        if text == ":memory:" or text.startswith("file:"):
+            raise DatabaseError(f"database {text!r} is not a file: give a file path (nothing would be kept)")
+        if self.path.is_dir():
+            raise DatabaseError(f"cannot open database {self.path}: it is a directory, not a file")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            # isolation_level=None: we issue BEGIN/COMMIT ourselves, so the sqlite3 module never opens a
-            # transaction behind our back.
-            conn = await aiosqlite.connect(self.path, isolation_level=None)
-        except (OSError, sqlite3.Error) as exc:
-            raise DatabaseError(f"cannot open database {self.path}: {exc}") from exc
-        conn.row_factory = aiosqlite.Row
-        # SQLite's lower() folds ASCII only; searches of names in any script use Python's casefold.
-        await conn.create_function("casefold", 1, _casefold, deterministic=True)
+        except OSError as exc:
+            raise DatabaseError(f"cannot open database {self.path}: {exc.strerror or exc}") from None
+        # isolation_level=None: we issue BEGIN/COMMIT ourselves, so the sqlite3 module never opens a
+        # transaction behind our back.
+        pending = aiosqlite.connect(self.path, isolation_level=None)
         try:
-            await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn = await pending
+        except (OSError, sqlite3.Error) as exc:
+            await _stopped(pending)
+            hint = ""
+            if isinstance(exc, sqlite3.Error) and _code(exc) == sqlite3.SQLITE_CANTOPEN:
+                hint = f" (is the folder {self.path.parent} writable by this user?)"
+            raise DatabaseError(f"cannot open database {self.path}: {exc}{hint}") from None
+        conn.row_factory = aiosqlite.Row
+        try:
+            # SQLite's lower() folds ASCII only; searches of names in any script use Python's casefold.
+            await conn.create_function("casefold", 1, _casefold, deterministic=True)
+            await conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
             await conn.execute("PRAGMA journal_mode = WAL")
             await conn.execute("PRAGMA foreign_keys = ON")
             await conn.execute("PRAGMA synchronous = NORMAL")
             self._conn = conn
             version = await self.migrate() if migrate else await self.version()
+            if check_writable:
+                await self._check_writable(version)
         except sqlite3.Error as exc:
             await conn.close()
             self._conn = None
-            raise DatabaseError(f"cannot use database {self.path}: {exc}") from exc
-        except DatabaseError:
+            raise self._error(exc, "cannot use") from None
+        except BaseException:
             await conn.close()
             self._conn = None
             raise
         return version
 
+    async def _check_writable(self, version: int) -> None:
+        # A read-only file (or folder) opens and reads fine; only a write tells. This one is rolled back.
+        async with self._hold() as conn:
+            await self._begin(conn, "BEGIN IMMEDIATE")
+            try:
+                await conn.execute(f"PRAGMA user_version = {int(version)}")
+            finally:
+                if conn.in_transaction:
+                    await conn.rollback()
+
+    def _error(self, exc: sqlite3.Error, doing: str) -> DatabaseError:
+        """One line for the operator about what SQLite said."""
+        code = _code(exc)
+        if _is_busy(exc):
+            return DatabaseBusyError(
+                f"database {self.path} is busy: another process holds its write lock (the running bot, or "
+                f"another sync or CLI command); gave up after {self.busy_timeout:g} s (TMINUS_DB_BUSY_TIMEOUT)"
+            )
+        if code == sqlite3.SQLITE_READONLY:
+            return DatabaseError(
+                f"database {self.path} is read-only ({exc}): make the file and its folder writable by this user"
+            )
+        return DatabaseError(f"{doing} database {self.path}: {exc}")
+
     async def close(self) -> None:
-        """Close the connection if open (idempotent)."""
-        if self._conn is not None:
-            conn, self._conn = self._conn, None
-            await conn.close()
+        """Close the connection if open (idempotent), after the transaction or read in flight has finished."""
+        if self._conn is None:
+            return
+        acquired = False
+        if asyncio.current_task() is not self._holder:
+            try:
+                await asyncio.wait_for(self._lock.acquire(), CLOSE_WAIT_S)
+                acquired = True
+            except TimeoutError:
+                log.warning("closing database %s with work still in flight after %g s", self.path, CLOSE_WAIT_S)
+        try:
+            if self._conn is not None:
+                conn, self._conn = self._conn, None
+                await conn.close()
+        finally:
+            if acquired:
+                self._lock.release()
 
     async def __aenter__(self) -> Database:
         await self.connect()
@@ -143,6 +234,8 @@ class Database:
                 except sqlite3.Error as exc:
                     if self.conn.in_transaction:
                         await self.conn.rollback()
+                    if _is_busy(exc) or _code(exc) == sqlite3.SQLITE_READONLY:
+                        raise self._error(exc, "cannot migrate") from None
                     raise DatabaseError(f"migration {name} failed: {exc}") from exc
             return await self.version()
 
@@ -163,6 +256,9 @@ class Database:
                 except asyncio.CancelledError:
                     self._unsettled = True
                     raise
+                except sqlite3.OperationalError as exc:
+                    # Busy past every wait, read-only, disk trouble: one line, not a traceback.
+                    raise self._error(exc, "cannot use") from exc
             finally:
                 self._holder = None
 
@@ -181,7 +277,7 @@ class Database:
         """A write transaction (``BEGIN IMMEDIATE``): committed on success, rolled back on any error."""
         async with self._hold() as conn:
             try:
-                await conn.execute("BEGIN IMMEDIATE")
+                await self._begin(conn, "BEGIN IMMEDIATE")
                 yield conn
             except BaseException:
                 if conn.in_transaction:
@@ -195,7 +291,7 @@ class Database:
         """A read-only snapshot (deferred ``BEGIN``): several queries see one state and take no write lock."""
         async with self._hold() as conn:
             try:
-                await conn.execute("BEGIN")
+                await self._begin(conn, "BEGIN")
                 yield conn
             finally:
                 if conn.in_transaction:
@@ -210,6 +306,36 @@ class Database:
         """Run a read and return the first row, if any."""
         async with self._hold() as conn, conn.execute(sql, params) as cur:
             return await cur.fetchone()
+
+    async def _begin(self, conn: aiosqlite.Connection, sql: str) -> None:
+        """Start a transaction; while another process holds the lock, retry (the bot) or give up (the CLI).
+
+        Only the BEGIN is retried: it is where a writer waits for another's lock (in WAL mode nothing later in a
+        transaction does), and it is the one statement that can be repeated without repeating a caller's work.
+        """
+        delay = RETRY_FIRST_S
+        while True:
+            try:
+                await conn.execute(sql)
+            except sqlite3.OperationalError as exc:
+                if not _is_busy(exc) or not self.retry_busy:
+                    raise
+                if conn.in_transaction:
+                    await conn.rollback()
+                if self._busy_since is None:
+                    self._busy_since = time.monotonic()
+                    log.warning(
+                        "database %s is busy (another process holds its lock: a sync or CLI command, a long "
+                        "checkpoint); retrying with backoff",
+                        self.path,
+                    )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, RETRY_MAX_S)
+                continue
+            if self._busy_since is not None:
+                log.warning("database %s usable again after %.1f s", self.path, time.monotonic() - self._busy_since)
+                self._busy_since = None
+            return
 
     async def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
         """Run one write in its own transaction; returns the affected row count."""
@@ -227,3 +353,12 @@ class Database:
             "INSERT INTO bot_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (key, value),
         )
+
+
+async def _stopped(pending: aiosqlite.Connection) -> None:
+    """Wait for a failed connection's worker thread to end, so it never answers into a closed event loop."""
+    # aiosqlite stops the thread of a failed connect, but does not wait for it: if asyncio.run() returns first,
+    # the thread's last reply hits a closed loop and prints a traceback ("Event loop is closed").
+    thread = getattr(pending, "_thread", None)
+    if thread is not None and thread.is_alive():
+        await asyncio.to_thread(thread.join, 5)
