@@ -15,19 +15,9 @@ log = logging.getLogger(__name__)
 APOLOGY = "Sorry, something went wrong on our side. It has been logged; please try again in a moment."
 
 
-class UserFacingError(app_commands.AppCommandError):
-    """An expected failure whose message tells the user what to do instead; shown ephemerally."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
 def user_message(error: app_commands.AppCommandError) -> str | None:
     """The short text for an expected error, or ``None`` when the error is a bug to log."""
     match error:
-        case UserFacingError():
-            return error.message
         case app_commands.MissingPermissions() | app_commands.BotMissingPermissions():
             perms = ", ".join(p.replace("_", " ").replace("guild", "server").title() for p in error.missing_permissions)
             who = "You need" if isinstance(error, app_commands.MissingPermissions) else "I need"

@@ -45,11 +45,10 @@ def _zone_label(local: datetime) -> str:
 def coarse_period(value: datetime, precision: Precision) -> str | None:
     """The period a Day-or-coarser instant names ("Tue 17 Feb 2026", "week of ...", "Q1 2026"), else None.
 
-    A coarse instant is stored as the start of its day in the zone it was stated in (LL2: 00:00Z; an admin in
-    Tokyo typing "Feb 17": 15:00Z on Feb 16), or for LL2's Month NETs the month's last day at 00:00Z. The date
-    meant is the one whose noon is nearest: the UTC date twelve hours later, right for every zone from UTC-12
-    to UTC+12. It is shown as plain text, never as timestamp markup, which would move it into each reader's
-    zone and show readers west of UTC the day before.
+    A date alone is stored as 00:00Z of that date (``bot.models.start_of_date``, for LL2's Day NETs and a date
+    an admin types alike), and LL2's Month NETs as the month's last day at 00:00Z. The date shown is the UTC
+    date twelve hours later, which is that same date. It is shown as plain text, never as timestamp markup,
+    which would move it into each reader's zone and show readers west of UTC the day before.
     """
     if precision.rank < Precision.DAY.rank:
         return None

@@ -76,3 +76,44 @@ def integrity_ok(path: Path) -> bool:
         return True
     with sqlite3.connect(path) as conn:
         return conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+# A second process that takes the database's write lock and keeps it until its stdin closes.
+_HOLD_LOCK = """
+import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("BEGIN IMMEDIATE")
+conn.execute("INSERT INTO bot_state (key, value) VALUES ('lock-holder', '1') ON CONFLICT (key) DO NOTHING")
+print("held", flush=True)
+sys.stdin.read()
+conn.rollback()
+"""
+
+
+class WriteLockHolder:
+    """Another process holding ``BEGIN IMMEDIATE`` on a database, as a running bot or a sync mid-write does."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.proc: subprocess.Popen[str] | None = None
+
+    def __enter__(self) -> WriteLockHolder:
+        self.proc = subprocess.Popen(  # noqa: S603 - our own interpreter
+            [sys.executable, "-c", _HOLD_LOCK, str(self.path)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.proc.stdout is not None
+        assert self.proc.stdout.readline().strip() == "held"
+        return self
+
+    def release(self) -> None:
+        """Roll back and end the holder."""
+        if self.proc is not None and self.proc.poll() is None:
+            assert self.proc.stdin is not None
+            self.proc.stdin.close()
+            self.proc.wait(timeout=10)
+
+    def __exit__(self, *_: object) -> None:
+        self.release()

@@ -479,13 +479,6 @@ async def load_events_in(conn: aiosqlite.Connection, where: str, params: Sequenc
     return await _load(conn, where, params)
 
 
-async def get_event(db: Database, event_id: int) -> StoredEvent | None:
-    """One stored event by database id."""
-    async with db.read() as conn:
-        found = await _load(conn, "id = ?", (event_id,))
-    return found[0] if found else None
-
-
 async def get_event_by_source(db: Database, source: Source, source_id: str) -> StoredEvent | None:
     """One stored event by its source key."""
     async with db.read() as conn:
