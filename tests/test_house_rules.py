@@ -105,3 +105,12 @@ def test_the_sql_check_sees_sql_where_it_is(tmp_path: Path) -> None:
     text = (ROOT / "bot" / "db" / "ll2.py").read_text(encoding="utf-8")
     tree = ast.parse(text)
     assert any(isinstance(n, ast.Constant) and isinstance(n.value, str) and _SQL.match(n.value) for n in ast.walk(tree))
+
+
+def test_the_package_licence_is_an_spdx_expression() -> None:
+    # setuptools deprecates `license = {text = ...}` (removal from 2027-02-18); PEP 639 wants an SPDX string.
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert project["project"]["license"] == "MIT"
+    assert "setuptools>=77" in project["build-system"]["requires"]

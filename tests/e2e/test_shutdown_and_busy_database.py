@@ -1,4 +1,5 @@
-"""``python -m bot run`` stops cleanly on SIGTERM and SIGINT: gateway closed, database closed, exit 0."""
+"""The running bot: SIGTERM and SIGINT stop it cleanly (exit 0, database closed), and a command waits out another
+process writing to the database instead of failing."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import asyncio
 import signal
 import sqlite3
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -75,3 +77,38 @@ async def test_closing_waits_for_the_transaction_in_flight(tmp_path: Path) -> No
     assert integrity_ok(db.path)
     with sqlite3.connect(db.path) as conn:
         assert conn.execute("SELECT value FROM bot_state WHERE key = 'k'").fetchone() == ("v",)
+
+
+async def test_a_command_waits_out_another_process_writing_and_answers(
+    fake_discord: FakeDiscordWithScene, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from pydantic import SecretStr
+
+    from bot.bot import TMinusBot
+    from bot.config import Settings
+    from tests.cli_faults import WriteLockHolder
+    from tests.fakediscord.pytest_plugin import bot_running
+
+    settings = Settings(
+        discord_token=SecretStr(fake_discord.token),
+        db_path=tmp_path / "t.sqlite3",
+        db_busy_timeout=0.05,  # SQLite gives up at once, so the bot's own retry is what waits
+        ll2_base_url="http://127.0.0.1:1/2.3.0",
+        _env_file=None,  # type: ignore[call-arg]
+    )
+    bot = TMinusBot(settings)
+    scene = fake_discord.scene
+    year = datetime.now(UTC).year + 2
+    async with bot, bot_running(fake_discord, bot):
+        await fake_discord.wait_for(lambda: bool(fake_discord.global_commands), timeout_s=10)
+        with WriteLockHolder(settings.db_path) as holder:
+            release = asyncio.get_running_loop().call_later(1.0, holder.release)
+            result = await fake_discord.slash(
+                "event add", user=scene.moderator, guild=scene.guild, channel=scene.general,
+                options={"name": "Busy docking", "kind": "docking", "time": f"Feb 15, {year} 06:12 UTC"},
+            )  # fmt: skip
+            release.cancel()
+        assert result.embeds, result.content
+        assert result.embeds[0]["title"] == "Added: Busy docking"
+    assert any("is busy" in r.getMessage() for r in caplog.records if r.name == "bot.db.database")
+    assert integrity_ok(settings.db_path)
