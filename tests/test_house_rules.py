@@ -114,3 +114,20 @@ def test_the_package_licence_is_an_spdx_expression() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     assert project["project"]["license"] == "MIT"
     assert "setuptools>=77" in project["build-system"]["requires"]
+
+
+def test_each_state_key_is_spelled_once() -> None:
+    # "ll2.last_sync" was written out by the sync and read back by `check` and /about: one name, in bot/db/ll2.py.
+    sources = [*(ROOT / "bot").rglob("*.py"), *(ROOT / "cogs").rglob("*.py")]
+    spelled = [p.relative_to(ROOT).as_posix() for p in sources if '"ll2.last_sync"' in p.read_text(encoding="utf-8")]
+    assert spelled == ["bot/db/ll2.py"]
+
+
+def test_help_lists_every_sub_command_module() -> None:
+    from bot.cli import COMMANDS
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot", "--help"], cwd=ROOT, env=clean_env(), capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert all(name.replace("_", "-") in proc.stdout for name in COMMANDS)
