@@ -168,7 +168,6 @@ def test_extract_refuses_a_publication_date_it_cannot_use(published: str) -> Non
         ("LL2_BASE_URL", "https://ll.thespacedevs.com/2.3.0?format=json", "query or fragment"),
         ("LL2_BASE_URL", "https://ll.thespacedevs.com/2.3.0#top", "query or fragment"),
         ("TMINUS_DB_BUSY_TIMEOUT", "0", "TMINUS_DB_BUSY_TIMEOUT"),
-        ("DISCORD_API_BASE_URL", "discord", "not a URL"),
     ],
 )
 def test_a_bad_setting_is_one_line_naming_the_variable(tmp_path: Path, variable: str, value: str, needle: str) -> None:

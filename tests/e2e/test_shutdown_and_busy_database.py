@@ -26,7 +26,7 @@ async def test_a_stop_signal_closes_the_gateway_and_the_database_and_exits_0(
     env = clean_env(
         DISCORD_TOKEN=fake_discord.token,
         TMINUS_DB_PATH=str(db_path),
-        DISCORD_API_BASE_URL=fake_discord.base_url,
+        DISCORD_API_URL=fake_discord.base_url,
         DISCORD_GATEWAY_URL=str(fake_discord.gateway_url),
         LL2_BASE_URL="http://127.0.0.1:1/2.3.0",  # nothing listens: the sync fails fast and backs off
         LOG_LEVEL="INFO",
