@@ -40,6 +40,10 @@ RETRY_MAX_S = 5.0
 # How long closing waits for a transaction in flight (a command's write, a sync's upsert) to finish.
 CLOSE_WAIT_S = 10.0
 _BUSY_CODES = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
+# What the file or the disk did, not our SQL: reported to the operator as one line.
+_FILE_FAULTS = frozenset(
+    {sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FULL, sqlite3.SQLITE_NOTADB}
+)
 
 
 def _casefold(value: object) -> object:
@@ -257,8 +261,11 @@ class Database:
                     self._unsettled = True
                     raise
                 except sqlite3.OperationalError as exc:
-                    # Busy past every wait, read-only, disk trouble: one line, not a traceback.
-                    raise self._error(exc, "cannot use") from exc
+                    # Busy past every wait, read-only, disk trouble: one line, not a traceback. Anything else
+                    # (a bad statement) is a bug and stays as it is.
+                    if _is_busy(exc) or _code(exc) in _FILE_FAULTS:
+                        raise self._error(exc, "cannot use") from exc
+                    raise
             finally:
                 self._holder = None
 

@@ -218,3 +218,10 @@ async def test_upcoming_lines_up_names_after_every_status(tmp_path: Path) -> Non
     columns = {line.index(f"Mission {i}") for i, line in zip((0, 1, 3), lines, strict=True)}
     assert len(columns) == 1, lines
     assert "Scheduled Mission 1" in result.out.replace("  ", " ")
+
+
+def test_a_file_that_is_not_a_database_is_one_line(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a database, just notes\n" * 100, encoding="utf-8")
+    assert_one_line_error(run_cli("check", env=_env(notes)), str(notes), "not a database")
+    assert notes.read_text(encoding="utf-8").startswith("not a database")  # left as it was
