@@ -548,11 +548,13 @@ class LL2Sync:
         limit = _FAR_FUTURE if result.complete else horizon
         if limit is None:
             return [], done.before
-        # The feed's live events now: what was just stored, and what was live before and not touched.
+        # The feed's live events now: what was just stored, and what was live before and not touched (a record
+        # seen but not readable included: it still counts as covered, not as missing).
+        stored_now = {e.source_id for e in built}
         live = [(e.source_id, e) for e in built] + [
             (source_id, s.event)
             for source_id, s in done.before.items()
-            if s.feed == feed and s.gone_at is None and source_id not in seen
+            if s.feed == feed and s.gone_at is None and source_id not in stored_now
         ]
         # Stored events within the part of the list that was read: only they can be missing from it.
         covered = [(i, e) for i, e in live if (at := _main_time(e)) is not None and at <= limit]
