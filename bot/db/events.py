@@ -493,6 +493,18 @@ async def events_in_feed(db: Database, source: Source, feed: str, *, include_gon
         return await _load(conn, where, (source.value, feed))
 
 
+async def feed_events_with_milestone_between(
+    db: Database, source: Source, feed: str, kind: MilestoneKind, start: datetime, end: datetime
+) -> list[StoredEvent]:
+    """Live events of one feed whose ``kind`` milestone lies in [start, end]: only those rows are loaded."""
+    where = (
+        "source = ? AND feed = ? AND gone_at IS NULL AND id IN (SELECT event_id FROM milestones "
+        "WHERE kind = ? AND removed_at IS NULL AND at_utc BETWEEN ? AND ?)"
+    )
+    async with db.read() as conn:
+        return await _load(conn, where, (source.value, feed, kind.value, to_epoch(start), to_epoch(end)))
+
+
 async def events_by_mission(db: Database, mission_key: str) -> list[StoredEvent]:
     """All events of one mission (e.g. a launch and its docking)."""
     async with db.read() as conn:

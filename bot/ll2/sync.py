@@ -41,7 +41,15 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.db import ll2 as rows
 from bot.db.database import Database
-from bot.db.events import StoredEvent, events_in_feed, mark_gone, to_epoch, upsert_events, upsert_feed
+from bot.db.events import (
+    StoredEvent,
+    events_in_feed,
+    feed_events_with_milestone_between,
+    mark_gone,
+    to_epoch,
+    upsert_events,
+    upsert_feed,
+)
 from bot.db.ll2 import STATE_BLOCKED_UNTIL, STATE_LAST_DEEP, STATE_LAST_SYNC
 from bot.ll2 import mapping, schedule
 from bot.ll2 import records as r
@@ -701,7 +709,10 @@ class LL2Sync:
         """Spare budget buys the detail of the next imminent launch: its webcast start (COVERAGE_START)."""
         soon = [
             s
-            for s in await events_in_feed(self.db, Source.LL2, FEED_LAUNCHES)
+            # Only the launches of the next day are loaded, not the whole feed again.
+            for s in await feed_events_with_milestone_between(
+                self.db, Source.LL2, FEED_LAUNCHES, MilestoneKind.LIFTOFF, now, now + schedule.TODAY
+            )
             if (m := s.event.milestone(MilestoneKind.LIFTOFF)) is not None
             and m.precision.is_exact
             and now <= m.at <= now + schedule.TODAY

@@ -160,3 +160,18 @@ async def test_an_unchanged_resync_reads_the_feed_once_and_no_milestone_row_agai
     assert len(launch_loads) == 1, launch_loads
     assert not [s for s in statements if s.startswith("SELECT * FROM milestones WHERE event_id =")]
     assert not [s for s in statements if s.startswith(("INSERT INTO events", "UPDATE events", "INSERT INTO milestone"))]
+
+
+async def test_an_online_sync_reads_the_whole_launch_feed_once(make_sync: MakeSync, db: Database) -> None:
+    sync = make_sync()
+    assert (await sync.sync_once()).ok
+    statements: list[str] = []
+    await db.conn.set_trace_callback(statements.append)
+    assert (await sync.sync_once()).ok
+    await db.conn.set_trace_callback(None)
+    whole_feed = [
+        s
+        for s in statements
+        if s.startswith("SELECT * FROM events WHERE source = 'll2' AND feed = 'launches'") and "id IN (" not in s
+    ]
+    assert len(whole_feed) == 1, whole_feed
