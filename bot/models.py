@@ -188,6 +188,7 @@ class Event:
     guild_id: int | None = None
     mission_key: str | None = None
     provider: str | None = None
+    provider_abbrev: str | None = None  # e.g. "ULA" for United Launch Alliance, for searches
     vehicle: str | None = None
     mission: str | None = None
     station: str | None = None

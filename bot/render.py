@@ -127,3 +127,60 @@ def add_fields_within_limit(embed: Embed, fields: Sequence[tuple[str, str]], *, 
         target.append({"name": name, "value": value, "inline": False})
         added += 1
     return added
+
+
+# Markdown that would change how upstream text looks, or turn it into a link, a heading or a list.
+_MARKDOWN_CHARS = frozenset("\\*_~`|>[]()<#")
+_ZWSP = "\u200b"
+
+
+def inert(text: str) -> str:
+    """Upstream text made inert for Discord: markdown shown literally and mentions broken, so that a mission
+    name with ``**@everyone**`` or ``<@&123>`` renders as those characters and pings nobody (allowed_mentions
+    is none on every send as well)."""
+    out: list[str] = []
+    for i, ch in enumerate(text):
+        if ch in _MARKDOWN_CHARS or (ch in "-+" and (i == 0 or text[i - 1] == "\n")):
+            out.append("\\" + ch)
+        elif ch == "@":
+            out.append("@" + _ZWSP)
+        elif ch in "\r\x00":
+            continue
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def inert_trimmed(text: str, limit: int) -> str:
+    """:func:`inert` text cut to at most ``limit`` characters, never in the middle of an escape."""
+    plain = " ".join(text.split()) if "\n" not in text else text.strip()
+    result = inert(plain)
+    if len(result) <= limit:
+        return result
+    # Cut the source, not the escaped text, so no lone backslash is left at the end.
+    low, high = 0, len(plain)
+    while low < high:
+        mid = (low + high + 1) // 2
+        if len(inert(plain[:mid].rstrip())) + 1 <= limit:
+            low = mid
+        else:
+            high = mid - 1
+    return inert(plain[:low].rstrip()) + "…"
+
+
+def plain_title(text: str, limit: int = 256) -> str:
+    """Upstream text for places Discord shows without markdown (titles, footers, field names, choice names):
+    only mentions are broken, so nothing there can look like one."""
+    return truncate(" ".join(text.replace("@", "@" + _ZWSP).split()), limit)
+
+
+def ago(delta: timedelta) -> str:
+    """``4 min ago``, ``3 h ago``, ``2 days ago``, ``just now``: how old something is, roughly."""
+    seconds = int(delta.total_seconds())
+    if seconds < 60:
+        return "just now"
+    if seconds < 3_600:
+        return f"{seconds // 60} min ago"
+    if seconds < 2 * 86_400:
+        return f"{seconds // 3_600} h ago"
+    return f"{seconds // 86_400} days ago"

@@ -123,6 +123,23 @@ def coverage_start(vids: list[r.VidURL]) -> datetime | None:
     return next((v.start_time for v in streams if v.start_time is not None), None)
 
 
+def launch_streams(rec: r.Launch) -> list[r.VidURL]:
+    """A launch's webcasts, from ``vid_urls`` (detailed mode) and ``mission.vid_urls`` (normal mode carries them
+    there), one entry per URL: the launch's own entry wins when both list the same stream."""
+    seen: set[str] = set()
+    streams: list[r.VidURL] = []
+    for vid in [*(rec.vid_urls or []), *((rec.mission.vid_urls if rec.mission else None) or [])]:
+        if vid.url not in seen:
+            seen.add(vid.url)
+            streams.append(vid)
+    return streams
+
+
+def has_streams(rec: r.Launch) -> bool:
+    """Whether the record says anything about webcasts (either list present, even empty)."""
+    return rec.vid_urls is not None or (rec.mission is not None and rec.mission.vid_urls is not None)
+
+
 def _zone(name: str | None) -> str | None:
     # Upstream text: only a real IANA name is kept ("America", a tzdata folder, would crash ZoneInfo()).
     return canonical_zone(name) if name else None
@@ -151,7 +168,7 @@ def map_launch(rec: r.Launch) -> Event:
     status = status_of(rec.status)
     default = Precision.MINUTE if status is EventStatus.GO else Precision.DAY
     milestones = [Milestone(MilestoneKind.LIFTOFF, rec.net, precision_of(rec.net_precision, default=default))]
-    vids = rec.vid_urls or []
+    vids = launch_streams(rec)
     start = coverage_start(vids)
     if start is not None:
         milestones.append(Milestone(MilestoneKind.COVERAGE_START, start, Precision.MINUTE))
@@ -167,6 +184,7 @@ def map_launch(rec: r.Launch) -> Event:
         milestones=tuple(milestones),
         mission_key=launch_mission_key(rec.id),
         provider=rec.launch_service_provider.name if rec.launch_service_provider else None,
+        provider_abbrev=rec.launch_service_provider.abbrev if rec.launch_service_provider else None,
         vehicle=(config.full_name or config.name) if config else None,
         mission=rec.mission.name if rec.mission else None,
         location=location or None,
@@ -239,6 +257,7 @@ def map_docking(rec: r.Docking) -> Event:
         milestones=tuple(milestones),
         mission_key=launch_mission_key(launch.id) if launch else None,
         provider=config.agency.name if config and config.agency else None,
+        provider_abbrev=config.agency.abbrev if config and config.agency else None,
         vehicle=craft_name,
         mission=launch.name if launch else None,
         station=station,

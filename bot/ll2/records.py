@@ -77,11 +77,12 @@ class Rocket(_Record):
 
 
 class Mission(_Record):
-    """What a launch carries."""
+    """What a launch carries. In ``mode=normal`` the launch's webcasts can sit here (``Mission.vid_urls``)."""
 
     name: str | None = None
     description: str | None = None
     type: str | None = None
+    vid_urls: list[VidURL] | None = None
 
 
 class Launch(_Record):

@@ -789,8 +789,9 @@ def _live(stored: Mapping[str, StoredEvent], source_id: str) -> StoredEvent | No
 
 
 def _keep_coverage(event: Event, rec: r.Launch, stored: StoredEvent | None) -> Event:
-    """A list launch (``mode=normal`` has no ``vid_urls``) keeps the webcast start and links a detail gave."""
-    if rec.vid_urls is not None or stored is None:
+    """A list launch (``mode=normal`` has no ``vid_urls``) keeps the webcast start and links a detail gave,
+    unless its ``mission.vid_urls`` told a start of its own."""
+    if rec.vid_urls is not None or stored is None or event.milestone(MilestoneKind.COVERAGE_START) is not None:
         return event
     old = stored.event.milestone(MilestoneKind.COVERAGE_START)
     if old is None:

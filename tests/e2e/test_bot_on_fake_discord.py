@@ -31,7 +31,21 @@ async def test_command_tree_sync_uploads_every_command_with_descriptions(tminus_
     (upload,) = fake.requests_to("PUT", "/applications/{application_id}/commands")
     uploaded = {c["name"]: c for c in upload.body}
     # Written out by hand: comparing with the bot's own to_dict() would pass even if a cog failed to load.
-    assert set(uploaded) == {"about", "event"}
+    assert set(uploaded) == {
+        "about",
+        "event",
+        "nextlaunch",
+        "launches",
+        "nextdocking",
+        "events",
+        "launch",
+        "calendar",
+        "timezone",
+    }
+    # The browsing commands work everywhere, also installed to a user: guilds, the bot's DM, private channels.
+    for name in ("nextlaunch", "launches", "nextdocking", "events", "launch", "calendar", "timezone"):
+        assert uploaded[name]["integration_types"] == [0, 1], name
+        assert uploaded[name]["contexts"] == [0, 1, 2], name
     event = uploaded["event"]
     subcommands = {o["name"]: o for o in event["options"]}
     assert set(subcommands) == {"add", "edit", "remove", "list", "import"}
@@ -83,7 +97,7 @@ async def test_dev_guild_gets_the_commands_instead_of_global(
     bot = TMinusBot(settings)
     async with bot, bot_running(fake_discord, bot):
         (upload,) = fake_discord.requests_to("PUT", "/applications/{application_id}/guilds/{guild_id}/commands")
-        assert {c["name"] for c in upload.body} == {"about", "event"}
+        assert {c["name"] for c in upload.body} >= {"about", "event", "nextlaunch", "timezone"}
         assert not fake_discord.requests_to("PUT", "/applications/{application_id}/commands")
         result = await fake_discord.slash("about", user=fake_discord.scene.member, guild=guild)
         assert result.embeds

@@ -11,7 +11,7 @@ import traceback
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import aiohttp
 import discord
@@ -170,6 +170,10 @@ class Ctx:
 
 
 Handler = Callable[[Ctx], Awaitable[web.Response]]
+# How the app the interaction is for was installed: to the guild (or for the bot's DM), or to the user.
+Install = Literal["guild", "user"]
+# Interaction context types.
+GUILD_CONTEXT, BOT_DM_CONTEXT, PRIVATE_CHANNEL_CONTEXT = 0, 1, 2
 
 
 class Clock(Protocol):
@@ -221,6 +225,8 @@ class FakeDiscord:
         self.global_commands: list[dict[str, Any]] = []
         self.guild_commands: dict[int, list[dict[str, Any]]] = {}
         self.interactions: dict[int, InteractionResult] = {}
+        # The bytes of every uploaded file, by (message id, attachment id): see attachment_bytes().
+        self.uploads: dict[tuple[str, str], bytes] = {}
         self._by_token: dict[str, InteractionResult] = {}
         # (author id, nonce) -> (now_s when created, channel id, message id): Discord keys enforce_nonce by author.
         self._nonces: dict[tuple[int, str], tuple[float, int, int]] = {}
@@ -359,6 +365,11 @@ class FakeDiscord:
 
     # Inspecting -----------------------------------------------------------------------------
 
+    def attachment_bytes(self, message: dict[str, Any]) -> dict[str, bytes]:
+        """The files attached to message (a channel message, or an interaction's response or follow-up) as it
+        stands now, by filename: what a reader would download."""
+        return {a["filename"]: self.uploads[(message["id"], a["id"])] for a in message.get("attachments") or []}
+
     def requests_to(self, method: str, template: str) -> list[RecordedRequest]:
         """Recorded requests for one route, e.g. ("POST", "/channels/{channel_id}/messages")."""
         return [r for r in self.requests if r.method == method.upper() and r.template == template]
@@ -431,16 +442,19 @@ class FakeDiscord:
         options: dict[str, Any] | None = None,
         locale: str = "en-US",
         timeout_s: float = 5.0,
+        install: Install = "guild",
     ) -> InteractionResult:
         """Run '/command [group] [sub]' as user (a member of guild, in channel; or in a DM with the bot).
 
+        install="user" runs it as the user's own installation of the app: also in a guild without the bot or
+        in a private channel (world.private_channel), if the command allows that install type and context.
         Returns once the bot answered: for a deferred response, once it also edited or followed up.
         """
         name, *path = command.split()
         synced = self.command(name, guild)
         data = build_command_data(synced, path, options or {}, self._member_map(guild))
         return await self._interact(
-            2, data, user=user, guild=guild, channel=channel, locale=locale, timeout_s=timeout_s
+            2, data, user=user, guild=guild, channel=channel, locale=locale, timeout_s=timeout_s, install=install
         )
 
     async def autocomplete(
@@ -454,6 +468,7 @@ class FakeDiscord:
         options: dict[str, Any] | None = None,
         locale: str = "en-US",
         timeout_s: float = 5.0,
+        install: Install = "guild",
     ) -> list[dict[str, Any]]:
         """Autocomplete option `focused` of '/command' (its partial text is options[focused]); the choices."""
         name, *path = command.split()
@@ -462,7 +477,7 @@ class FakeDiscord:
         opts.setdefault(focused, "")
         data = build_command_data(synced, path, opts, self._member_map(guild), focused=focused)
         result = await self._interact(
-            4, data, user=user, guild=guild, channel=channel, locale=locale, timeout_s=timeout_s
+            4, data, user=user, guild=guild, channel=channel, locale=locale, timeout_s=timeout_s, install=install
         )
         if result.choices is None:
             raise AssertionError(f"autocomplete answered with callback type {result.type}, not 8")
@@ -502,8 +517,19 @@ class FakeDiscord:
             )
 
         await self._wait_registered(registered)
+        # A press counts under the installation that sent the message (Discord keeps it in its metadata).
+        owners = (message.get("interaction_metadata") or {}).get("authorizing_integration_owners") or {}
+        install: Install = "user" if "1" in owners and "0" not in owners else "guild"
         return await self._interact(
-            3, data, user=user, guild=guild, channel=channel, locale=locale, timeout_s=timeout_s, message=message
+            3,
+            data,
+            user=user,
+            guild=guild,
+            channel=channel,
+            locale=locale,
+            timeout_s=timeout_s,
+            message=message,
+            install=install,
         )
 
     async def submit_modal(
@@ -554,9 +580,10 @@ class FakeDiscord:
         locale: str,
         timeout_s: float,
         message: dict[str, Any] | None = None,
+        install: Install = "guild",
     ) -> InteractionResult:
         result = await self.start_interaction(
-            kind, data, user=user, guild=guild, channel=channel, locale=locale, message=message
+            kind, data, user=user, guild=guild, channel=channel, locale=locale, message=message, install=install
         )
         try:
             await result.wait(lambda r: r.answered, timeout_s)
@@ -595,6 +622,7 @@ class FakeDiscord:
         channel: Channel | None = None,
         locale: str = "en-US",
         message: dict[str, Any] | None = None,
+        install: Install = "guild",
     ) -> InteractionResult:
         """Dispatch an INTERACTION_CREATE of type kind with data and return at once (the helpers wait for the answer).
 
@@ -621,6 +649,11 @@ class FakeDiscord:
             "channel_id": str(channel.id),
             "channel": channel.to_dict(),
         }
+        context = GUILD_CONTEXT if guild is not None else PRIVATE_CHANNEL_CONTEXT if channel.private else BOT_DM_CONTEXT
+        self._check_install(data, kind, install, context, guild)
+        # The installation(s) the interaction is authorized under: the guild's (its id; "0" in the bot's DM),
+        # or the invoking user's own (their id).
+        owners = {"1": str(user.id)} if install == "user" else {"0": str(guild.id) if guild is not None else "0"}
         if guild is not None:
             if user.id not in guild.members:
                 raise KeyError(f"{user.username} is not a member of {guild.name}; world.add_member() first")
@@ -631,11 +664,11 @@ class FakeDiscord:
                 guild_locale="en-US",
                 guild={"id": str(guild.id), "locale": "en-US", "features": []},
                 member=member,
-                context=0,
-                authorizing_integration_owners={"0": str(guild.id)},
+                context=context,
+                authorizing_integration_owners=owners,
             )
         else:
-            payload.update(user=user.to_dict(), context=1, authorizing_integration_owners={"0": str(world.owner.id)})
+            payload.update(user=user.to_dict(), context=context, authorizing_integration_owners=owners)
         for resolved_channel in data.get("resolved", {}).get("channels", {}).values():
             target = world.channels[int(resolved_channel["id"])]
             resolved_channel["permissions"] = str(world.permissions(user, target))
@@ -648,6 +681,29 @@ class FakeDiscord:
         result.created = self.now_s()
         await self.gateway.dispatch("INTERACTION_CREATE", payload)
         return result
+
+    def _check_install(
+        self, data: dict[str, Any], kind: int, install: Install, context: int, guild: Guild | None
+    ) -> None:
+        """Refuse, as Discord's client would never send it, a command used where its installs or contexts
+        do not allow, or a guild installation where the bot is not."""
+        if install == "guild" and guild is not None and self.world.bot_user.id not in guild.members:
+            raise AssertionError(f"the app is not installed in {guild.name}: use install='user'")
+        if install == "guild" and context == PRIVATE_CHANNEL_CONTEXT:
+            raise AssertionError("a guild installation cannot be used in a private channel: use install='user'")
+        if kind not in (2, 4):
+            return  # components and modals belong to a message that was allowed already
+        synced = next((c for c in self.commands if c["id"] == data["id"]), None)
+        if synced is None:
+            return
+        integration = 1 if install == "user" else 0
+        if integration not in (synced.get("integration_types") or [0]):
+            raise AssertionError(
+                f"/{synced['name']} is not installable to {install}s: {synced.get('integration_types')}"
+            )
+        contexts = synced.get("contexts")
+        if contexts is not None and context not in contexts:
+            raise AssertionError(f"/{synced['name']} cannot be used in context {context}: allowed {contexts}")
 
     # Serving REST ---------------------------------------------------------------------------
 
@@ -811,6 +867,8 @@ class FakeDiscord:
         channel = self.world.channels.get(channel_id)
         if channel is None:
             raise FakeHTTPError(404, 10003, "Unknown Channel")
+        if channel.private:
+            raise FakeHTTPError(403, 50001, "Missing Access")  # a DM between two people: not the bot's
         if channel.type != DM and not self.world.permissions(self.world.bot_user, channel) & VIEW_CHANNEL:
             raise FakeHTTPError(403, 50001, "Missing Access")
         return channel
@@ -858,7 +916,7 @@ class FakeDiscord:
             "mention_everyone": False,
             "mentions": [],
             "mention_roles": [],
-            "attachments": self._attachments(body, files),
+            "attachments": self._attachments(body, files, str(mid)),
             "embeds": [],
             "components": [],
             "pinned": False,
@@ -888,15 +946,18 @@ class FakeDiscord:
         channel.last_message_id = mid
         return message
 
-    @staticmethod
-    def _attachments(body: dict[str, Any], files: list[tuple[str, bytes]]) -> list[dict[str, Any]]:
+    def _attachments(
+        self, body: dict[str, Any], files: list[tuple[str, bytes]], message_id: str
+    ) -> list[dict[str, Any]]:
         described = {int(a["id"]): a for a in body.get("attachments") or [] if str(a.get("id", "")).isdigit()}
         out = []
         for index, (name, content) in enumerate(files):
             meta = described.get(index, {})
             filename = meta.get("filename") or name
-            url = f"https://cdn.discordapp.com/attachments/0/{index}/{filename}"
-            out.append({"id": str(index + 1), "filename": filename, "size": len(content), "url": url, "proxy_url": url})
+            attachment_id = str(self.world.snowflake())
+            url = f"https://cdn.discordapp.com/attachments/{message_id}/{attachment_id}/{filename}"
+            self.uploads[(message_id, attachment_id)] = content
+            out.append({"id": attachment_id, "filename": filename, "size": len(content), "url": url, "proxy_url": url})
         return out
 
     async def _dispatch_message(self, event: str, channel: Channel, message: dict[str, Any]) -> None:
@@ -904,8 +965,7 @@ class FakeDiscord:
             return
         await self.gateway.dispatch(event, message, intent=DIRECT_MESSAGES if channel.type == DM else GUILD_MESSAGES)
 
-    @staticmethod
-    def _apply_edit(message: dict[str, Any], body: dict[str, Any], files: list[tuple[str, bytes]]) -> None:
+    def _apply_edit(self, message: dict[str, Any], body: dict[str, Any], files: list[tuple[str, bytes]]) -> None:
         for key in ("content", "embeds", "components"):
             if key in body:
                 message[key] = body[key] if body[key] is not None else ([] if key != "content" else "")
@@ -913,7 +973,7 @@ class FakeDiscord:
         if "attachments" in body or files:
             keep = {str(a.get("id")) for a in body.get("attachments") or []}
             message["attachments"] = [a for a in message["attachments"] if a["id"] in keep]
-            message["attachments"] += FakeDiscord._attachments(body, files)
+            message["attachments"] += self._attachments(body, files, message["id"])
         if body.get("flags") is not None:
             # Only SUPPRESS_EMBEDS may change on edit; keep ephemeral, drop the loading flag.
             message["flags"] = (int(message.get("flags") or 0) & EPHEMERAL) | (

@@ -190,6 +190,8 @@ class Channel:
     recipient: User | None = None
     owner_id: int | None = None
     last_message_id: int | None = None
+    # A DM between two people (not with the bot): where only a user-installed app can be used.
+    private: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """The channel object as Discord serialises it."""
@@ -330,13 +332,20 @@ class World:
         self.users[user.id] = user
         return user
 
-    def create_guild(self, name: str = "Test Guild", *, bot_permissions: int = DEFAULT_EVERYONE) -> Guild:
-        """A guild owned by world.owner with the bot as a member holding a role with bot_permissions."""
+    def create_guild(
+        self, name: str = "Test Guild", *, bot_permissions: int = DEFAULT_EVERYONE, with_bot: bool = True
+    ) -> Guild:
+        """A guild owned by world.owner with the bot as a member holding a role with bot_permissions.
+
+        with_bot=False: a guild the bot was never added to (its app can be used there only when user-installed).
+        """
         guild_id = self.snowflake()
         guild = Guild(guild_id, name, owner_id=self.owner.id)
         guild.roles[guild_id] = Role(guild_id, guild_id, "@everyone", DEFAULT_EVERYONE)
         self.guilds[guild_id] = guild
         self.add_member(guild, self.owner)
+        if not with_bot:
+            return guild
         bot_role = self.create_role(guild, "T-Minus", bot_permissions)
         self.add_member(guild, self.bot_user, roles=[bot_role])
         return guild
@@ -395,6 +404,13 @@ class World:
             return channel
         channel = Channel(self.snowflake(), DM, recipient=user)
         self._dms[user.id] = channel
+        self.channels[channel.id] = channel
+        self.messages[channel.id] = {}
+        return channel
+
+    def private_channel(self, user: User, other: User) -> Channel:
+        """A DM between user and other, without the bot (seen from user's side: other is the recipient)."""
+        channel = Channel(self.snowflake(), DM, recipient=other, private=True)
         self.channels[channel.id] = channel
         self.messages[channel.id] = {}
         return channel

@@ -1,0 +1,26 @@
+-- 0003: browsing (/nextlaunch, /launches, /events, /calendar ...).
+-- The browse queries pick their driving index themselves (bot/browse.py plans them from exact counts), so each
+-- index below serves one way into the data: by time, by milestone kind in time order, or by one event field.
+
+-- Live milestones of one kind in time order: /nextdocking, /events spacewalk, and liftoffs only.
+CREATE INDEX milestones_kind_at ON milestones (kind, at_utc) WHERE removed_at IS NULL;
+
+-- LL2 gives a provider's abbreviation ("ULA", "RFSA"); readers type it as often as the name.
+ALTER TABLE events ADD COLUMN provider_abbrev TEXT;
+
+-- Live events by the fields a reader filters on. The browse layer resolves typed text ("rocket lab") to the
+-- exact stored values first, so these serve equality lookups; they also cover the per-name counts that
+-- autocomplete offers and the planner reads (hence guild_id, and the abbreviation next to the provider).
+CREATE INDEX events_live_provider ON events (provider, provider_abbrev, guild_id) WHERE gone_at IS NULL;
+CREATE INDEX events_live_vehicle ON events (vehicle, guild_id) WHERE gone_at IS NULL;
+CREATE INDEX events_live_location ON events (location, guild_id) WHERE gone_at IS NULL;
+CREATE INDEX events_live_station ON events (station, guild_id) WHERE gone_at IS NULL;
+
+-- The filters behind a message's Previous/Next buttons. A custom_id holds at most 100 characters, fewer than
+-- three typed filters may need, so a button carries this row's key; the row outlives bot restarts.
+CREATE TABLE browse_queries (
+    key      TEXT    PRIMARY KEY,   -- hash of spec: the same filters always get the same key
+    spec     TEXT    NOT NULL CHECK (json_valid(spec)),
+    used_at  INTEGER NOT NULL       -- epoch seconds of the last command or press that used it
+);
+CREATE INDEX browse_queries_used ON browse_queries (used_at);

@@ -1,0 +1,73 @@
+"""``/timezone set`` and ``/timezone show``: the zone plain-text times are written in for each reader."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.bot import TMinusBot
+from bot.db.settings import get_guild_timezone, get_user_timezone, set_user_timezone
+from bot.models import Precision
+from bot.render import plain_instant
+from bot.zones import choose_zone, search_zones
+from cogs.browse import user_installable
+
+NO_MENTIONS = discord.AllowedMentions.none()
+
+
+async def zone_autocomplete(
+    interaction: discord.Interaction[TMinusBot], current: str
+) -> list[app_commands.Choice[str]]:
+    """IANA zones and city names containing what was typed (at most 25)."""
+    return [app_commands.Choice(name=label[:100], value=zone) for label, zone in search_zones(current)]
+
+
+@user_installable
+class Timezone(commands.GroupCog, group_name="timezone", group_description="Your time zone for plain-text times"):
+    """Each reader's zone: theirs, else their server's, else the bot's DEFAULT_TIMEZONE."""
+
+    def __init__(self, bot: TMinusBot) -> None:
+        self.bot = bot
+        super().__init__()
+
+    @app_commands.command(name="set", description="Set your time zone (a city or an IANA zone)")
+    @app_commands.describe(zone="Your city or zone, e.g. New York, Mumbai or Europe/Berlin")
+    @app_commands.autocomplete(zone=zone_autocomplete)
+    async def set_(self, interaction: discord.Interaction[TMinusBot], zone: app_commands.Range[str, 1, 100]) -> None:
+        """Save the reader's zone; abbreviations and unknown names change nothing and say what to type."""
+        chosen = choose_zone(zone)
+        now = self.bot.clock.now()
+        await set_user_timezone(self.bot.db, interaction.user.id, chosen, now=now)
+        local = plain_instant(now, Precision.MINUTE, ZoneInfo(chosen))
+        await interaction.response.send_message(
+            f"Your time zone is now **{chosen}** (it is {local} there). Plain-text times are written in it.",
+            ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
+        )
+
+    @app_commands.command(name="show", description="Show the time zone plain-text times are written in for you")
+    async def show(self, interaction: discord.Interaction[TMinusBot]) -> None:
+        """Say which zone applies and where it comes from."""
+        db = self.bot.db
+        zone = await get_user_timezone(db, interaction.user.id)
+        source = "you chose it"
+        if zone is None and interaction.guild_id is not None:
+            zone = await get_guild_timezone(db, interaction.guild_id)
+            source = "this server's zone; `/timezone set` chooses your own"
+        if zone is None:
+            zone = self.bot.settings.default_timezone
+            source = "the bot's default; `/timezone set` chooses your own"
+        local = plain_instant(self.bot.clock.now(), Precision.MINUTE, ZoneInfo(zone))
+        await interaction.response.send_message(
+            f"Your time zone is **{zone}** ({source}). It is {local} there.",
+            ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
+        )
+
+
+async def setup(bot: TMinusBot) -> None:
+    """Extension entry point."""
+    await bot.add_cog(Timezone(bot))
