@@ -305,9 +305,7 @@ def when_text(at: datetime, precision: Precision, zone: ZoneInfo) -> str:
     period = coarse_period(at, precision)
     if period is None:
         return f"{discord_when(at, precision)}\n{plain_instant(at, precision, zone)}"
-    if precision is Precision.DAY:
-        return f"{period}, time not announced"
-    return f"NET {period}"
+    return period if precision is Precision.DAY else f"NET {period}"
 
 
 def short_when(at: datetime, precision: Precision, zone: ZoneInfo) -> str:
@@ -355,7 +353,10 @@ def _subtitle(event: Event) -> str:
 def _where(event: Event) -> str | None:
     if event.type is EventType.LAUNCH:
         return event.location
-    return ", ".join(p for p in (event.station, event.location) if p and p != event.station) or event.station
+    parts = [event.station] if event.station else []
+    if event.location and event.location != event.station:
+        parts.append(event.location)
+    return ", ".join(parts) or None
 
 
 def coverage_line(event: Event) -> str | None:
@@ -490,7 +491,7 @@ def empty_embed(view: View, filters: Filters, *, last_sync: datetime | None, now
         what += f" matching {filters.describe()}"
     more = " beyond this one" if paged else ""
     embed = _new_embed(f"No {what}{more}")
-    embed["description"] = inert(f"No {what}{more} in the data ({sync_phrase(last_sync, now)}).")
+    embed["description"] = f"No {inert(what)}{more} in the data ({sync_phrase(last_sync, now)})."
     embed["footer"] = {"text": footer_text(last_sync, now)}
     return embed
 

@@ -130,7 +130,7 @@ def add_fields_within_limit(embed: Embed, fields: Sequence[tuple[str, str]], *, 
 
 
 # Markdown that would change how upstream text looks, or turn it into a link, a heading or a list.
-_MARKDOWN_CHARS = frozenset("\\*_~`|>[]()<#")
+_MARKDOWN_CHARS = frozenset("\\*_~`|>[]<#")
 _ZWSP = "\u200b"
 
 
