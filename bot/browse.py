@@ -340,9 +340,10 @@ def sync_phrase(last_sync: datetime | None, now: datetime) -> str:
 
 def _safe_url(url: str | None) -> str | None:
     """A URL Discord will accept as a link or image: http(s), no blanks, within the 2048-character limit."""
-    if not url or len(url) > 2048 or any(c.isspace() for c in url):
+    if not url or len(url) > 2048 or any(c.isspace() or c in "<>()" for c in url):
         return None
-    return url if url.startswith(("https://", "http://")) else None
+    # "@" is encoded: equivalent in a path, and no link text or preview can then read as a mention.
+    return url.replace("@", "%40") if url.startswith(("https://", "http://")) else None
 
 
 def _subtitle(event: Event) -> str:

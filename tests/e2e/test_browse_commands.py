@@ -7,10 +7,11 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import icalendar
 import pytest
 from pydantic import SecretStr
 
@@ -21,6 +22,7 @@ from bot.db import Database
 from bot.db.events import upsert_events
 from bot.db.settings import set_guild_timezone, set_user_timezone
 from bot.models import Event
+from bot.render import EMBED_TOTAL_LIMIT, embed_length
 from tests.bot import browse_data as data
 from tests.bot.browse_data import NOW
 from tests.fakediscord.pytest_plugin import START_TIMEOUT_S, FakeDiscordWithScene, bot_running
@@ -318,3 +320,383 @@ async def test_launches_by_provider(browse_bot: BotOnFake) -> None:
         "Falcon 9 Block 5 \\| SDA Tranche 2",
         "Starship \\| Flight 12",
     ]
+
+
+# /nextdocking and /events ---------------------------------------------------------------------------------
+
+
+async def test_nextdocking_names_the_vehicle_and_the_launch_that_brought_it(browse_bot: BotOnFake) -> None:
+    fake, _ = browse_bot
+    result = await fake.slash("nextdocking", user=fake.scene.member, guild=fake.scene.guild)
+    (embed,) = result.embeds
+    assert embed["title"] == "Progress MS-33 docking to International Space Station"
+    assert embed["description"].startswith("**Next docking**")
+    assert f"<t:{ts(data.DOCKING_AT)}:F>" in field(embed, "Docking")
+    assert field(embed, "Where") == "International Space Station, Zvezda aft"
+    craft = field(embed, "Spacecraft")
+    assert "Vehicle: Progress MS-33" in craft
+    assert f"Launched on Soyuz 2.1a \\| Progress MS-33 (<t:{ts(data.SOYUZ_AT)}:D>)" in craft
+    message = result.message or {}
+    await fake.press_button(message, buttons(message)["Next"]["custom_id"], user=fake.scene.member)
+    assert message["embeds"][0]["description"].startswith("**Undocking**")
+
+
+async def test_nextdocking_by_station_and_empty_station(browse_bot: BotOnFake) -> None:
+    fake, _ = browse_bot
+    scene = fake.scene
+    found = await fake.slash("nextdocking", user=scene.member, guild=scene.guild, options={"station": "space station"})
+    assert found.embeds[0]["title"].startswith("Progress MS-33 docking")
+    empty = await fake.slash("nextdocking", user=scene.member, guild=scene.guild, options={"station": "tiangong"})
+    assert empty.embeds[0]["description"] == (
+        "No upcoming dockings matching station “tiangong” in the data (last sync 4 min ago)."
+    )
+
+
+async def test_events_lists_station_events_with_coverage_and_this_servers_own(browse_bot: BotOnFake) -> None:
+    fake, _ = browse_bot
+    scene = fake.scene
+    result = await fake.slash("events", user=scene.member, guild=scene.guild)
+    (embed,) = result.embeds
+    assert embed["title"] == "Upcoming station events"
+    entries = embed["description"].split("\n\n")
+    assert [e.split("\n")[0] for e in entries] == [
+        "**Docking: Progress MS-33 docking to International Space Station**",
+        "**Spacewalk: US Spacewalk 95**",
+        "**Other: Club watch party: Tiangong crew handover**",
+        "**Undocking: Progress MS-33 docking to International Space Station**",
+    ]
+    assert f"📺 coverage from <t:{ts(data.SPACEWALK_AT - timedelta(minutes=90))}:f>" in entries[1]
+    dm = await fake.slash("events", user=scene.member)
+    assert "Club watch party" not in dm.embeds[0]["description"]  # a server's own event stays in that server
+
+
+async def test_events_by_type_and_an_empty_type(browse_bot: BotOnFake) -> None:
+    fake, _ = browse_bot
+    scene = fake.scene
+    walks = await fake.slash("events", user=scene.member, guild=scene.guild, options={"type": "spacewalk"})
+    assert walks.embeds[0]["title"] == "Upcoming station events (spacewalk)"
+    assert walks.embeds[0]["description"].count("**") == 2
+    none = await fake.slash("events", user=scene.member, guild=scene.guild, options={"type": "berthing"})
+    assert none.embeds[0]["description"] == (
+        "No upcoming station events matching berthing in the data (last sync 4 min ago)."
+    )
+
+
+# /launch --------------------------------------------------------------------------------------------------
+
+
+async def test_launch_shows_everything_and_the_slip_history(browse_bot: BotOnFake) -> None:
+    fake, _bot = browse_bot
+    scene = fake.scene
+    choices = await fake.autocomplete(
+        "launch", "name", user=scene.member, guild=scene.guild, options={"name": "starlink"}
+    )
+    assert [c["name"] for c in choices] == ["Falcon 9 Block 5 | Starlink Group 10-1"]
+    result = await fake.slash("launch", user=scene.member, guild=scene.guild, options={"name": choices[0]["value"]})
+    (embed,) = result.embeds
+    assert embed["title"] == "Falcon 9 Block 5 | Starlink Group 10-1"
+    slips = field(embed, "NET moved 2 times")
+    first, second = slips.split("\n")
+    assert first == (
+        f"~~<t:{ts(datetime(2026, 3, 1, 3, 25, tzinfo=UTC))}:f>~~ → changed <t:{ts(NOW - timedelta(days=1))}:R>"
+    )
+    assert second == (
+        f"~~<t:{ts(datetime(2026, 3, 1, 20, 0, tzinfo=UTC))}:f>~~ → changed <t:{ts(NOW - timedelta(hours=1))}:R>"
+    )
+    assert f"<t:{ts(data.F9_AT)}:F>" in field(embed, "Liftoff")
+    assert f"<t:{ts(data.F9_AT - timedelta(minutes=20))}:F>" in field(embed, "Coverage start")
+    assert "Add to calendar" in buttons(result.message or {})
+
+
+async def test_launch_by_typed_name_shows_in_flight_status_and_unknown_name_gets_a_hint(browse_bot: BotOnFake) -> None:
+    fake, _ = browse_bot
+    scene = fake.scene
+    soyuz = await fake.slash("launch", user=scene.member, guild=scene.guild, options={"name": "progress ms-33"})
+    assert soyuz.embeds[0]["title"] == "Soyuz 2.1a | Progress MS-33"
+    assert field(soyuz.embeds[0], "Status") == "🚀 In Flight"
+    assert field(soyuz.embeds[0], "Slips") == "NET has not moved since T-Minus first saw it"
+    missing = await fake.slash("launch", user=scene.member, guild=scene.guild, options={"name": "Apollo 11"})
+    assert missing.ephemeral
+    assert missing.content == (
+        "No upcoming launch or event is called “Apollo 11”. Start typing its name and pick it from the list."
+    )
+
+
+async def test_launch_of_another_servers_event_is_not_shown(browse_bot: BotOnFake) -> None:
+    fake, bot = browse_bot
+    scene = fake.scene
+    (row,) = await bot.db.fetchall("SELECT id FROM events WHERE source = 'manual'")
+    result = await fake.slash("launch", user=scene.member, options={"name": f"#{row['id']}"})  # a DM
+    assert result.ephemeral
+    assert "can't find" in (result.content or "")
+
+
+# Autocomplete ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "option", "typed", "expected"),
+    [
+        ("nextlaunch", "provider", "rock", ["Rocket Lab Ltd"]),
+        ("nextlaunch", "provider", "ula", ["United Launch Alliance"]),
+        ("nextlaunch", "provider", "", None),
+        ("nextlaunch", "rocket", "falcon", ["Falcon 9 Block 5"]),
+        ("nextlaunch", "location", "vandenberg", ["SLC-4E, Vandenberg SFB, CA, USA"]),
+        ("nextdocking", "station", "space", ["International Space Station"]),
+        ("launches", "provider", "spacex", ["SpaceX"]),
+        ("calendar", "provider", "arian", ["Arianespace"]),
+        ("timezone set", "zone", "new york", ["New York (America/New_York)"]),
+        ("timezone set", "zone", "mumbai", ["Mumbai (Asia/Kolkata)"]),
+    ],
+)
+async def test_autocomplete_offers_names_from_the_database(
+    browse_bot: BotOnFake, command: str, option: str, typed: str, expected: list[str] | None
+) -> None:
+    fake, _ = browse_bot
+    choices = await fake.autocomplete(
+        command, option, user=fake.scene.member, guild=fake.scene.guild, options={option: typed}
+    )
+    assert len(choices) <= 25
+    if expected is None:
+        assert choices[0]["name"] == "SpaceX"  # the most launches first
+        assert len(choices) == 9  # every provider of a live event, no more
+    else:
+        assert [c["name"] for c in choices][: len(expected)] == expected
+
+
+# /timezone ------------------------------------------------------------------------------------------------
+
+
+async def test_timezone_set_by_city_then_show(browse_bot: BotOnFake) -> None:
+    fake, _bot = browse_bot
+    scene = fake.scene
+    result = await fake.slash("timezone set", user=scene.member, guild=scene.guild, options={"zone": "new york"})
+    assert result.ephemeral
+    assert result.content == (
+        "Your time zone is now **America/New_York** (it is Sun 01 Mar 2026, 07:00 EST there). "
+        "Plain-text times are written in it."
+    )
+    shown = await fake.slash("timezone show", user=scene.member)
+    assert (
+        shown.content
+        == "Your time zone is **America/New_York** (you chose it). It is Sun 01 Mar 2026, 07:00 EST there."
+    )
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("IST", "`IST` can mean several zones. Nothing was changed: pick `Asia/Kolkata` or `Asia/Jerusalem` or "
+         "`Europe/Dublin`, or type your city."),
+        ("cst", "`CST` can mean several zones. Nothing was changed: pick `America/Chicago` or `Asia/Shanghai` or "
+         "`America/Havana`, or type your city."),
+        ("EST", "`EST` is an abbreviation, not a zone with its own rules. Nothing was changed: pick "
+         "`America/New_York`, or type your city."),
+        ("UTC+5", "`UTC+5` is an offset, which does not follow daylight saving. Nothing was changed: type your "
+         "city or an IANA zone instead, e.g. `Europe/Paris` or `Tokyo`."),
+        ("Atlantis", "I don't know the time zone `Atlantis`. Nothing was changed: pick one from the list, or type "
+         "a city or an IANA zone such as `America/New_York` or `Europe/Berlin`."),
+    ],
+)  # fmt: skip
+async def test_timezone_set_refuses_abbreviations_and_unknown_names_and_changes_nothing(
+    browse_bot: BotOnFake, typed: str, expected: str
+) -> None:
+    fake, bot = browse_bot
+    scene = fake.scene
+    await set_user_timezone(bot.db, scene.member.id, "Europe/Berlin", now=NOW)
+    result = await fake.slash("timezone set", user=scene.member, guild=scene.guild, options={"zone": typed})
+    assert result.ephemeral
+    assert result.content == expected
+    shown = await fake.slash("timezone show", user=scene.member, guild=scene.guild)
+    assert "**Europe/Berlin** (you chose it)" in (shown.content or "")
+
+
+async def test_timezone_show_falls_back_to_server_then_default(browse_bot: BotOnFake) -> None:
+    fake, bot = browse_bot
+    scene = fake.scene
+    default = await fake.slash("timezone show", user=scene.member, guild=scene.guild)
+    assert (default.content or "").startswith("Your time zone is **UTC** (the bot's default")
+    await set_guild_timezone(bot.db, scene.guild.id, "Australia/Sydney", now=NOW)
+    server = await fake.slash("timezone show", user=scene.member, guild=scene.guild)
+    assert (server.content or "").startswith("Your time zone is **Australia/Sydney** (this server's zone")
+
+
+# /calendar and Add to calendar ----------------------------------------------------------------------------
+
+
+def parse_ics(raw: bytes) -> list[icalendar.Event]:
+    calendar = icalendar.Calendar.from_ical(raw)
+    return list(calendar.walk("VEVENT"))
+
+
+async def test_calendar_exports_one_vevent_per_milestone_with_stable_uids(browse_bot: BotOnFake) -> None:
+    fake, bot = browse_bot
+    scene = fake.scene
+    result = await fake.slash("calendar", user=scene.member, guild=scene.guild)
+    assert result.ephemeral
+    assert (result.content or "").startswith("9 upcoming launches.")
+    files = fake.attachment_bytes(result.message or {})
+    assert list(files) == ["t-minus-launches.ics"]
+    events = parse_ics(files["t-minus-launches.ics"])
+    by_summary = {str(e["SUMMARY"]): e for e in events}
+    assert len(events) == 9
+    f9 = by_summary["Launch: Falcon 9 Block 5 | Starlink Group 10-1"]
+    assert f9.decoded("DTSTART") == data.F9_AT
+    assert f9.decoded("DTEND") == data.F9_AT + timedelta(hours=4)  # the window
+    assert str(f9["URL"]) == "https://www.youtube.com/watch?v=f9"
+    assert str(f9["UID"]) == "ll2-launch:f9-liftoff@t-minus.invalid"
+    assert int(f9["SEQUENCE"]) == 2  # moved twice
+    assert "Provider: SpaceX" in str(f9["DESCRIPTION"])
+    (alarm,) = f9.walk("VALARM")
+    assert alarm.decoded("TRIGGER") == -timedelta(minutes=30)
+    vulcan = by_summary["Launch (Thu 05 Mar 2026): Vulcan VC4S | USSF-87"]
+    assert vulcan.decoded("DTSTART") == date(2026, 3, 5)  # all day, no made-up instant
+    assert vulcan.decoded("DTEND") == date(2026, 3, 6)
+    starship = by_summary["Launch (NET April 2026): Starship | Flight 12"]
+    assert (starship.decoded("DTSTART"), starship.decoded("DTEND")) == (date(2026, 4, 1), date(2026, 5, 1))
+    assert all(e.walk("VALARM") for e in events)
+    # A second export after a slip keeps the UIDs, so calendar apps update instead of duplicating.
+    from bot.db.events import upsert_events as upsert
+
+    await upsert(bot.db, [data.falcon9(data.F9_AT + timedelta(hours=2))], feed="launches", now=NOW, complete=False)
+    again = await fake.slash("calendar", user=scene.member, guild=scene.guild)
+    events2 = parse_ics(fake.attachment_bytes(again.message or {})["t-minus-launches.ics"])
+    assert {str(e["UID"]) for e in events2} == {str(e["UID"]) for e in events}
+    moved = next(e for e in events2 if str(e["UID"]) == "ll2-launch:f9-liftoff@t-minus.invalid")
+    assert moved.decoded("DTSTART") == data.F9_AT + timedelta(hours=2)
+    assert int(moved["SEQUENCE"]) == 3
+
+
+async def test_calendar_by_kind_and_provider(browse_bot: BotOnFake) -> None:
+    fake, _ = browse_bot
+    scene = fake.scene
+    spacex = await fake.slash("calendar", user=scene.member, guild=scene.guild, options={"provider": "spacex"})
+    summaries = sorted(
+        str(e["SUMMARY"]) for e in parse_ics(fake.attachment_bytes(spacex.message or {})["t-minus-launches.ics"])
+    )
+    assert summaries == [
+        "Launch (NET April 2026): Starship | Flight 12",
+        "Launch: Falcon 9 Block 5 | SDA Tranche 2",
+        "Launch: Falcon 9 Block 5 | Starlink Group 10-1",
+    ]
+    webcasts = await fake.slash("calendar", user=scene.member, guild=scene.guild, options={"kind": "webcasts"})
+    events = parse_ics(fake.attachment_bytes(webcasts.message or {})["t-minus-webcasts.ics"])
+    assert sorted(str(e["SUMMARY"]) for e in events) == [
+        "Webcast starts: Falcon 9 Block 5 | Starlink Group 10-1",
+        "Webcast starts: US Spacewalk 95",
+    ]
+
+
+async def test_add_to_calendar_button_sends_the_events_milestones(browse_bot: BotOnFake) -> None:
+    fake, _ = browse_bot
+    scene = fake.scene
+    shown = await fake.slash("nextdocking", user=scene.member, guild=scene.guild)
+    message = shown.message or {}
+    pressed = await fake.press_button(message, buttons(message)["Add to calendar"]["custom_id"], user=scene.moderator)
+    assert pressed.ephemeral
+    (raw,) = fake.attachment_bytes(pressed.message or {}).values()
+    summaries = [str(e["SUMMARY"]) for e in parse_ics(raw)]
+    assert summaries == [
+        "Docking: Progress MS-33 docking to International Space Station",
+        "Undocking: Progress MS-33 docking to International Space Station",
+    ]
+
+
+# Everywhere: DMs, user installs, stale and empty data, hostile text ----------------------------------------
+
+
+async def test_every_browsing_command_answers_in_a_dm(browse_bot: BotOnFake) -> None:
+    fake, _ = browse_bot
+    member = fake.scene.member
+    for command, options in (
+        ("nextlaunch", {}),
+        ("launches", {}),
+        ("nextdocking", {}),
+        ("events", {}),
+        ("launch", {"name": "hawk"}),
+        ("calendar", {}),
+        ("timezone show", {}),
+    ):
+        result = await fake.slash(command, user=member, options=options)
+        assert result.type == 4, command
+        assert result.payload["context"] == 1
+        assert result.embeds or fake.attachment_bytes(result.message or {}) or result.content, command
+    no_channel_sends(fake)
+
+
+async def test_user_install_works_in_a_server_without_the_bot_and_in_a_private_channel(browse_bot: BotOnFake) -> None:
+    fake, _ = browse_bot
+    world, member = fake.world, fake.scene.member
+    elsewhere = world.create_guild("No Bot Here", with_bot=False)
+    world.add_member(elsewhere, member)
+    chat = world.create_channel(elsewhere, "chat")
+    result = await fake.slash("nextlaunch", user=member, guild=elsewhere, channel=chat, install="user")
+    assert result.payload["authorizing_integration_owners"] == {"1": str(member.id)}
+    assert result.embeds[0]["title"] == "Falcon 9 Block 5 | Starlink Group 10-1"
+    message = result.message or {}
+    pressed = await fake.press_button(message, buttons(message)["Next"]["custom_id"], user=member)
+    assert pressed.payload["authorizing_integration_owners"] == {"1": str(member.id)}
+    assert message["embeds"][0]["title"] == "Electron | Hawk Mission"
+    friend = world.create_user("carol")
+    private = world.private_channel(member, friend)
+    for command in ("launches", "events", "calendar"):
+        answered = await fake.slash(command, user=member, channel=private, install="user")
+        assert answered.payload["context"] == 2
+        assert answered.type == 4
+    with pytest.raises(AssertionError, match="not installed"):
+        await fake.slash("nextlaunch", user=member, guild=elsewhere, channel=chat)  # no guild install there
+    no_channel_sends(fake)
+
+
+async def test_event_command_is_not_user_installable(browse_bot: BotOnFake) -> None:
+    fake, _ = browse_bot
+    friend = fake.world.create_user("dave")
+    private = fake.world.private_channel(fake.scene.member, friend)
+    with pytest.raises(AssertionError, match="not installable to users"):
+        await fake.slash("about", user=fake.scene.member, channel=private, install="user")
+
+
+async def test_stale_data_is_flagged_in_the_footer(fake_discord: FakeDiscordWithScene, tmp_path: Path) -> None:
+    path = tmp_path / "t.sqlite3"
+    await seeded_db(path, fake_discord.scene.guild.id, last_sync=NOW - timedelta(hours=3))
+    async with running_bot(fake_discord, path, ManualClock(NOW)):
+        result = await fake_discord.slash("nextlaunch", user=fake_discord.scene.member)
+        assert result.embeds[0]["footer"]["text"] == "Launch Library 2 · ⚠ stale: last successful sync 3 h ago"
+        docking = await fake_discord.slash("nextdocking", user=fake_discord.scene.member, options={"station": "mir"})
+        assert docking.embeds[0]["description"] == (
+            "No upcoming dockings matching station “mir” in the data (last sync 3 h ago — the data may be stale)."
+        )
+
+
+async def test_empty_database_says_so_plainly(fake_discord: FakeDiscordWithScene, tmp_path: Path) -> None:
+    async with running_bot(fake_discord, tmp_path / "t.sqlite3", ManualClock(NOW)):
+        for command, noun in (("nextlaunch", "launches"), ("launches", "launches"), ("nextdocking", "dockings")):
+            result = await fake_discord.slash(command, user=fake_discord.scene.member)
+            assert result.embeds[0]["description"] == (
+                f"No upcoming {noun} in the data (no sync from Launch Library 2 yet)."
+            )
+            assert result.embeds[0]["footer"]["text"] == "Launch Library 2 · not synced yet"
+
+
+async def test_hostile_upstream_text_is_inert_and_within_limits(browse_bot: BotOnFake) -> None:
+    fake, _ = browse_bot
+    scene = fake.scene
+    result = await fake.slash("nextlaunch", user=scene.member, guild=scene.guild, options={"rocket": "rocket **x"})
+    (embed,) = result.embeds
+    assert embed_length(embed) <= EMBED_TOTAL_LIMIT
+    assert len(embed["description"]) <= 4096
+    assert embed["title"] == "@\u200beveryone **FREE** <@\u200b&123> [click](https://evil.example) Launch"
+    text = embed["description"] + "".join(f["value"] for f in embed["fields"])
+    assert "@everyone" not in text
+    assert "@here" not in text
+    assert re.search(r"(?<!\\)<@", text) is None  # every mention's < is escaped (and its @ broken)
+    assert "\\<@\u200b789\\>" in text
+    assert "\\*\\*bold\\*\\*" in embed["description"]
+    # A URL stays a working URL; its @ is percent-encoded so not even the link text can read as a mention.
+    assert "[Watch the webcast](https://evil.example/%40everyone)" in field(embed, "Webcast")
+    assert "thumbnail" not in embed  # not an http(s) image
+    detail = await fake.slash("launch", user=scene.member, guild=scene.guild, options={"name": "free"})
+    assert embed_length(detail.embeds[0]) <= EMBED_TOTAL_LIMIT
+    listing = await fake.slash("launches", user=scene.member, guild=scene.guild)
+    assert "@everyone" not in listing.embeds[0]["description"]
+    assert all(m == {"parse": []} for m in sent_mentions(fake))
