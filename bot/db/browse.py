@@ -96,7 +96,14 @@ async def stats_in(db: Database, conn: aiosqlite.Connection) -> Stats:
         )
         async with conn.execute(sql) as cur:
             rows = await cur.fetchall()
-        names[name] = [NameCount(r["value"], int(r["n"]), r["provider_abbrev"] if extra else None) for r in rows]
+        # One entry per value: events of one provider may disagree about its abbreviation (or lack one).
+        merged: dict[str, NameCount] = {}
+        for r in rows:
+            old = merged.get(r["value"])
+            abbrev = r["provider_abbrev"] if extra else None
+            count = int(r["n"]) + (old.count if old else 0)
+            merged[r["value"]] = NameCount(r["value"], count, (old.abbrev if old else None) or abbrev)
+        names[name] = list(merged.values())
     async with conn.execute(
         "SELECT kind, count(*) AS n FROM milestones INDEXED BY milestones_kind_at "
         "WHERE removed_at IS NULL GROUP BY kind"

@@ -1,0 +1,214 @@
+"""The browse layer: golden embeds, the index each page is read through, and the same answer whatever the index."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import replace
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot import browse
+from bot.browse import Filters, View
+from bot.db import Database
+from bot.db import browse as q
+from bot.db.events import mark_gone, upsert_events
+from bot.models import EventStatus, MilestoneKind, Source
+from bot.render import inert, inert_trimmed
+from tests.bot import browse_data as data
+from tests.bot.browse_data import NOW
+
+GOLDEN = Path(__file__).parent / "golden"
+GUILD = 4242
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    async with Database(tmp_path / "b.sqlite3") as database:
+        await data.seed(database, guild_id=GUILD)
+        yield database
+
+
+def check_golden(name: str, value: Any) -> None:
+    """Compare with tests/bot/golden/<name>.json; UPDATE_GOLDEN=1 rewrites it (then read the diff!)."""
+    path = GOLDEN / f"{name}.json"
+    text = json.dumps(value, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    assert path.exists(), f"no golden {path.name}: run with UPDATE_GOLDEN=1 and review it"
+    assert json.loads(text) == json.loads(path.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(
+    ("name", "view", "filters", "zone"),
+    [
+        ("nextlaunch_new_york", View.NEXT_LAUNCH, Filters(), "America/New_York"),
+        ("nextlaunch_rocket_lab_kolkata", View.NEXT_LAUNCH, Filters(provider="rocket lab"), "Asia/Kolkata"),
+        ("nextlaunch_hostile_utc", View.NEXT_LAUNCH, Filters(rocket="rocket **x"), "UTC"),
+        ("launches_berlin", View.LAUNCHES, Filters(), "Europe/Berlin"),
+        ("launches_within_3_days_new_york", View.LAUNCHES, Filters(days=3), "America/New_York"),
+        ("nextdocking_utc", View.NEXT_DOCKING, Filters(), "UTC"),
+        ("events_kolkata", View.EVENTS, Filters(), "Asia/Kolkata"),
+        ("nextlaunch_nothing", View.NEXT_LAUNCH, Filters(provider="nobody"), "UTC"),
+    ],
+)
+async def test_golden_browse_embeds(db: Database, name: str, view: View, filters: Filters, zone: str) -> None:
+    ans = await browse.answer(db, view, filters, now=NOW, guild_id=GUILD, zone=ZoneInfo(zone))
+    check_golden(name, {"embed": ans.embed, "before": ans.before, "after": ans.after, "event": ans.event_id})
+
+
+async def test_golden_launch_details_with_slip_history(db: Database) -> None:
+    (row,) = await db.fetchall("SELECT id FROM events WHERE source_id = 'launch:f9'")
+    found = await browse.event_details(db, row["id"], guild_id=GUILD, zone=ZoneInfo("America/New_York"), now=NOW)
+    assert found is not None
+    check_golden("launch_f9_new_york", found[1])
+
+
+# Choosing the index -----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def big(tmp_path: Path) -> AsyncIterator[Database]:
+    """1,200 launches: SpaceX from the Cape and Rocket Lab from Mahia, 600 each, and three ULA ones."""
+    async with Database(tmp_path / "big.sqlite3") as database:
+        events = []
+        for i in range(1200):
+            spacex = i % 2 == 0
+            events.append(
+                data.launch(
+                    f"b{i}",
+                    f"Launch {i}",
+                    NOW + timedelta(hours=i + 1),
+                    provider="SpaceX" if spacex else "Rocket Lab Ltd",
+                    vehicle="Falcon 9" if spacex else "Electron",
+                    location="Cape Canaveral" if spacex else "Mahia",
+                )
+            )
+        events += [
+            data.launch(f"u{i}", f"ULA {i}", NOW + timedelta(days=40 + i), provider="United Launch Alliance", abbrev="ULA")
+            for i in range(3)
+        ]
+        await upsert_events(database, events, feed="launches", now=NOW)
+        yield database
+
+
+LIFTOFF = (MilestoneKind.LIFTOFF,)
+
+
+@pytest.mark.parametrize(
+    ("filters", "kinds", "driver"),
+    [
+        (Filters(), LIFTOFF, "kind"),  # one kind: its index is already in time order
+        (Filters(provider="ula"), LIFTOFF, "provider"),  # three events: read them and sort
+        (Filters(provider="spacex"), LIFTOFF, "kind"),  # half of everything: a page fills at once in time order
+        (Filters(provider="spacex", location="mahia"), LIFTOFF, "provider"),  # broad each, nothing together
+        (Filters(), browse.STATION_KINDS, "kind"),  # kinds with no milestones at all
+        (Filters(), (MilestoneKind.LIFTOFF, MilestoneKind.COVERAGE_START), "time"),
+    ],
+)
+async def test_choose_driver_reads_exact_counts(
+    big: Database, filters: Filters, kinds: tuple[MilestoneKind, ...], driver: str
+) -> None:
+    stats = await q.load_stats(big)
+    fields = browse.resolve_fields(stats, filters)
+    assert await browse.choose_driver(big, stats, kinds, fields) == driver
+
+
+@pytest.mark.parametrize(
+    ("driver", "index"),
+    [
+        ("time", "USING INDEX milestones_at"),
+        ("kind", "USING INDEX milestones_kind_at"),
+        ("provider", "USING INDEX events_live_provider"),
+        ("vehicle", "USING INDEX events_live_vehicle"),
+        ("location", "USING INDEX events_live_location"),
+        ("station", "USING INDEX events_live_station"),
+    ],
+)
+async def test_each_driver_reads_through_its_index(big: Database, driver: q.Driver, index: str) -> None:
+    fields = {driver: ("SpaceX",)} if driver not in ("time", "kind") else {}
+    query = q.PageQuery(NOW, LIFTOFF, driver, fields, guild_id=7, cursor=(0, 0), limit=11)
+    sql, params = q.page_sql(query)
+    plan = [row[3] for row in await big.fetchall("EXPLAIN QUERY PLAN " + sql, params)]
+    assert index in plan[0]
+    assert not any(step.startswith("SCAN") for step in plan), plan  # no table is read in full
+    if driver in ("time", "kind"):
+        assert not any("TEMP B-TREE" in step for step in plan), plan  # rows come out in order: no sort
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [Filters(), Filters(provider="rocket"), Filters(provider="ula"), Filters(location="cape", days=10)],
+)
+async def test_every_driver_gives_the_same_pages(big: Database, filters: Filters) -> None:
+    stats = await q.load_stats(big)
+    fields = browse.resolve_fields(stats, filters)
+    until = NOW + timedelta(days=filters.days) if filters.days else None
+    drivers: list[q.Driver] = ["time", "kind", *fields]  # type: ignore[list-item]
+    pages = {}
+    for driver in drivers:
+        forward = await q.page_milestones(big, q.PageQuery(NOW, LIFTOFF, driver, fields, None, until, limit=15))
+        cursor = (int(forward[-1].milestone.at.timestamp()), forward[-1].milestone_id)
+        back = await q.page_milestones(big, q.PageQuery(NOW, LIFTOFF, driver, fields, None, until, cursor, True, 5))
+        pages[driver] = ([u.milestone_id for u in forward], [u.milestone_id for u in back])
+    first = next(iter(pages.values()))
+    assert first[0]
+    assert first[1] == first[0][-6:-1]  # the five before the last, in order
+    assert all(page == first for page in pages.values())
+
+
+async def test_stats_are_recounted_after_a_write_and_hidden_events_are_not_counted(db: Database) -> None:
+    stats = await q.load_stats(db)
+    providers = {n.value: n.count for n in stats.names["provider"]}
+    assert providers["SpaceX"] == 3
+    await upsert_events(
+        db, [data.launch("extra", "One more", NOW + timedelta(days=2), provider="SpaceX")], feed="x", now=NOW
+    )
+    again = {n.value: n.count for n in (await q.load_stats(db)).names["provider"]}
+    assert again["SpaceX"] == 4
+    stations = {n.value for n in (await q.load_stats(db)).names["station"]}
+    assert stations == {"International Space Station"}  # a server's own event names nothing for others
+
+
+async def test_final_and_gone_events_are_not_browsed(db: Database) -> None:
+    utc = ZoneInfo("UTC")
+    flown = replace(data.falcon9(), status=EventStatus.SUCCESS)
+    await upsert_events(db, [flown], feed="launches", now=NOW, complete=False)
+    ans = await browse.answer(db, View.NEXT_LAUNCH, Filters(), now=NOW, guild_id=None, zone=utc)
+    assert ans.embed["title"] == "Electron | Hawk Mission"
+    await mark_gone(db, Source.LL2, "launch:electron", now=NOW)
+    ans = await browse.answer(db, View.NEXT_LAUNCH, Filters(), now=NOW, guild_id=None, zone=utc)
+    assert ans.embed["title"] == "Vulcan VC4S | USSF-87"
+
+
+# Inert text ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        ("@everyone", "@\u200beveryone"),
+        ("<@123> <@&9> <#5>", "\\<@\u200b123\\> \\<@\u200b&9\\> \\<\\#5\\>"),
+        ("**b** __u__ ~~s~~ `c` ||x||", "\\*\\*b\\*\\* \\_\\_u\\_\\_ \\~\\~s\\~\\~ \\`c\\` \\|\\|x\\|\\|"),
+        ("[a](https://x)", "\\[a\\](https://x)"),
+        ("- item\n> quote", "\\- item\n\\> quote"),
+        ("Falcon 9 Block 5", "Falcon 9 Block 5"),
+    ],
+)
+def test_inert_breaks_mentions_and_markdown(raw: str, shown: str) -> None:
+    assert inert(raw) == shown
+
+
+def test_inert_trimmed_never_ends_in_a_lone_backslash() -> None:
+    text = "*" * 100
+    for limit in range(2, 40):
+        cut = inert_trimmed(text, limit)
+        assert len(cut) <= limit
+        assert cut.endswith("…")
+        assert not cut[:-1].endswith("\\") or cut[:-1].endswith("\\*")
