@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import replace
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -91,7 +91,7 @@ async def big(tmp_path: Path) -> AsyncIterator[Database]:
                 )
             )
         events += [
-            data.launch(f"u{i}", f"ULA {i}", NOW + timedelta(days=40 + i), provider="United Launch Alliance", abbrev="ULA")
+            data.launch(f"u{i}", f"ULA {i}", NOW + timedelta(days=40 + i), provider="United Launch Alliance")
             for i in range(3)
         ]
         await upsert_events(database, events, feed="launches", now=NOW)

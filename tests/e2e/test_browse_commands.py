@@ -620,6 +620,7 @@ async def test_every_browsing_command_answers_in_a_dm(browse_bot: BotOnFake) -> 
         result = await fake.slash(command, user=member, options=options)
         assert result.type == 4, command
         assert result.payload["context"] == 1
+        assert result.payload["authorizing_integration_owners"] == {"0": "0"}  # the guild install, in the bot's DM
         assert result.embeds or fake.attachment_bytes(result.message or {}) or result.content, command
     no_channel_sends(fake)
 

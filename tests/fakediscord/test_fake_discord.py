@@ -407,12 +407,15 @@ async def test_file_upload_through_the_client(fake_discord: FakeDiscordWithScene
     assert message.attachments[0].size == len(b"liftoff")
     (request,) = fake_discord.requests_to("POST", "/channels/{channel_id}/messages")
     assert request.files == ["t.txt"]
+    (stored,) = fake_discord.world.channel_messages(fake_discord.scene.general)
+    assert fake_discord.attachment_bytes(stored) == {"t.txt": b"liftoff"}  # the bytes are kept, per message
     assert request.body["content"] == "with a file"
     scene = fake_discord.scene
     result = await fake_discord.slash("attach", user=scene.member, guild=scene.guild)
     assert result.content == "see the file"
     assert result.message is not None
     assert [a["filename"] for a in result.message["attachments"]] == ["countdown.txt"]
+    assert fake_discord.attachment_bytes(result.message) == {"countdown.txt": b"T-10 and counting"}
 
 
 async def test_bad_payload_json_is_a_violation(fake_discord: FakeDiscordWithScene) -> None:
