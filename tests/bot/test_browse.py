@@ -91,7 +91,9 @@ async def big(tmp_path: Path) -> AsyncIterator[Database]:
                 )
             )
         events += [
-            data.launch(f"u{i}", f"ULA {i}", NOW + timedelta(days=40 + i), provider="United Launch Alliance")
+            data.launch(
+                f"u{i}", f"ULA {i}", NOW + timedelta(days=40 + i), provider="United Launch Alliance", abbrev="ULA"
+            )
             for i in range(3)
         ]
         await upsert_events(database, events, feed="launches", now=NOW)
