@@ -17,6 +17,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import aiosqlite
+
 from bot.db import browse as q
 from bot.db.database import Database
 from bot.db.events import HistoryEntry, StoredEvent, UpcomingMilestone, events_by_mission, to_epoch
@@ -196,7 +198,7 @@ def resolve_fields(stats: q.Stats, filters: Filters) -> dict[str, tuple[str, ...
 
 
 async def choose_driver(
-    db: Database, stats: q.Stats, kinds: Sequence[MilestoneKind], fields: dict[str, tuple[str, ...]]
+    conn: aiosqlite.Connection, stats: q.Stats, kinds: Sequence[MilestoneKind], fields: dict[str, tuple[str, ...]]
 ) -> q.Driver:
     """The index a page is read through, from exact counts.
 
@@ -215,7 +217,7 @@ async def choose_driver(
     if kind_count <= SELECTIVE:
         return "kind"
     if smallest is not None and len(fields) > 1:
-        together = await q.count_matching_events(db, smallest, fields, cap=SELECTIVE)  # type: ignore[arg-type]
+        together = await q.count_matching_events_in(conn, smallest, fields, cap=SELECTIVE)  # type: ignore[arg-type]
         if together <= SELECTIVE:
             return smallest  # type: ignore[return-value]
     return "kind" if len(kinds) == 1 else "time"
@@ -242,35 +244,40 @@ async def fetch_page(
     cursor: tuple[int, int] | None = None,
     backwards: bool = False,
 ) -> Page:
-    """The page of ``view`` after (or, ``backwards``, before) ``cursor``; the first page without one."""
+    """The page of ``view`` after (or, ``backwards``, before) ``cursor``; the first page without one.
+
+    One read snapshot, a handful of round trips to the database thread (each a queue hop, which is what a
+    busy machine delays): counts and sync age, the page, the check for one more on the other side, the events.
+    """
     limit = 1 if view.single else PAGE_SIZE
     kinds = kinds_for(view, filters)
-    stats = await q.load_stats(db)
-    fields = resolve_fields(stats, filters)
-    last_sync = await q.last_sync(db)
-    if any(not values for values in fields.values()):
-        return Page([], False, False, last_sync)
-    driver = await choose_driver(db, stats, kinds, fields)
     until = now + timedelta(days=filters.days) if filters.days is not None else None
+    async with db.read() as conn:
+        stats, last_sync = await q.snapshot_in(db, conn)
+        fields = resolve_fields(stats, filters)
+        if any(not values for values in fields.values()):
+            return Page([], False, False, last_sync)
+        driver = await choose_driver(conn, stats, kinds, fields)
 
-    def query(cur: tuple[int, int] | None, back: bool, n: int) -> q.PageQuery:
-        return q.PageQuery(now, kinds, driver, fields, guild_id, until, cur, back, n)
+        def query(cur: tuple[int, int] | None, back: bool, n: int) -> q.PageQuery:
+            return q.PageQuery(now, kinds, driver, fields, guild_id, until, cur, back, n)
 
-    rows = await q.page_milestones(db, query(cursor, backwards, limit + 1))
-    more_this_way = len(rows) > limit
-    rows = rows[1:] if backwards and more_this_way else rows[:limit]
-    if backwards and not rows:
+        picks = await q.page_in(conn, query(cursor, backwards, limit + 1))
+        more_this_way = len(picks) > limit
+        picks = picks[1:] if backwards and more_this_way else picks[:limit]
+        if picks:
+            rows = await q.with_events_in(conn, picks)
+            if backwards:
+                has_before = more_this_way
+                has_after = bool(await q.page_in(conn, query(_key(rows[-1]), False, 1)))
+            else:
+                has_after = more_this_way
+                has_before = cursor is not None and bool(await q.page_in(conn, query(_key(rows[0]), True, 1)))
+            return Page(rows, has_before, has_after, last_sync, driver)
+    if backwards:
         # Everything before the cursor has happened meanwhile: show the first page instead.
         return await fetch_page(db, view, filters, now=now, guild_id=guild_id)
-    if not rows:
-        return Page([], cursor is not None, False, last_sync, driver)
-    if backwards:
-        has_before = more_this_way
-        has_after = bool(await q.page_milestones(db, query(_key(rows[-1]), False, 1)))
-    else:
-        has_after = more_this_way
-        has_before = cursor is not None and bool(await q.page_milestones(db, query(_key(rows[0]), True, 1)))
-    return Page(rows, has_before, has_after, last_sync, driver)
+    return Page([], cursor is not None, False, last_sync, driver)
 
 
 def _key(item: UpcomingMilestone) -> tuple[int, int]:

@@ -18,7 +18,7 @@ from icalendar import Event as VEvent
 
 from bot import __version__
 from bot.browse import PORT_KINDS, STATION_KINDS, Filters, choose_driver, resolve_fields
-from bot.db.browse import PageQuery, histories, load_stats, page_milestones, visible_event
+from bot.db.browse import PageQuery, histories, page_in, snapshot_in, visible_event, with_events_in
 from bot.db.database import Database
 from bot.models import Event, Milestone, MilestoneKind, Precision, Source, ensure_utc, period_end
 from bot.render import coarse_period, inert
@@ -210,13 +210,14 @@ async def calendar_for_filters(
 ) -> Export:
     """/calendar: the next MAX_MILESTONES upcoming milestones of ``kind`` (a CALENDAR_KINDS key) and provider."""
     label, kinds = CALENDAR_KINDS.get(kind, CALENDAR_KINDS["launches"])
-    stats = await load_stats(db)
-    fields = resolve_fields(stats, Filters(provider=provider))
     rows = []
-    if all(fields.values()):
-        driver = await choose_driver(db, stats, kinds, fields)
-        query = PageQuery(now, kinds, driver, fields, guild_id, limit=MAX_MILESTONES + 1)
-        rows = await page_milestones(db, query)
+    async with db.read() as conn:
+        stats, _ = await snapshot_in(db, conn)
+        fields = resolve_fields(stats, Filters(provider=provider))
+        if all(fields.values()):
+            driver = await choose_driver(conn, stats, kinds, fields)
+            query = PageQuery(now, kinds, driver, fields, guild_id, limit=MAX_MILESTONES + 1)
+            rows = await with_events_in(conn, await page_in(conn, query))
     more = len(rows) > MAX_MILESTONES
     rows = rows[:MAX_MILESTONES]
     items = await _items(db, [(r.event, r.milestone, r.milestone_id) for r in rows], base_url=base_url)

@@ -24,6 +24,7 @@ from bot.db.events import (
     from_epoch,
     load_events_in,
     period_end_sql,
+    row_to_event,
     to_epoch,
 )
 from bot.models import PERIOD_SECONDS, EventStatus, MilestoneKind, Precision
@@ -66,27 +67,33 @@ class _Cached:
 _stats_cache: weakref.WeakKeyDictionary[Database, _Cached] = weakref.WeakKeyDictionary()
 
 
-async def _change_key(conn: aiosqlite.Connection) -> tuple[int, int]:
-    # total_changes() moves with every write on this connection, data_version with every commit by another one
-    # (the CLI's sync): together they say exactly when counts read earlier may be out of date.
-    async with conn.execute("SELECT total_changes(), (SELECT data_version FROM pragma_data_version)") as cur:
-        row = await cur.fetchone()
-    assert row is not None
-    return int(row[0]), int(row[1])
-
-
 async def load_stats(db: Database) -> Stats:
     """Counts of live global events per field value and of live milestones per kind; recounted after writes."""
     async with db.read() as conn:
-        return await stats_in(db, conn)
+        stats, _ = await snapshot_in(db, conn)
+        return stats
 
 
-async def stats_in(db: Database, conn: aiosqlite.Connection) -> Stats:
-    """:func:`load_stats` inside a read the caller holds."""
-    key = await _change_key(conn)
+async def snapshot_in(db: Database, conn: aiosqlite.Connection) -> tuple[Stats, datetime | None]:
+    """The counts (see :func:`load_stats`) and the last successful LL2 sync, in one round trip when cached.
+
+    total_changes() moves with every write on this connection, data_version with every commit by another one
+    (the CLI's sync): together they say exactly when counts read earlier may be out of date.
+    """
+    rows = await conn.execute_fetchall(
+        "SELECT total_changes(), (SELECT data_version FROM pragma_data_version), "
+        "(SELECT value FROM bot_state WHERE key = 'll2.last_sync')"
+    )
+    (row,) = rows
+    key = (int(row[0]), int(row[1]))
+    synced = datetime.fromisoformat(row[2]) if row[2] else None
     cached = _stats_cache.get(db)
     if cached is not None and cached.key == key:
-        return cached.stats
+        return cached.stats, synced
+    return await _count_in(db, conn, key), synced
+
+
+async def _count_in(db: Database, conn: aiosqlite.Connection, key: tuple[int, int]) -> Stats:
     names: dict[str, list[NameCount]] = {}
     for name in FIELDS:
         extra = ", provider_abbrev" if name == "provider" else ""
@@ -94,8 +101,7 @@ async def stats_in(db: Database, conn: aiosqlite.Connection) -> Stats:
             f"SELECT {name} AS value{extra}, count(*) AS n FROM events INDEXED BY events_live_{name} "  # noqa: S608
             f"WHERE gone_at IS NULL AND guild_id IS NULL AND {name} IS NOT NULL GROUP BY {name}{extra}"
         )
-        async with conn.execute(sql) as cur:
-            rows = await cur.fetchall()
+        rows = await conn.execute_fetchall(sql)
         # One entry per value: events of one provider may disagree about its abbreviation (or lack one).
         merged: dict[str, NameCount] = {}
         for r in rows:
@@ -104,11 +110,11 @@ async def stats_in(db: Database, conn: aiosqlite.Connection) -> Stats:
             count = int(r["n"]) + (old.count if old else 0)
             merged[r["value"]] = NameCount(r["value"], count, (old.abbrev if old else None) or abbrev)
         names[name] = list(merged.values())
-    async with conn.execute(
+    found = await conn.execute_fetchall(
         "SELECT kind, count(*) AS n FROM milestones INDEXED BY milestones_kind_at "
         "WHERE removed_at IS NULL GROUP BY kind"
-    ) as cur:
-        kinds = {r["kind"]: int(r["n"]) for r in await cur.fetchall()}
+    )
+    kinds = {r["kind"]: int(r["n"]) for r in found}
     stats = Stats(names, kinds)
     _stats_cache[db] = _Cached(key, stats)
     return stats
@@ -181,20 +187,33 @@ def page_sql(q: PageQuery) -> tuple[str, dict[str, Any]]:
 
 async def page_milestones(db: Database, q: PageQuery) -> list[UpcomingMilestone]:
     """The milestones of one page, soonest first, with their events."""
-    sql, params = page_sql(q)
     async with db.read() as conn:
-        async with conn.execute(sql, params) as cur:
-            picks = [(int(r["mid"]), int(r["eid"])) for r in await cur.fetchall()]
-        if q.backwards:
-            picks.reverse()
-        return await _with_events(conn, picks)
+        return await with_events_in(conn, await page_in(conn, q))
 
 
-async def _with_events(conn: aiosqlite.Connection, picks: Sequence[tuple[int, int]]) -> list[UpcomingMilestone]:
+async def page_in(conn: aiosqlite.Connection, q: PageQuery) -> list[tuple[int, int]]:
+    """``(milestone id, event id)`` of one page, soonest first, inside a read the caller holds."""
+    sql, params = page_sql(q)
+    picks = [(int(r["mid"]), int(r["eid"])) for r in await conn.execute_fetchall(sql, params)]
+    if q.backwards:
+        picks.reverse()
+    return picks
+
+
+async def with_events_in(conn: aiosqlite.Connection, picks: Sequence[tuple[int, int]]) -> list[UpcomingMilestone]:
+    """The picked milestones with their events (two queries, one round trip each)."""
     if not picks:
         return []
     ids = sorted({eid for _, eid in picks})
-    events = {s.id: s for s in await load_events_in(conn, f"id IN ({','.join('?' * len(ids))})", ids)}
+    marks = ",".join("?" * len(ids))
+    rows = await conn.execute_fetchall(f"SELECT * FROM events WHERE id IN ({marks})", ids)  # noqa: S608
+    by_event: dict[int, list[aiosqlite.Row]] = {}
+    for m in await conn.execute_fetchall(
+        f"SELECT * FROM milestones WHERE event_id IN ({marks}) ORDER BY event_id, kind",  # noqa: S608
+        ids,
+    ):
+        by_event.setdefault(m["event_id"], []).append(m)
+    events = {int(r["id"]): row_to_event(r, by_event.get(r["id"], [])) for r in rows}
     result: list[UpcomingMilestone] = []
     for mid, eid in picks:
         stored = events[eid]
@@ -205,7 +224,9 @@ async def _with_events(conn: aiosqlite.Connection, picks: Sequence[tuple[int, in
     return result
 
 
-async def count_matching_events(db: Database, driver: Field, fields: dict[str, tuple[str, ...]], *, cap: int) -> int:
+async def count_matching_events_in(
+    conn: aiosqlite.Connection, driver: Field, fields: dict[str, tuple[str, ...]], *, cap: int
+) -> int:
     """How many live events have every field value asked for, counting at most ``cap + 1`` (a bounded check)."""
     where = ["e.gone_at IS NULL"]
     params: list[Any] = []
@@ -218,8 +239,8 @@ async def count_matching_events(db: Database, driver: Field, fields: dict[str, t
         f"SELECT count(*) FROM (SELECT 1 FROM events e INDEXED BY events_live_{driver} "  # noqa: S608
         f"WHERE {' AND '.join(where)} LIMIT ?)"
     )
-    row = await db.fetchone(sql, [*params, cap + 1])
-    return int(row[0]) if row else 0
+    rows = list(await conn.execute_fetchall(sql, [*params, cap + 1]))
+    return int(rows[0][0]) if rows else 0
 
 
 async def last_sync(db: Database) -> datetime | None:

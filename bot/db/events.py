@@ -132,7 +132,8 @@ def _event_columns(event: Event) -> dict[str, Any]:
     }
 
 
-def _row_to_event(row: aiosqlite.Row, milestones: Iterable[aiosqlite.Row]) -> StoredEvent:
+def row_to_event(row: aiosqlite.Row, milestones: Iterable[aiosqlite.Row]) -> StoredEvent:
+    """A stored event from its row and its milestone rows (removed milestones are left out)."""
     ms = [m for m in milestones if m["removed_at"] is None]
     event = Event(
         source=Source(row["source"]),
@@ -195,7 +196,7 @@ async def _load_with_rows(
         by_event: dict[int, list[aiosqlite.Row]] = {}
         for m in await cur.fetchall():
             by_event.setdefault(m["event_id"], []).append(m)
-    loaded = [_row_to_event(r, by_event.get(r["id"], [])) for r in rows]
+    loaded = [row_to_event(r, by_event.get(r["id"], [])) for r in rows]
     return loaded, {i: {MilestoneKind(m["kind"]): m for m in ms} for i, ms in by_event.items()}
 
 

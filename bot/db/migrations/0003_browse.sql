@@ -9,12 +9,14 @@ CREATE INDEX milestones_kind_at ON milestones (kind, at_utc) WHERE removed_at IS
 ALTER TABLE events ADD COLUMN provider_abbrev TEXT;
 
 -- Live events by the fields a reader filters on. The browse layer resolves typed text ("rocket lab") to the
--- exact stored values first, so these serve equality lookups; they also cover the per-name counts that
--- autocomplete offers and the planner reads (hence guild_id, and the abbreviation next to the provider).
-CREATE INDEX events_live_provider ON events (provider, provider_abbrev, guild_id) WHERE gone_at IS NULL;
-CREATE INDEX events_live_vehicle ON events (vehicle, guild_id) WHERE gone_at IS NULL;
-CREATE INDEX events_live_location ON events (location, guild_id) WHERE gone_at IS NULL;
-CREATE INDEX events_live_station ON events (station, guild_id) WHERE gone_at IS NULL;
+-- exact stored values first, so these serve equality lookups. Each also holds the other filter fields and
+-- guild_id, so the per-name counts (autocomplete, the planner) and the check whether two filters match
+-- anything together read the index alone.
+CREATE INDEX events_live_provider ON events (provider, provider_abbrev, vehicle, location, station, guild_id)
+    WHERE gone_at IS NULL;
+CREATE INDEX events_live_vehicle ON events (vehicle, provider, location, station, guild_id) WHERE gone_at IS NULL;
+CREATE INDEX events_live_location ON events (location, provider, vehicle, station, guild_id) WHERE gone_at IS NULL;
+CREATE INDEX events_live_station ON events (station, provider, vehicle, location, guild_id) WHERE gone_at IS NULL;
 
 -- The filters behind a message's Previous/Next buttons. A custom_id holds at most 100 characters, fewer than
 -- three typed filters may need, so a button carries this row's key; the row outlives bot restarts.
