@@ -299,10 +299,13 @@ async def histories(db: Database, milestone_ids: Sequence[int]) -> dict[int, lis
 
 
 async def save_query(db: Database, key: str, spec: dict[str, Any], *, now: datetime) -> None:
-    """Remember the filters behind a message's buttons under ``key`` (the same filters, the same key)."""
+    """Remember the filters behind a message's buttons under ``key`` (the same filters, the same key).
+
+    Filters already saved write nothing, so asking again does not count as a change of the data (which would
+    make the next page recount its statistics).
+    """
     await db.execute(
-        "INSERT INTO browse_queries (key, spec, used_at) VALUES (?, ?, ?) "
-        "ON CONFLICT (key) DO UPDATE SET used_at = excluded.used_at",
+        "INSERT INTO browse_queries (key, spec, created_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING",
         (key, json.dumps(spec, sort_keys=True), to_epoch(now)),
     )
 

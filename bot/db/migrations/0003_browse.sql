@@ -23,6 +23,5 @@ CREATE INDEX events_live_station ON events (station, provider, vehicle, location
 CREATE TABLE browse_queries (
     key      TEXT    PRIMARY KEY,   -- hash of spec: the same filters always get the same key
     spec     TEXT    NOT NULL CHECK (json_valid(spec)),
-    used_at  INTEGER NOT NULL       -- epoch seconds of the last command or press that used it
+    created_at  INTEGER NOT NULL    -- epoch seconds of the first command that used these filters
 );
-CREATE INDEX browse_queries_used ON browse_queries (used_at);
