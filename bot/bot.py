@@ -77,6 +77,8 @@ class TMinusBot(commands.Bot):
         await self.db.connect()
         self.http_session = aiohttp.ClientSession(headers={"User-Agent": f"T-Minus/{__version__} (Discord bot)"})
         self.scheduler.start()
+        # Browsing (issue 9): SQLite's advice for a long-lived connection, once a day (and at close).
+        self.scheduler.add_job(self.db.optimize, "interval", hours=24, id="db.optimize", replace_existing=True)
         for name in extension_names():
             await self.load_extension(name)
         # LL2 sync (issue 4): started after the cogs so their ChangeBus subscribers see the first sync.

@@ -187,7 +187,8 @@ class Database:
         return DatabaseError(f"{doing} database {self.path}: {exc}")
 
     async def close(self) -> None:
-        """Close the connection if open (idempotent), after the transaction or read in flight has finished."""
+        """Close the connection if open (idempotent), after the transaction or read in flight has finished, and
+        after ``PRAGMA optimize`` as SQLite advises."""
         if self._conn is None:
             return
         acquired = False
@@ -200,10 +201,17 @@ class Database:
         try:
             if self._conn is not None:
                 conn, self._conn = self._conn, None
+                if not conn.in_transaction:
+                    await _optimize(conn)
                 await conn.close()
         finally:
             if acquired:
                 self._lock.release()
+
+    async def optimize(self) -> None:
+        """``PRAGMA optimize`` now (SQLite advises it now and then on long-lived connections, and at close)."""
+        async with self._hold() as conn:
+            await _optimize(conn)
 
     async def __aenter__(self) -> Database:
         await self.connect()
@@ -369,3 +377,13 @@ async def _stopped(pending: aiosqlite.Connection) -> None:
     thread = getattr(pending, "_thread", None)
     if thread is not None and thread.is_alive():
         await asyncio.to_thread(thread.join, 5)
+
+
+async def _optimize(conn: aiosqlite.Connection) -> None:
+    """SQLite gathers the statistics its planner lacks for the queries this connection ran; analysis_limit
+    bounds the time it may take on a big file. Advisory: a failure is logged, never raised."""
+    try:
+        await conn.execute("PRAGMA analysis_limit = 400")
+        await conn.execute("PRAGMA optimize")
+    except sqlite3.Error as exc:
+        log.warning("PRAGMA optimize failed: %s", exc)

@@ -581,7 +581,9 @@ async def next_milestones(
         where.append(f"lower(e.provider) IN ({','.join('?' * len(lowered))})" if lowered else "0")
         params.extend(lowered)
     sql = (
-        "SELECT m.id AS mid, m.event_id FROM milestones m JOIN events e ON e.id = m.event_id "  # noqa: S608
+        # CROSS JOIN keeps milestones the outer loop, read in time order from milestones_at until LIMIT rows
+        # qualify. Without statistics SQLite otherwise starts from events_guild and sorts every milestone.
+        "SELECT m.id AS mid, m.event_id FROM milestones m CROSS JOIN events e ON e.id = m.event_id "  # noqa: S608
         f"WHERE {' AND '.join(where)} ORDER BY m.at_utc, m.id LIMIT ?"
     )
     params.append(limit)

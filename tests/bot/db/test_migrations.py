@@ -146,3 +146,17 @@ async def test_cancelling_tasks_mid_transaction_leaves_the_database_usable(tmp_p
                 await task
             await db.set_state("probe", str(delay))  # would fail with "cannot start a transaction within a transaction"
             assert await db.get_state("probe") == str(delay)
+
+
+async def test_close_runs_pragma_optimize_so_the_planner_gets_statistics(tmp_path: Path) -> None:
+    from bot.db.events import next_milestones
+    from tests.bot import browse_data
+
+    path = tmp_path / "opt.sqlite3"
+    async with Database(path) as db:
+        await browse_data.seed(db, guild_id=1)
+        assert await db.fetchall("SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'") == []
+        await next_milestones(db, now=browse_data.NOW, providers=["SpaceX"])
+    async with Database(path) as db:
+        analysed = {r["tbl"] for r in await db.fetchall("SELECT tbl FROM sqlite_stat1")}
+    assert "events" in analysed
