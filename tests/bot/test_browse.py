@@ -6,20 +6,22 @@ import json
 import os
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot import browse
 from bot.browse import Filters, View
 from bot.db import Database
 from bot.db import browse as q
-from bot.db.events import mark_gone, upsert_events
-from bot.models import EventStatus, MilestoneKind, Source
-from bot.render import inert, inert_trimmed
+from bot.db.events import StoredEvent, UpcomingMilestone, mark_gone, upsert_events
+from bot.models import EventStatus, MilestoneKind, Precision, Source
+from bot.render import EMBED_TOTAL_LIMIT, embed_length, inert, inert_trimmed
 from tests.bot import browse_data as data
 from tests.bot.browse_data import NOW
 
@@ -215,3 +217,77 @@ def test_inert_trimmed_never_ends_in_a_lone_backslash() -> None:
         assert len(cut) <= limit
         assert cut.endswith("…")
         assert not cut[:-1].endswith("\\") or cut[:-1].endswith("\\*")
+
+
+# Time wording by precision, in three zones -----------------------------------------------------------------
+
+_AT = datetime(2026, 7, 31, tzinfo=UTC)  # a coarse time as LL2 stores it: 00:00Z of the day it names
+_EXACT = datetime(2026, 7, 31, 13, 5, 9, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("precision", "at", "zone", "expected"),
+    [
+        (Precision.SECOND, _EXACT, "America/New_York",
+         "<t:1785503109:F> (<t:1785503109:R>)\nFri 31 Jul 2026, 09:05:09 EDT"),
+        (Precision.MINUTE, _EXACT, "Asia/Kolkata", "<t:1785503109:F> (<t:1785503109:R>)\nFri 31 Jul 2026, 18:35 IST"),
+        (Precision.HOUR, _EXACT.replace(minute=0, second=0), "Europe/Berlin",
+         "around <t:1785502800:f> (<t:1785502800:R>)\nFri 31 Jul 2026, around 15:00 CEST"),
+        (Precision.DAY, _AT, "America/Los_Angeles", "Fri 31 Jul 2026 (date only)"),  # not Thu 30 Jul
+        (Precision.WEEK, _AT, "Asia/Tokyo", "NET week of Fri 31 Jul 2026"),
+        (Precision.MONTH, _AT, "UTC", "NET July 2026"),
+        (Precision.QUARTER, _AT, "UTC", "NET Q3 2026"),
+        (Precision.HALF_YEAR, _AT, "UTC", "NET H2 2026"),
+        (Precision.YEAR, _AT, "Pacific/Auckland", "NET 2026"),
+    ],
+)  # fmt: skip
+def test_when_text_is_worded_by_precision(precision: Precision, at: datetime, zone: str, expected: str) -> None:
+    assert browse.when_text(at, precision, ZoneInfo(zone)) == expected
+
+
+# Hostile text of any shape ----------------------------------------------------------------------------------
+
+
+@given(st.text(max_size=300))
+def test_inert_text_has_no_live_mention_or_unescaped_markdown(text: str) -> None:
+    shown = inert(text)
+    assert "@everyone" not in shown
+    assert "@here" not in shown
+    unescaped = [c for i, c in enumerate(shown) if c in "*_~`|[]<>#" and (i == 0 or shown[i - 1] != "\\")]
+    assert unescaped == []
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    name=st.text(min_size=1, max_size=400),
+    description=st.text(max_size=12_000),
+    words=st.lists(st.text(max_size=300), min_size=4, max_size=4),
+)
+def test_any_upstream_text_gives_embeds_within_discords_limits(name: str, description: str, words: list[str]) -> None:
+    event = data.launch(
+        "h",
+        name,
+        NOW + timedelta(hours=1),
+        provider=words[0] or None,
+        vehicle=words[1] or None,
+        location=words[2] or None,
+        description=description or None,
+        mission=words[3] or None,
+        webcast_urls=("https://example.org/" + words[3][:50],),
+    )
+    stored = StoredEvent(1, "launches", event, {MilestoneKind.LIFTOFF: 1}, None, NOW, NOW)
+    item = UpcomingMilestone(1, event.milestones[0], stored)
+    embeds = [
+        browse.item_embed(item, zone=ZoneInfo("UTC"), now=NOW, last_sync=NOW, heading="Next launch"),
+        browse.detail_embed(stored, zone=ZoneInfo("UTC"), now=NOW, last_sync=None, histories={}),
+        browse.list_embed(
+            View.LAUNCHES, browse.Page([item] * 10, False, False, NOW), Filters(provider=words[0]),
+            zone=ZoneInfo("UTC"), now=NOW,
+        ),
+    ]  # fmt: skip
+    for embed in embeds:
+        assert embed_length(embed) <= EMBED_TOTAL_LIMIT
+        assert len(embed["title"]) <= 256
+        assert len(embed.get("description") or "") <= 4096
+        assert all(len(f["name"]) <= 256 and len(f["value"]) <= 1024 for f in embed.get("fields", []))
+        assert len(embed["footer"]["text"]) <= 2048
