@@ -9,7 +9,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.bot import TMinusBot
-from bot.db.settings import get_guild_timezone, get_user_timezone, set_user_timezone
+from bot.db.settings import get_guild_timezone, get_user_timezone, set_guild_timezone, set_user_timezone
+from bot.exceptions import InputError
 from bot.models import Precision
 from bot.render import plain_instant
 from bot.zones import choose_zone, search_zones
@@ -44,6 +45,25 @@ class Timezone(commands.GroupCog, group_name="timezone", group_description="Your
         local = plain_instant(now, Precision.MINUTE, ZoneInfo(chosen))
         await interaction.response.send_message(
             f"Your time zone is now **{chosen}** (it is {local} there). Plain-text times are written in it.",
+            ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
+        )
+
+    @app_commands.command(name="server", description="Manage Server: the zone for members who chose none")
+    @app_commands.describe(zone="The server's city or zone, e.g. Houston or America/Chicago")
+    @app_commands.autocomplete(zone=zone_autocomplete)
+    async def server(self, interaction: discord.Interaction[TMinusBot], zone: app_commands.Range[str, 1, 100]) -> None:
+        """Save the server's zone (members' own choices still win); Manage Server only, in a server with the bot."""
+        if interaction.guild_id is None or not interaction.is_guild_integration():
+            raise InputError(
+                "The server's zone is set in a server T-Minus was added to. Use `/timezone set` for yours."
+            )
+        if not (interaction.permissions.manage_guild or await self.bot.is_owner(interaction.user)):
+            raise app_commands.MissingPermissions(["manage_guild"])
+        chosen = choose_zone(zone)
+        await set_guild_timezone(self.bot.db, interaction.guild_id, chosen, now=self.bot.clock.now())
+        await interaction.response.send_message(
+            f"This server's time zone is now **{chosen}**, for members who have not chosen their own.",
             ephemeral=True,
             allowed_mentions=NO_MENTIONS,
         )

@@ -701,3 +701,33 @@ async def test_hostile_upstream_text_is_inert_and_within_limits(browse_bot: BotO
     listing = await fake.slash("launches", user=scene.member, guild=scene.guild)
     assert "@everyone" not in listing.embeds[0]["description"]
     assert all(m == {"parse": []} for m in sent_mentions(fake))
+
+
+async def test_timezone_server_is_for_managers_and_applies_to_members_without_a_zone(browse_bot: BotOnFake) -> None:
+    fake, _ = browse_bot
+    scene = fake.scene
+    refused = await fake.slash("timezone server", user=scene.member, guild=scene.guild, options={"zone": "tokyo"})
+    assert refused.content == "You need the Manage Server permission for this."
+    done = await fake.slash("timezone server", user=scene.moderator, guild=scene.guild, options={"zone": "tokyo"})
+    assert done.content == "This server's time zone is now **Asia/Tokyo**, for members who have not chosen their own."
+    shown = await fake.slash("nextlaunch", user=scene.member, guild=scene.guild)
+    assert "Mon 02 Mar 2026, 12:25 JST" in field(shown.embeds[0], "Liftoff")
+    in_dm = await fake.slash("timezone server", user=scene.moderator, options={"zone": "tokyo"})
+    assert in_dm.ephemeral
+    assert "Use `/timezone set` for yours." in (in_dm.content or "")
+
+
+async def test_autocomplete_works_for_a_user_install_in_a_server_without_the_bot(browse_bot: BotOnFake) -> None:
+    fake, _ = browse_bot
+    elsewhere = fake.world.create_guild("Elsewhere", with_bot=False)
+    fake.world.add_member(elsewhere, fake.scene.member)
+    fake.world.create_channel(elsewhere, "chat")
+    choices = await fake.autocomplete(
+        "nextlaunch",
+        "provider",
+        user=fake.scene.member,
+        guild=elsewhere,
+        options={"provider": "rocket"},
+        install="user",
+    )
+    assert [c["name"] for c in choices] == ["Rocket Lab Ltd"]
