@@ -22,7 +22,7 @@ import aiosqlite
 from bot.db import browse as q
 from bot.db.database import Database
 from bot.db.events import HistoryEntry, StoredEvent, UpcomingMilestone, events_by_mission, to_epoch
-from bot.models import Event, EventStatus, EventType, MilestoneKind, Precision, Source
+from bot.models import Event, EventStatus, EventType, Milestone, MilestoneKind, Precision, Source
 from bot.render import (
     Embed,
     add_fields_within_limit,
@@ -589,7 +589,7 @@ def detail_embed(  # noqa: PLR0915 - one field after another, in the order a rea
     return embed
 
 
-def _main_milestone(event: Event) -> Any:
+def _main_milestone(event: Event) -> Milestone | None:
     main = [m for m in event.milestones if m.kind is not MilestoneKind.COVERAGE_START]
     return min(main, key=lambda m: m.at) if main else None
 

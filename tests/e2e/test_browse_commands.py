@@ -731,3 +731,14 @@ async def test_autocomplete_works_for_a_user_install_in_a_server_without_the_bot
         install="user",
     )
     assert [c["name"] for c in choices] == ["Rocket Lab Ltd"]
+
+
+async def test_a_button_whose_filters_are_unknown_gets_a_hint_not_a_traceback(browse_bot: BotOnFake) -> None:
+    fake, bot = browse_bot
+    scene = fake.scene
+    shown = await fake.slash("nextlaunch", user=scene.member, guild=scene.guild, options={"provider": "spacex"})
+    await bot.db.execute("DELETE FROM browse_queries")  # e.g. the database was replaced since
+    message = shown.message or {}
+    pressed = await fake.press_button(message, buttons(message)["Next"]["custom_id"], user=scene.member)
+    assert pressed.ephemeral
+    assert pressed.content == "I no longer know this list's filters. Run the command again for a fresh one."
