@@ -12,6 +12,7 @@ from pathlib import Path
 
 from bot.db import Database
 from bot.db.events import upsert_events
+from bot.db.ll2 import STATE_LAST_SYNC
 from bot.models import Event, EventStatus, EventType, Milestone, MilestoneKind, Precision, Source
 
 NOW = datetime(2026, 11, 26, tzinfo=UTC)
@@ -105,5 +106,5 @@ async def fill(db: Database) -> int:
     events = schedule()
     for start in range(0, len(events), 500):
         await upsert_events(db, events[start : start + 500], feed=f"bench-{start}", now=NOW, complete=False)
-    await db.set_state("ll2.last_sync", (NOW - timedelta(minutes=4)).isoformat().replace("+00:00", "Z"))
+    await db.set_state(STATE_LAST_SYNC, (NOW - timedelta(minutes=4)).isoformat().replace("+00:00", "Z"))
     return sum(len(e.milestones) for e in events)

@@ -27,6 +27,7 @@ from bot.db.events import (
     row_to_event,
     to_epoch,
 )
+from bot.db.ll2 import STATE_LAST_SYNC
 from bot.models import PERIOD_SECONDS, EventStatus, MilestoneKind, Precision
 
 FIELDS = ("provider", "vehicle", "location", "station")
@@ -82,7 +83,8 @@ async def snapshot_in(db: Database, conn: aiosqlite.Connection) -> tuple[Stats, 
     """
     rows = await conn.execute_fetchall(
         "SELECT total_changes(), (SELECT data_version FROM pragma_data_version), "
-        "(SELECT value FROM bot_state WHERE key = 'll2.last_sync')"
+        "(SELECT value FROM bot_state WHERE key = ?)",
+        (STATE_LAST_SYNC,),
     )
     (row,) = rows
     key = (int(row[0]), int(row[1]))
@@ -245,7 +247,7 @@ async def count_matching_events_in(
 
 async def last_sync(db: Database) -> datetime | None:
     """When LL2 was last synced successfully (what /about shows), if ever."""
-    value = await db.get_state("ll2.last_sync")
+    value = await db.get_state(STATE_LAST_SYNC)
     return datetime.fromisoformat(value) if value else None
 
 

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.db import Database
 from bot.db.events import upsert_events
+from bot.db.ll2 import STATE_LAST_SYNC
 from bot.models import Event, EventStatus, EventType, Milestone, MilestoneKind, Precision, Source
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -244,4 +245,4 @@ async def seed(db: Database, *, guild_id: int, last_sync: datetime | None = LAST
     await upsert_events(db, station, feed="station", now=NOW - timedelta(hours=1))
     await upsert_events(db, manual, feed="manual", now=NOW - timedelta(hours=1))
     if last_sync is not None:
-        await db.set_state("ll2.last_sync", last_sync.isoformat().replace("+00:00", "Z"))
+        await db.set_state(STATE_LAST_SYNC, last_sync.isoformat().replace("+00:00", "Z"))

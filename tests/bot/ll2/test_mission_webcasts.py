@@ -81,6 +81,9 @@ async def test_offline_sync_of_normal_mode_files_knows_coverage_starts(tmp_path:
     folder = tmp_path / "ll2"
     folder.mkdir()
     (folder / "launches.json").write_text(json.dumps(launches_with_mission_streams(streams())), encoding="utf-8")
+    empty = json.dumps({"count": 0, "next": None, "previous": None, "results": []})
+    for name in ("events.json", "docking_events.json"):  # every list must be there: empty ones too
+        (folder / name).write_text(empty, encoding="utf-8")
     settings = Settings(db_path=tmp_path / "s.sqlite3", _env_file=None)  # type: ignore[call-arg]
     async with Database(settings.db_path) as db:
         sync = LL2Sync(
