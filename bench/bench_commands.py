@@ -3,7 +3,9 @@
 The real bot (discord.py, cogs, SQLite file) runs against the local fake Discord in this process. Timed: from
 the moment the fake sends INTERACTION_CREATE over the gateway to the moment it receives the bot's callback
 (the acknowledgement Discord wants within 3 s), for /nextlaunch without and with a filter, and /launches.
-The fake, which validates every request against Discord's OpenAPI spec, shares the process and its CPU.
+The fake, which validates every request against Discord's OpenAPI spec, shares the process and its CPU; its
+checks of a request run after the request has arrived, so they are outside the timed span (but inside the
+printed CPU time, which counts the whole process).
 
 Run: python -m bench.bench_commands [--runs N]
 """
@@ -25,9 +27,11 @@ from bot.bot import TMinusBot
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.db import Database
+from tests.fakediscord import FakeDiscord
 from tests.fakediscord.interactions import build_command_data
 from tests.fakediscord.pytest_plugin import bot_running, fake_discord_running
 
+CALLBACK = "/interactions/{interaction_id}/{interaction_token}/callback"
 DEADLINE_S = 3.0
 TARGET_P99_S = 0.050
 CASES: list[tuple[str, str, dict[str, object]]] = [
@@ -61,7 +65,7 @@ async def main(runs: int) -> None:
                 )
                 print(
                     f"{'command':<34} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'p99/3 s':>8} {'p99/50 ms':>9} "
-                    f"{'cpu p50':>7} {'cpu p99':>7}"
+                    f"{'proc cpu p50':>12} {'proc cpu p99':>12}"
                 )
                 for label, name, options in CASES:
                     data = build_command_data(fake.command(name), [], options, {})
@@ -70,8 +74,10 @@ async def main(runs: int) -> None:
                         start_cpu = time.process_time()
                         result = await fake.start_interaction(2, data, user=scene.member, guild=scene.guild)
                         await result.wait(lambda r: r.callback is not None, 5.0)
-                        # result.created is stamped just before the fake writes INTERACTION_CREATE to the socket.
-                        latencies.append(time.monotonic() - result.created)
+                        # From the fake's stamp just before it writes INTERACTION_CREATE to the arrival of the
+                        # callback request (before the fake's own spec checks of it, which Discord does not make
+                        # the bot wait for), both on the fake's clock.
+                        latencies.append(callback_arrival(fake, result.id) - result.created)
                         # CPU of the whole process (bot, SQLite thread and the fake's checks): the work itself.
                         cpu.append(time.process_time() - start_cpu)
                         await fake.wait_for(lambda: fake._in_flight == 0)
@@ -80,10 +86,18 @@ async def main(runs: int) -> None:
                     print(
                         f"{label:<34} {p50 * 1e3:>7.2f} {p99 * 1e3:>7.2f} {max(latencies) * 1e3:>7.2f} "
                         f"{p99 / DEADLINE_S:>8.4f} {p99 / TARGET_P99_S:>9.3f} "
-                        f"{cpu_p50 * 1e3:>7.2f} {cpu_p99 * 1e3:>7.2f}"
+                        f"{cpu_p50 * 1e3:>12.2f} {cpu_p99 * 1e3:>12.2f}"
                     )
                 if fake.violations:
                     raise SystemExit(f"the bot made requests Discord would reject: {fake.violations[:3]}")
+
+
+def callback_arrival(fake: FakeDiscord, interaction_id: int) -> float:
+    """When the bot's callback request for the interaction reached the fake."""
+    for record in reversed(fake.requests):
+        if record.template == CALLBACK and record.params.get("interaction_id") == str(interaction_id):
+            return record.at
+    raise AssertionError(f"no callback for interaction {interaction_id}")
 
 
 if __name__ == "__main__":
