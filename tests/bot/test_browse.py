@@ -291,3 +291,15 @@ def test_any_upstream_text_gives_embeds_within_discords_limits(name: str, descri
         assert len(embed.get("description") or "") <= 4096
         assert all(len(f["name"]) <= 256 and len(f["value"]) <= 1024 for f in embed.get("fields", []))
         assert len(embed["footer"]["text"]) <= 2048
+
+
+async def test_name_choices_offer_at_most_25_the_busiest_first(db: Database) -> None:
+    many = [
+        data.launch(f"p{i}", f"P {i}", NOW + timedelta(days=3, hours=i), provider=f"Provider {i:02d}")
+        for i in range(30)
+    ]
+    await upsert_events(db, many, feed="many", now=NOW)
+    choices = await browse.name_choices(db, "provider", "")
+    assert len(choices) == 25
+    assert choices[0] == "SpaceX"  # three launches; every other provider has one or two
+    assert await browse.name_choices(db, "provider", "provider 2") == [f"Provider {i}" for i in range(20, 30)]
