@@ -82,7 +82,7 @@ class TMinusBot(commands.Bot):
         for name in extension_names():
             await self.load_extension(name)
         # LL2 sync (issue 4): started after the cogs so their ChangeBus subscribers see the first sync.
-        self.ll2 = LL2Sync(self.db, self.http_session, self.settings, self.changes)
+        self.ll2 = LL2Sync(self.db, self.http_session, self.settings, self.changes, now=self.clock.now)
         await self.ll2.start()
         await self.sync_commands()
 

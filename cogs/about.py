@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -11,8 +9,8 @@ from discord.ext import commands
 from bot import __version__
 from bot.bot import TMinusBot
 from bot.db.events import count_events
-from bot.db.ll2 import STATE_LAST_SYNC
-from bot.render import discord_timestamp, humanize_duration
+from bot.ll2.freshness import read_freshness
+from bot.render import humanize_duration
 
 LL2_URL = "https://thespacedevs.com/llapi"
 
@@ -26,20 +24,15 @@ class About(commands.Cog):
     @app_commands.command(name="about", description="What T-Minus is, how fresh its launch data is, and its uptime")
     async def about(self, interaction: discord.Interaction[TMinusBot]) -> None:
         """Answer with an embed of version, data freshness, uptime and links."""
-        now = datetime.now(UTC)
+        now = self.bot.clock.now()
         counts = await count_events(self.bot.db, visible_in=interaction.guild_id, everything=False)
-        last_sync = await self.bot.db.get_state(STATE_LAST_SYNC)
-        if last_sync:
-            synced_at = datetime.fromisoformat(last_sync)
-            freshness = f"{discord_timestamp(synced_at, 'R')} ({discord_timestamp(synced_at, 'f')})"
-        else:
-            freshness = "not synced yet"
+        freshness = (await read_freshness(self.bot.db)).markup(now)
         embed = discord.Embed(
             title=f"T-Minus {__version__}",
             description="Launch, docking and live-coverage alerts for space fans.",
             colour=discord.Colour.blurple(),
         )
-        embed.add_field(name="Launch data", value=f"Launch Library 2, last sync {freshness}", inline=False)
+        embed.add_field(name="Launch data", value=f"Launch Library 2, {freshness}", inline=False)
         embed.add_field(
             name="Tracking",
             value=(

@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 
+from bot.clock import SystemClock
 from bot.config import Settings, load_settings
 from bot.db import Database
 from bot.db.events import count_events
 from bot.db.ll2 import STATE_LAST_SYNC
+from bot.ll2.freshness import read_freshness
+from bot.models import isoformat_z
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -30,6 +33,7 @@ async def _check(settings: Settings) -> int:
     try:
         counts = await count_events(db)
         last_sync = await db.get_state(STATE_LAST_SYNC)
+        fresh = await read_freshness(db)
     finally:
         await db.close()
     print(f"settings ok (default time zone {zone}; Discord token {'set' if has_token else 'not set'})")
@@ -40,4 +44,6 @@ async def _check(settings: Settings) -> int:
         f"{counts['deliveries_pending']} alerts pending"
     )
     print(f"last LL2 sync: {last_sync or 'never'}")
+    refreshed = isoformat_z(fresh.last_refresh) if fresh.last_refresh else "never"
+    print(f"LL2 data last refreshed: {refreshed}; next refresh due: {fresh.next_text(SystemClock().now())}")
     return 0

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
 from bot.db.database import Database
+from bot.db.events import from_epoch, to_epoch
+from bot.models import EventStatus, MilestoneKind, Precision
 
 # bot_state keys; the CLI's ``check`` and ``/about`` read the first.
 STATE_LAST_SYNC = "ll2.last_sync"
 STATE_BLOCKED_UNTIL = "ll2.blocked_until"
 STATE_LAST_DEEP = "ll2.last_deep_sync"
+STATE_LAST_REFRESH = "ll2.last_refresh"  # the last good read of LL2, by a regular sync or a focused poll
+STATE_NEXT_REFRESH = "ll2.next_refresh"  # when the loop plans to read LL2 next (for /about and check)
 
 
 async def requests_since(db: Database, at: int) -> int:
@@ -85,3 +91,57 @@ async def next_live_milestone_at(
         (since, *precisions, *final_statuses),
     )
     return int(row[0]) if row is not None and row[0] is not None else None
+
+
+# Minute, Hour (and Second) precision: an instant an alert can be armed on, or nearly; a slip of it matters.
+TIMED_PRECISIONS = tuple(p.value for p in Precision if p.rank <= Precision.HOUR.rank)
+
+
+@dataclass(frozen=True, slots=True)
+class TimedMilestone:
+    """A stored LL2 milestone with a timed precision, and what its event is."""
+
+    source_id: str
+    feed: str
+    status: EventStatus
+    kind: MilestoneKind
+    at: datetime
+    precision: Precision
+
+
+async def timed_milestones(db: Database, *, start: datetime, end: datetime) -> list[TimedMilestone]:
+    """Timed milestones (not webcast starts) of LL2 events still listed, with ``start <= at <= end``, soonest first."""
+    marks = ",".join("?" * len(TIMED_PRECISIONS))
+    rows = await db.fetchall(
+        "SELECT e.source_id, e.feed, e.status, m.kind, m.at_utc, m.precision "  # noqa: S608 - only "?" marks
+        "FROM milestones m JOIN events e ON e.id = m.event_id "
+        "WHERE e.source = 'll2' AND e.gone_at IS NULL AND m.removed_at IS NULL AND m.kind != ? "
+        f"AND m.precision IN ({marks}) AND m.at_utc BETWEEN ? AND ? ORDER BY m.at_utc, e.source_id",
+        (MilestoneKind.COVERAGE_START.value, *TIMED_PRECISIONS, to_epoch(start), to_epoch(end)),
+    )
+    return [
+        TimedMilestone(
+            r["source_id"],
+            r["feed"],
+            EventStatus(r["status"]),
+            MilestoneKind(r["kind"]),
+            from_epoch(int(r["at_utc"])),
+            Precision(r["precision"]),
+        )
+        for r in rows
+    ]
+
+
+async def next_timed_milestone(db: Database, *, after: datetime, feeds: Sequence[str]) -> datetime | None:
+    """The earliest timed milestone after ``after`` of an LL2 event of ``feeds`` still listed and not yet flying
+    or over."""
+    done = [s.value for s in EventStatus if s.is_final or s is EventStatus.IN_FLIGHT]
+    row = await db.fetchone(
+        "SELECT min(m.at_utc) FROM milestones m JOIN events e ON e.id = m.event_id "  # noqa: S608 - only "?" marks
+        "WHERE e.source = 'll2' AND e.gone_at IS NULL AND m.removed_at IS NULL AND m.kind != ? "
+        f"AND m.precision IN ({','.join('?' * len(TIMED_PRECISIONS))}) "
+        f"AND e.status NOT IN ({','.join('?' * len(done))}) AND e.feed IN ({','.join('?' * len(feeds))}) "
+        "AND m.at_utc > ?",
+        (MilestoneKind.COVERAGE_START.value, *TIMED_PRECISIONS, *done, *feeds, to_epoch(after)),
+    )
+    return None if row is None or row[0] is None else from_epoch(int(row[0]))

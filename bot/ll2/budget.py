@@ -97,7 +97,10 @@ class RequestBudget:
             # A request logged at ``at`` stops counting once floor(now) - 3600 > at, i.e. at ``at`` + 3601 s.
             when = max(now, from_epoch(logged[excess - 1]) + WINDOW + timedelta(seconds=1))
         server = await self._server_left(now)
-        if server is not None and server < count and self._server is not None:
+        if server is not None and server < count and server < self.per_hour - len(logged) and self._server is not None:
+            # LL2 counts fewer left than our own log does: other clients behind the same IP spend it too, so
+            # wait as long as LL2's view holds. When LL2 agrees with our log, its hour slides like ours and
+            # the local rule above already says when a slot is back (the throttle is read again first anyway).
             when = max(when, self._server.valid_until)
         return when
 

@@ -24,6 +24,11 @@ Requests stop at the first sign LL2 is unhappy: a 429 (on any page, or a detail)
 state table and ends the sync after storing what was read; every fetch checks that wait first, so another
 process's 429 is obeyed too. A 5xx or garbage on a later page keeps what was read but fails the sync.
 Each feed's changes are published as soon as the feed is stored, so a crash later in the sync loses none.
+
+Near T-0 (see :mod:`bot.ll2.schedule`) the loop runs *focused polls* between regular syncs: the imminent
+launches by id in one request (a partial list: what it returns may move, change status or end as happened; a
+launch it asked for and did not get is looked up in detail; nothing else is concluded), and the docking list
+when a docking is imminent. Both kinds share the one request budget.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import math
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -45,12 +51,19 @@ from bot.db.events import (
     StoredEvent,
     events_in_feed,
     feed_events_with_milestone_between,
+    get_event_by_source,
     mark_gone,
     to_epoch,
     upsert_events,
     upsert_feed,
 )
-from bot.db.ll2 import STATE_BLOCKED_UNTIL, STATE_LAST_DEEP, STATE_LAST_SYNC
+from bot.db.ll2 import (
+    STATE_BLOCKED_UNTIL,
+    STATE_LAST_DEEP,
+    STATE_LAST_REFRESH,
+    STATE_LAST_SYNC,
+    STATE_NEXT_REFRESH,
+)
 from bot.ll2 import mapping, schedule
 from bot.ll2 import records as r
 from bot.ll2.budget import RequestBudget
@@ -95,6 +108,8 @@ COVERAGE_REFRESH_FAR = timedelta(hours=3)
 COVERAGE_REFRESH_NEAR = timedelta(minutes=40)
 DEFAULT_RETRY_AFTER = timedelta(minutes=15)
 MAX_DETAILS_PER_SYNC = 3
+# Launch ids one focused poll may ask for (a URL of ~40 characters each); imminent ones come first.
+FOCUS_MAX_IDS = 20
 _FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
 
 
@@ -127,15 +142,17 @@ class SyncReport:
     warnings: list[str] = field(default_factory=list)  # not failures, but worth a look (refused gone marking)
     retry_after: datetime | None = None
     published: int = 0  # how many of ``changes`` have been handed to the bus already
+    focused: bool = False  # a focused poll of the imminent items, not a regular sync
 
     def summary(self) -> str:
         """A few lines for the CLI and the log."""
+        what = "LL2 focused poll" if self.focused else "LL2 sync"
         if self.skipped:
-            head = f"LL2 sync skipped: {self.skipped}"
+            head = f"{what} skipped: {self.skipped}"
         elif self.error:
-            head = f"LL2 sync failed: {self.error}"
+            head = f"{what} failed: {self.error}"
         else:
-            head = "LL2 sync ok"
+            head = f"{what} ok"
         counts = ", ".join(
             f"{feed} {n}{'' if self.complete.get(feed, True) else '+'}" for feed, n in self.fetched.items()
         )
@@ -147,12 +164,34 @@ class SyncReport:
         return "\n".join(lines)
 
 
+@dataclass(frozen=True, slots=True)
+class FocusTargets:
+    """What a focused poll asks about: imminent launches (and, riding along, launches past T-0 whose end is not
+    known yet) by id, and the docking list when a docking is imminent."""
+
+    imminent: tuple[str, ...] = ()  # source ids in the focused window (launches and dockings)
+    launch_ids: tuple[str, ...] = ()  # LL2 launch ids to ask for, imminent first
+    dockings: bool = False
+
+    @property
+    def active(self) -> bool:
+        """Whether anything is imminent (riders alone never cause a poll)."""
+        return bool(self.imminent)
+
+    @property
+    def cost(self) -> int:
+        """Requests one focused poll sends."""
+        return int(bool(self.launch_ids)) + int(self.dockings)
+
+
 class Fetcher(Protocol):
     """Where LL2 data comes from: the API, or a directory of saved responses."""
 
     async def throttle(self) -> Throttle | None: ...
 
     async def launches(self, now: datetime, max_pages: int) -> ListResult[r.Launch]: ...
+
+    async def launches_by_id(self, now: datetime, ids: Sequence[str]) -> ListResult[r.Launch]: ...
 
     async def events(self, now: datetime, max_pages: int, type_ids: Sequence[int]) -> ListResult[r.Event]: ...
 
@@ -180,6 +219,16 @@ class ApiFetcher:
         """Upcoming launches, soonest first, without the last day's past ones."""
         params = {"mode": "normal", "hide_recent_previous": "true", "ordering": "net"}
         return await self.client.fetch_list("/launches/upcoming/", params, r.Launch, max_pages=max_pages, what="launch")
+
+    async def launches_by_id(self, now: datetime, ids: Sequence[str]) -> ListResult[r.Launch]:
+        """Just these launches, in one request: the focused poll.
+
+        ``mode=detailed`` (same cost) brings the webcast start too. Without ``hide_recent_previous`` LL2 keeps
+        a launch of the last 24 h in the answer, so one that flew comes back with its final status instead of
+        vanishing. The answer is a partial list by design: it proves nothing about launches it was not asked.
+        """
+        params = {"id": ",".join(ids), "mode": "detailed", "ordering": "net", "limit": str(max(1, len(ids)))}
+        return await self.client.fetch_list("/launches/upcoming/", params, r.Launch, max_pages=1, what="launch")
 
     async def events(self, now: datetime, max_pages: int, type_ids: Sequence[int]) -> ListResult[r.Event]:
         """Upcoming events of the given types, soonest first.
@@ -263,6 +312,14 @@ class DirectoryFetcher:
         """The saved launch list."""
         return self._load("launches.json", r.Launch, "launch")
 
+    async def launches_by_id(self, now: datetime, ids: Sequence[str]) -> ListResult[r.Launch]:
+        """The saved launches with these ids."""
+        result = self._load("launches.json", r.Launch, "launch")
+        wanted = set(ids)
+        result.records = [x for x in result.records if x.id in wanted]
+        result.seen_ids &= wanted
+        return result
+
     async def events(self, now: datetime, max_pages: int, type_ids: Sequence[int]) -> ListResult[r.Event]:
         """The saved event list, filtered to the types the API would have been asked for."""
         result = self._load("events.json", r.Event, "event")
@@ -312,6 +369,9 @@ class LL2Sync:
         self.fetcher: Fetcher = fetcher
         self.failures = 0
         self.next_due: datetime | None = None
+        self.focus_due: datetime | None = None  # the next focused poll (None: nothing timed is known)
+        self.focus_failures = 0
+        self._focus_read_at: datetime | None = None  # when the imminent items were last read
         self.last_report: SyncReport | None = None
         self._task: asyncio.Task[None] | None = None
         self._stop = asyncio.Event()
@@ -342,24 +402,79 @@ class LL2Sync:
                 await asyncio.wait_for(self._stop.wait(), timeout=delay)
 
     async def step(self) -> datetime:
-        """Sync if one is due, then return when the next one is due. Never raises (the loop must not die)."""
-        now = self._now()
-        if self.next_due is not None and now < self.next_due:
-            return self.next_due
-        try:
-            report = await self.sync_once(now)
-            self.next_due = await self._plan(now, report)
-        except Exception:
-            log.exception("LL2 sync crashed")
-            self.failures += 1
-            self.next_due = now + schedule.backoff(self.failures)
-        return self.next_due
+        """Run a regular sync or a focused poll if one is due, then return when the next refresh is due.
 
-    async def _plan(self, now: datetime, report: SyncReport) -> datetime:
+        Never raises (the loop must not die).
+        """
+        now = self._now()
+        regular = self.next_due is None or now >= self.next_due
+        if not regular and (self.focus_due is None or now < self.focus_due):
+            return self.due
+        try:
+            if regular and await self._wait_for_regular(now):
+                return self.due
+            if regular:
+                report = await self.sync_once(now)
+                if FEED_LAUNCHES in report.fetched:
+                    self._focus_read_at = now  # the launch list holds the imminent launches too
+                self.next_due = await self._plan(now, report, await self.focus_targets(now))
+            else:
+                report = await self.focused_poll(now)
+                if report.ok:
+                    self.focus_failures = 0
+                    self._focus_read_at = now
+                elif report.skipped is None:
+                    self.focus_failures += 1
+            self.focus_due = await self._plan_focus(now, report)
+        except Exception:
+            log.exception("LL2 %s crashed", "sync" if regular else "focused poll")
+            if regular:
+                self.failures += 1
+                self.next_due = now + schedule.backoff(self.failures)
+            else:
+                self.focus_failures += 1
+                self.focus_due = now + schedule.backoff(self.focus_failures)
+        with contextlib.suppress(Exception):  # a diagnostic only; the loop goes on without it
+            await self.db.set_state(STATE_NEXT_REFRESH, isoformat_z(self.due))
+        return self.due
+
+    async def _wait_for_regular(self, now: datetime) -> bool:
+        """Near T-0, a regular sync that is due but short of budget waits for it, and the focused polls wait
+        with it when that is sooner than the next poll anyway (it reads the imminent launches too). Without
+        this the polls would take every slot as it frees and the full lists would never be read."""
+        focus = await self.focus_targets(now)
+        if not focus.active or not self.fetcher.online:
+            return False
+        await self._read_throttle(now)  # free, and LL2's hour has slid since it was last read
+        if await self.budget.available(now) >= len(FEEDS):
+            return False
+        self.next_due = await self.budget.free_at(now, len(FEEDS))
+        interval = schedule.focus_interval(per_hour=self.budget.per_hour, cost=focus.cost)
+        if self.focus_due is not None and self.next_due - now <= interval:
+            self.focus_due = max(self.focus_due, self.next_due + timedelta(seconds=1))
+        return True
+
+    @property
+    def due(self) -> datetime:
+        """The next refresh of either kind (``now`` before the first one)."""
+        dues = [d for d in (self.next_due, self.focus_due) if d is not None]
+        return min(dues) if dues else self._now()
+
+    async def _plan(self, now: datetime, report: SyncReport, focus: FocusTargets | None = None) -> datetime:
         cost = len(FEEDS)
+        # A focus starting within the hour counts already: a burst of regular syncs just before it would take
+        # the slots its polls need.
+        focused = (focus is not None and focus.active) or await self._polls_ahead(now) > 0
         if report.skipped is None and report.error is None:
             self.failures = 0
-            due = schedule.next_sync_at(await self._next_relevant(now), now, per_hour=self.budget.per_hour, cost=cost)
+            due = schedule.next_sync_at(
+                await self._next_relevant(now),
+                now,
+                per_hour=self.budget.per_hour,
+                cost=cost,
+                focused=focused,
+                next_timed=await self._next_timed(now),
+            )
         elif report.skipped is None:
             self.failures += 1
             due = now + schedule.backoff(self.failures)
@@ -367,7 +482,53 @@ class LL2Sync:
             due = now + schedule.MIN_INTERVAL
         if report.retry_after is not None:
             due = max(due, report.retry_after)
-        return max(due, await self.budget.free_at(now, cost), await self._blocked_until() or now)
+        # Near T-0 a regular sync waits until the budget also has room for the next focused poll after it.
+        need = cost + (focus.cost if focus is not None and focus.active else 0)
+        return max(due, await self.budget.free_at(now, need), await self._blocked_until() or now)
+
+    async def _plan_focus(self, now: datetime, report: SyncReport) -> datetime | None:
+        """The next focused poll: a focus interval after the last read while anything is imminent, else the
+        moment the next timed milestone enters the focused window (None: none is known)."""
+        focus = await self.focus_targets(now)
+        if not focus.active:
+            start = schedule.focus_starts_at(await self._next_timed(now))
+            return None if start is None else max(start, now + schedule.MIN_FOCUS_INTERVAL)
+        due = schedule.next_focus_at(
+            self._focus_read_at, now, per_hour=self.budget.per_hour, cost=focus.cost, failures=self.focus_failures
+        )
+        if report.retry_after is not None:
+            due = max(due, report.retry_after)
+        # Never twice at one instant (a regular sync just read the same items), never over budget.
+        return max(
+            due,
+            now + schedule.MIN_FOCUS_INTERVAL,
+            await self.budget.free_at(now, focus.cost),
+            await self._blocked_until() or now,
+        )
+
+    async def _next_timed(self, now: datetime) -> datetime | None:
+        """The next timed milestone a focused poll would cover (a launch or a docking)."""
+        return await rows.next_timed_milestone(self.db, after=now, feeds=(FEED_LAUNCHES, FEED_DOCKINGS))
+
+    async def focus_targets(self, now: datetime) -> FocusTargets:
+        """What is imminent now (see :mod:`bot.ll2.schedule`), and which launches ride along in the poll."""
+        imminent: list[str] = []
+        riders: list[str] = []
+        dockings = False
+        done = {EventStatus.IN_FLIGHT}
+        for m in await rows.timed_milestones(self.db, start=now - schedule.SOON, end=now + schedule.FOCUS_AHEAD):
+            if m.status.is_final or m.feed not in (FEED_LAUNCHES, FEED_DOCKINGS):
+                continue
+            if schedule.in_focus(m.at, now, on_hold=m.status is EventStatus.HOLD) and m.status not in done:
+                if m.source_id not in imminent:
+                    imminent.append(m.source_id)
+                dockings = dockings or m.feed == FEED_DOCKINGS
+            elif m.feed == FEED_LAUNCHES and m.at <= now and m.source_id not in riders:
+                riders.append(m.source_id)  # flew or is late: its end comes free with the poll
+        launches = [i for i in imminent if i.startswith(mapping.LAUNCH_PREFIX)]
+        launches += [i for i in riders if i not in launches]
+        ids = tuple(i.removeprefix(mapping.LAUNCH_PREFIX) for i in launches[:FOCUS_MAX_IDS])
+        return FocusTargets(tuple(imminent), ids if imminent else (), dockings)
 
     async def _next_relevant(self, now: datetime) -> datetime | None:
         """The next LL2 milestone known to the day or better; one that passed in the last 2 h counts as now
@@ -439,6 +600,102 @@ class LL2Sync:
             report.ok = True
             if deep and all(report.complete.get(f) is not None for f in FEEDS):
                 await self.db.set_state(STATE_LAST_DEEP, isoformat_z(now))
+
+    # -- one focused poll ------------------------------------------------------------------------------
+
+    async def focused_poll(self, now: datetime | None = None, focus: FocusTargets | None = None) -> SyncReport:
+        """Read only the imminent items (one request per feed that has any), store, publish.
+
+        The launches come by id, a partial list: what it returns may move or change status, a final status
+        ends the launch (GONE, happened), and a launch it was asked for but did not return is looked up in
+        detail when the budget allows; nothing else is concluded from what it does not contain.
+        """
+        now = now or self._now()
+        focus = focus or await self.focus_targets(now)
+        report = SyncReport(started_at=now, focused=True)
+        before = await self._requests_since(now)
+        try:
+            await self._focused(now, focus, report)
+        finally:
+            report.requests = await self._requests_since(now) - before
+            await self._finish(now, report)
+        return report
+
+    async def _focused(self, now: datetime, focus: FocusTargets, report: SyncReport) -> None:
+        if not focus.active:
+            report.skipped = "nothing imminent"
+            return
+        blocked = await self._blocked_until() if self.fetcher.online else None
+        if blocked is not None and now < blocked:
+            report.skipped = f"LL2 asked us to wait until {isoformat_z(blocked)}"
+            report.retry_after = blocked
+            return
+        if self.fetcher.online:
+            await self._read_throttle(now)
+            if await self.budget.available(now) < 1:
+                report.skipped = f"request budget spent ({self.budget.per_hour}/h)"
+                return
+        ids = focus.launch_ids
+        try:
+            if ids:
+                launches = await self._fetch(report, FEED_LAUNCHES, lambda: self.fetcher.launches_by_id(now, ids))
+                if launches is not None:
+                    await self._store_focused_launches(now, ids, launches, report)
+                    await self._feed_done(report, launches)
+            if focus.dockings:
+                # The docking list from now on is short and read whole: the regular code path, gone rules included.
+                dockings = await self._fetch(report, FEED_DOCKINGS, lambda: self.fetcher.dockings(now, 1))
+                if dockings is not None:
+                    events = [mapping.map_docking(d) for d in dockings.records]
+                    horizon = max((d.docking for d in dockings.records), default=None)
+                    await self._store(now, FEED_DOCKINGS, lambda _: events, dockings, horizon, report)
+                    await self._feed_done(report, dockings)
+        except _Abort:
+            return
+        if report.fetched and report.error is None:
+            report.ok = True
+
+    async def _store_focused_launches(
+        self, now: datetime, asked: Sequence[str], result: ListResult[r.Launch], report: SyncReport
+    ) -> None:
+        # Only the launches asked about are loaded (a handful), not the whole feed.
+        stored: dict[str, StoredEvent] = {}
+        for launch_id in asked:
+            found = await get_event_by_source(self.db, Source.LL2, mapping.LAUNCH_PREFIX + launch_id)
+            if found is not None and found.gone_at is None:
+                stored[found.event.source_id] = found
+        events = [
+            _keep_coverage(mapping.map_launch(x), x, stored.get(mapping.LAUNCH_PREFIX + x.id)) for x in result.records
+        ]
+        if events:
+            report.changes.extend(await upsert_events(self.db, events, feed=FEED_LAUNCHES, now=now, complete=False))
+        for rec, event in zip(result.records, events, strict=True):
+            if rec.vid_urls is not None:
+                # A detailed record: the coverage refresh need not buy the same record again soon.
+                await rows.record_detail_fetch(self.db, event.source_id, at=to_epoch(now), status=200)
+            if event.status.is_final:
+                await self._gone(now, report, event.source_id, GoneReason.HAPPENED, status=event.status)
+        answered = {mapping.LAUNCH_PREFIX + i for i in result.seen_ids} | {e.source_id for e in events}
+        details = 0
+        for launch_id in asked:
+            gone = stored.get(mapping.LAUNCH_PREFIX + launch_id)
+            if gone is None or gone.event.source_id in answered:
+                continue
+            # Asked for and not returned: deleted, or out of LL2's "recent" reach. Its detail tells which.
+            if (
+                self.fetcher.online
+                and self.options.fetch_details
+                and result.error is None
+                and details < MAX_DETAILS_PER_SYNC
+                and await self._detail_allowed(now, gone.event.source_id, DETAIL_RETRY, reserve=1)
+            ):
+                details += 1
+                if await self._resolve_missing(now, gone, report):
+                    continue
+            if gone.event.status is EventStatus.IN_FLIGHT and result.error is None:
+                # It lifted off (LL2 said so) and LL2 no longer has it: it happened; only the outcome is
+                # unknown, and the status stays In Flight rather than a guess.
+                await self._gone(now, report, gone.event.source_id, GoneReason.HAPPENED)
 
     async def _read_throttle(self, now: datetime) -> None:
         try:
@@ -655,16 +912,39 @@ class LL2Sync:
                     continue
             elif at > now or now - at >= DETAIL_GIVE_UP:
                 # No detail to be had: a future launch missing from the list is withdrawn (it comes back as
-                # RETURNED if it was only delayed past what we read); a past one has waited long enough, but
-                # nothing says whether it flew.
-                await self._gone(now, report, source_id, GoneReason.WITHDRAWN if at > now else GoneReason.UNKNOWN)
+                # RETURNED if it was only delayed past what we read); a past one has waited long enough, and
+                # only an In Flight status last seen says it flew.
+                reason = GoneReason.UNKNOWN
+                if at > now:
+                    reason = GoneReason.WITHDRAWN
+                elif gone.event.status is EventStatus.IN_FLIGHT:
+                    reason = GoneReason.HAPPENED
+                await self._gone(now, report, source_id, reason)
 
-    async def _detail_allowed(self, now: datetime, source_id: str, every: timedelta) -> bool:
-        # Keep a regular sync's worth of requests for the lists: details are what spare budget is for.
-        if await self.budget.available(now) <= len(FEEDS):
+    async def _detail_allowed(
+        self, now: datetime, source_id: str, every: timedelta, reserve: int | None = None
+    ) -> bool:
+        # Details are what spare budget is for: keep a regular sync's worth of requests for the lists and,
+        # near T-0, an hour's focused polls too (``reserve`` overrides: a focused poll keeps only its next one).
+        if reserve is None:
+            reserve = len(FEEDS) + await self._polls_ahead(now)
+        if await self.budget.available(now) <= reserve:
             return False
         fetched_at = await rows.detail_fetched_at(self.db, source_id)
         return fetched_at is None or to_epoch(now) - fetched_at >= every.total_seconds()
+
+    async def _polls_ahead(self, now: datetime) -> int:
+        """Requests the focused polls will need in the coming hour (a focus now, or one starting within it)."""
+        focus = await self.focus_targets(now)
+        start: datetime | None = now
+        cost = focus.cost
+        if not focus.active:
+            start, cost = schedule.focus_starts_at(await self._next_timed(now)), 1
+        hour = timedelta(hours=1)
+        if start is None or start >= now + hour:
+            return 0
+        gap = schedule.focus_interval(per_hour=self.budget.per_hour, cost=cost)
+        return math.ceil((now + hour - max(now, start)) / gap) * cost
 
     async def _detail(self, now: datetime, source_id: str, report: SyncReport) -> tuple[bool, r.Launch | None]:
         """Fetch one launch's detail; (False, None) when it could not be had this time. A 429 ends the sync."""
@@ -719,6 +999,9 @@ class LL2Sync:
             and not s.event.status.is_final
         ]
         soon.sort(key=lambda s: _main_time(s.event) or now)
+        # An imminent launch's webcast start comes with each focused poll (detailed mode) instead.
+        imminent = set((await self.focus_targets(now)).imminent)
+        soon = [s for s in soon if s.event.source_id not in imminent]
         for stored in soon[:1]:
             at = _main_time(stored.event) or now
             every = COVERAGE_REFRESH_NEAR if at - now <= schedule.SOON else COVERAGE_REFRESH_FAR
@@ -735,7 +1018,9 @@ class LL2Sync:
         self.last_report = report
         await self._publish(report)  # whatever was stored after the last feed (coverage details)
         if report.ok:
-            await self.db.set_state(STATE_LAST_SYNC, isoformat_z(now))
+            await self.db.set_state(STATE_LAST_REFRESH, isoformat_z(now))
+            if not report.focused:
+                await self.db.set_state(STATE_LAST_SYNC, isoformat_z(now))
         await rows.record_sync_run(
             self.db,
             started_at=to_epoch(now),

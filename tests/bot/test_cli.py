@@ -36,6 +36,21 @@ def test_check_creates_and_summarises_database(tmp_path: Path) -> None:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == latest_version()
 
 
+def test_check_shows_when_launch_data_was_last_refreshed_and_when_next(tmp_path: Path) -> None:
+    assert "LL2 data last refreshed: never; next refresh due: not planned yet" in run_cli(tmp_path, "check").stdout
+    with sqlite3.connect(tmp_path / "data" / "t.sqlite3") as conn:
+        conn.executemany(
+            "INSERT INTO bot_state (key, value) VALUES (?, ?)",
+            [("ll2.last_refresh", "2020-07-23T12:25:00Z"), ("ll2.next_refresh", "2020-07-23T12:30:00Z")],
+        )
+    result = run_cli(tmp_path, "check")
+    assert result.returncode == 0, result.stderr
+    # The bot is not running (the plan is years old), and check says so rather than promise a refresh.
+    assert "LL2 data last refreshed: 2020-07-23T12:25:00Z; next refresh due: 2020-07-23T12:30:00Z (overdue" in (
+        result.stdout
+    )
+
+
 @pytest.mark.parametrize("args", [(), ("run",)])
 def test_run_without_token_exits_2_with_one_line(tmp_path: Path, args: tuple[str, ...]) -> None:
     result = run_cli(tmp_path, *args)

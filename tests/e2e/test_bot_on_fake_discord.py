@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from bot.bot import TMinusBot
 from bot.config import Settings
 from bot.errors import APOLOGY
+from bot.models import isoformat_z
 from tests.fakediscord.pytest_plugin import FakeDiscordWithScene, bot_running
 
 BotOnFake = tuple[FakeDiscordWithScene, TMinusBot]
@@ -111,6 +113,19 @@ async def test_about_answers_with_an_embed(tminus_bot: BotOnFake) -> None:
     (embed,) = result.embeds
     assert embed["title"].startswith("T-Minus")
     assert {f["name"] for f in embed["fields"]} >= {"Launch data", "Uptime"}
+
+
+async def test_about_shows_when_launch_data_was_last_refreshed_and_when_next(tminus_bot: BotOnFake) -> None:
+    fake, bot = tminus_bot
+    refreshed = bot.clock.now().replace(microsecond=0) - timedelta(minutes=3)
+    await bot.db.set_state("ll2.last_refresh", isoformat_z(refreshed))
+    await bot.db.set_state("ll2.next_refresh", isoformat_z(bot.clock.now() + timedelta(minutes=2)))
+    result = await fake.slash("about", user=fake.scene.member, guild=fake.scene.guild)
+    (embed,) = result.embeds
+    data = next(f["value"] for f in embed["fields"] if f["name"] == "Launch data")
+    assert f"last refreshed <t:{int(refreshed.timestamp())}:R>" in data
+    # The bot's own loop (LL2 unreachable here) may have planned its retry since: any future instant will do.
+    assert ", next refresh due <t:" in data
 
 
 async def test_about_works_in_a_dm(tminus_bot: BotOnFake) -> None:

@@ -1,7 +1,13 @@
 """A fake Launch Library 2.3.0 on 127.0.0.1: LL2-shaped lists with paging, a throttle, faults on demand.
 
 It counts requests like LL2 does (``/api-throttle/`` is free) by the injected clock, answers 429 past the
-hourly limit and records every request, so a test can prove the bot never went over budget.
+hourly limit and records every request, so a test can prove the bot never went over budget. Every query is
+checked against the parameters the vendored 2.3.0 document declares (an unknown filter gets a 400 and is kept
+in ``query_errors``: the real API would silently ignore it and answer the unfiltered list).
+
+The launch list implements the filters the bot uses: ``id`` (comma-separated), ``hide_recent_previous`` (hides
+launches with a final status; without it they stay listed for 24 h after their NET, as LL2 documents) and
+``mode=detailed`` (a listed launch gains its ``vid_urls``, from ``details`` when the test set one).
 """
 
 from __future__ import annotations
@@ -16,8 +22,13 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakell2.spec import query_errors
+
 DATA = Path(__file__).resolve().parents[1] / "data" / "ll2"
 PREFIX = "/2.3.0"
+# LL2 status ids of a launch that is over: Success, Failure, Partial Failure, Payload Deployed.
+FINAL_STATUS_IDS = frozenset({3, 4, 7, 9})
+RECENT = timedelta(hours=24)
 
 
 def load_fixture(name: str) -> Any:
@@ -73,6 +84,7 @@ class FakeLL2:
         self.faults: list[Fault] = []
         self.seen: list[Seen] = []
         self.rate_limited = 0
+        self.query_errors: list[str] = []
         self._runner: web.AppRunner | None = None
         self.base_url = ""
 
@@ -132,6 +144,12 @@ class FakeLL2:
 
     def _gate(self, request: web.Request) -> web.Response | None:
         seen = self._record(request, counted=True)
+        route = request.match_info.route.resource
+        wrong = query_errors(route.canonical if route is not None else request.path, request.query)
+        if wrong:
+            self.query_errors.extend(wrong)
+            seen.status = 400
+            return web.json_response({"detail": "; ".join(wrong)}, status=400)
         used = self._used(seen.at)
         if len(used) > self.limit_per_hour:
             self.rate_limited += 1
@@ -186,8 +204,23 @@ class FakeLL2:
     async def _launches(self, request: web.Request) -> web.Response:
         if (fault := self._gate(request)) is not None:
             return fault
-        items = sorted(self.launches, key=lambda x: x.get("net") or "")
-        return self._paged(request, items)
+        query = request.query
+        items = self.launches
+        if "id" in query:
+            wanted = set(query["id"].split(","))
+            items = [x for x in items if x["id"] in wanted]
+        now = self.clock()
+        hide = query.get("hide_recent_previous", "false").lower() == "true"
+        items = [x for x in items if not _over(x) or (not hide and _parse(x["net"]) >= now - RECENT)]
+        if query.get("mode") == "detailed":
+            items = [self._detailed(x) for x in items]
+        return self._paged(request, sorted(items, key=lambda x: x.get("net") or ""))
+
+    def _detailed(self, launch: dict[str, Any]) -> dict[str, Any]:
+        if "vid_urls" in launch:
+            return launch
+        detail = self.details.get(launch["id"], {})
+        return launch | {"vid_urls": detail.get("vid_urls", [])}
 
     async def _launch_detail(self, request: web.Request) -> web.Response:
         if (fault := self._gate(request)) is not None:
@@ -197,6 +230,7 @@ class FakeLL2:
         if detail is None:
             listed = [x for x in self.launches if x["id"] == launch_id]
             if not listed:
+                self.seen[-1].status = 404
                 return web.json_response({"detail": "No Launch matches the given query."}, status=404)
             detail = listed[0]
         return web.json_response(detail)
@@ -218,6 +252,11 @@ class FakeLL2:
             since = _parse(request.query["docking__gte"])
             items = [d for d in items if _parse(d["docking"]) >= since]
         return self._paged(request, sorted(items, key=lambda d: d["docking"]))
+
+
+def _over(launch: dict[str, Any]) -> bool:
+    status = launch.get("status") or {}
+    return status.get("id") in FINAL_STATUS_IDS
 
 
 class FakeClock:

@@ -7,6 +7,8 @@ each nullable node becoming ``anyOf: [node, {"type": "null"}]``.
 from __future__ import annotations
 
 import json
+import uuid
+from collections.abc import Mapping
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -67,3 +69,54 @@ def errors(schema_name: str, instance: Any) -> list[str]:
         f"{'/'.join(str(p) for p in err.absolute_path) or '<root>'}: {err.message}"
         for err in validator(schema_name).iter_errors(instance)
     ]
+
+
+# Query parameters every list accepts although the document lists them only in prose (its "Modes" section).
+_UNDECLARED_OK = {"mode": {"list", "normal", "detailed"}, "format": {"json", "api"}}
+
+
+@cache
+def _query_parameters(path: str) -> dict[str, dict[str, Any]]:
+    spec = json.loads(SPEC_PATH.read_text(encoding="utf-8"))
+    operation = spec["paths"][path]["get"]
+    return {p["name"]: p["schema"] for p in operation.get("parameters", []) if p["in"] == "query"}
+
+
+def _value_error(schema: dict[str, Any], value: str) -> str | None:
+    kind, fmt = schema.get("type"), schema.get("format")
+    if kind == "array":  # form style, explode false: comma-separated
+        items = value.split(",")
+        return next((e for item in items if (e := _value_error(schema["items"], item)) is not None), None)
+    try:
+        if kind == "integer":
+            int(value)
+        elif kind == "number":
+            float(value)
+        elif (kind == "boolean" and value.lower() not in ("true", "false")) or (
+            fmt == "date-time" and not _is_datetime(value)
+        ):
+            raise ValueError(value)
+        elif fmt == "uuid":
+            uuid.UUID(value)
+    except ValueError:
+        return f"{value!r} is not a valid {fmt or kind}"
+    return None
+
+
+def query_errors(path: str, query: Mapping[str, str]) -> list[str]:
+    """Why a GET query does not fit the document's parameters for ``path`` (e.g. ``/2.3.0/launches/upcoming/``).
+
+    An undeclared parameter is an error: LL2 (Django REST framework) would silently ignore it and answer the
+    whole unfiltered list, which is exactly the mistake a test must catch.
+    """
+    declared = _query_parameters(path)
+    found = []
+    for name, value in query.items():
+        if name in _UNDECLARED_OK:
+            if value not in _UNDECLARED_OK[name]:
+                found.append(f"{name}: {value!r} is not one of {sorted(_UNDECLARED_OK[name])}")
+        elif name not in declared:
+            found.append(f"{name}: not a parameter of {path}")
+        elif (error := _value_error(declared[name], value)) is not None:
+            found.append(f"{name}: {error}")
+    return found

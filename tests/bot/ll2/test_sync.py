@@ -293,15 +293,15 @@ async def test_client_errors_are_typed(
 
 
 async def test_budget_never_exceeded_over_a_simulated_day_across_a_restart(
-    make_sync: MakeSync, db: Database, ll2: FakeLL2, clock: FakeClock, tmp_path: object
+    make_sync: MakeSync, db: Database, ll2: FakeLL2, clock: FakeClock, bus: tuple[object, Recorder]
 ) -> None:
-    # New launches keep appearing two hours out, so the schedule stays busy and details get fetched.
+    # A new launch appears two hours out every hour and flies half an hour after its NET, so a timed
+    # milestone is always imminent: focused polls, regular syncs and launch details all share the budget.
     sync = make_sync()
     end = FIXTURE_NOW + timedelta(hours=24)
     restarted = False
-    syncs = 0
     template = copy.deepcopy(ll2.launch(PROGRESS))
-    n = 0
+    added: set[int] = set()
     while clock() < end:
         if not restarted and clock() >= FIXTURE_NOW + timedelta(hours=11):
             # Restart: a new process, a new Database object on the same file, a new LL2Sync.
@@ -309,26 +309,39 @@ async def test_budget_never_exceeded_over_a_simulated_day_across_a_restart(
             await other.connect()
             sync = make_sync(database=other)
             restarted = True
-        if clock().minute < 20 and len(ll2.launches) < 12:
-            n += 1
+        hour = int((clock() - FIXTURE_NOW).total_seconds() // 3600)
+        if hour not in added:
+            added.add(hour)
             extra = copy.deepcopy(template)
-            extra["id"] = f"00000000-0000-0000-0000-{n:012d}"
+            extra["id"] = f"00000000-0000-0000-0000-{hour:012d}"
             extra["net"] = (clock() + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
             ll2.launches.append(extra)
+        for launch in ll2.launches:
+            if launch["id"].startswith("00000000") and clock() - _at(launch["net"]) >= timedelta(minutes=30):
+                launch["status"] = {"id": 3, "name": "Launch Successful"}  # leaves the hide_recent_previous list
         due = await sync.step()
-        syncs += 1
         assert due > clock()
         clock.set(due)
     assert ll2.rate_limited == 0
+    assert ll2.query_errors == []
     assert ll2.max_in_any_hour() <= 15
-    assert len(ll2.counted) >= 24 * 6  # the budget was used where it mattered, not hoarded
+    focused = [s for s in ll2.counted if "id" in s.query]
+    assert len(focused) >= 24 * 10  # about one every 5 minutes ...
+    assert len(ll2.counted) - len(focused) >= 24 * 3  # ... and still a full sync about every hour
     hour_counts = [
         sum(1 for s in ll2.counted if FIXTURE_NOW + timedelta(hours=h) <= s.at < FIXTURE_NOW + timedelta(hours=h + 1))
         for h in range(24)
     ]
     assert max(hour_counts) <= 15
+    gone = {c.source_id: c.reason for batch in bus[1].batches for c in batch if c.kind is ChangeKind.GONE}
+    flown = [f"launch:00000000-0000-0000-0000-{h:012d}" for h in range(20)]
+    assert all(gone.get(i) is GoneReason.HAPPENED for i in flown), gone
     if restarted:
         await sync.db.close()
+
+
+def _at(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
 async def test_restart_immediately_after_spending_the_budget_waits(

@@ -1,0 +1,56 @@
+"""Freshness benchmark: how soon an upstream LL2 change is stored, near T-0 and further out, within the budget.
+
+A simulated 48 h (injected clock, local fake LL2, the real LL2Sync loop and client over HTTP, a real SQLite
+file) with a launch every 3 hours and random upstream changes near each T-0 (``tests/fakell2/simulation.py``).
+Several seeds; the worst figures are what counts. Limits (issue 13): near T-0 p95 <= 5 min and max <= 8 min;
+no rolling hour over ``LL2_REQUESTS_PER_HOUR`` (15).
+
+Run: python -m bench.bench_freshness [--hours 48] [--seeds 1 2 3 4 5] [--per-hour 15]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+from pathlib import Path
+
+from tests.fakell2.simulation import AFTER, FAR, NEAR, Result, run, summary
+
+P95_LIMIT_MIN = 5.0
+MAX_LIMIT_MIN = 8.0
+
+
+async def main(hours: float, seeds: list[int], per_hour: int) -> int:
+    results: list[Result] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for seed in seeds:
+            result = await run(seed, hours=hours, tmp=Path(tmp), per_hour=per_hour)
+            results.append(result)
+            print("\n".join(summary(result)), flush=True)
+    worst_p95 = max(r.figures(NEAR)[2] for r in results)
+    worst_max = max(r.figures(NEAR)[3] for r in results)
+    busiest = max(r.busiest_hour for r in results)
+    print()
+    print(f"worst of {len(seeds)} seeds ({', '.join(str(s) for s in seeds)}):")
+    print(f"  near T-0 p95 {worst_p95:.1f} min (limit {P95_LIMIT_MIN:g}, ratio {worst_p95 / P95_LIMIT_MIN:.2f})")
+    print(f"  near T-0 max {worst_max:.1f} min (limit {MAX_LIMIT_MIN:g}, ratio {worst_max / MAX_LIMIT_MIN:.2f})")
+    print(f"  busiest rolling hour {busiest} requests (limit {per_hour}, ratio {busiest / per_hour:.2f})")
+    for group in (AFTER, FAR):
+        p95 = max(r.figures(group)[2] for r in results)
+        worst = max(r.figures(group)[3] for r in results)
+        print(f"  {group}: p95 {p95:.1f} min, max {worst:.1f} min (no limit)")
+    wrong = [w for r in results for w in r.wrong_gone]
+    errors = [e for r in results for e in r.query_errors]
+    print(f"  wrong ends: {len(wrong)}; query errors: {len(errors)}; 429s: {sum(r.rate_limited for r in results)}")
+    ok = worst_p95 <= P95_LIMIT_MIN and worst_max <= MAX_LIMIT_MIN and busiest <= per_hour and not wrong
+    return 0 if ok and not errors else 1
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--hours", type=float, default=48)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4, 5])
+    parser.add_argument("--per-hour", type=int, default=15)
+    args = parser.parse_args()
+    raise SystemExit(asyncio.run(main(args.hours, args.seeds, args.per_hour)))
