@@ -9,7 +9,7 @@ from discord.ext import commands
 from bot import __version__
 from bot.bot import TMinusBot
 from bot.db.events import count_events
-from bot.ll2.freshness import read_freshness
+from bot.freshness import read_freshness
 from bot.render import humanize_duration
 
 LL2_URL = "https://thespacedevs.com/llapi"

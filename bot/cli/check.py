@@ -10,7 +10,7 @@ from bot.config import Settings, load_settings
 from bot.db import Database
 from bot.db.events import count_events
 from bot.db.ll2 import STATE_LAST_SYNC
-from bot.ll2.freshness import read_freshness
+from bot.freshness import read_freshness
 from bot.models import isoformat_z
 
 

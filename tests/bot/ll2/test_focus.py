@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 
 from bot.db import Database
 from bot.db.events import get_event_by_source
+from bot.freshness import read_freshness
 from bot.ll2.budget import WINDOW
 from bot.ll2.client import BudgetExhaustedError
-from bot.ll2.freshness import read_freshness
 from bot.ll2.sync import LL2Options
 from bot.models import ChangeKind, EventStatus, GoneReason, Source
 from tests.bot.ll2.conftest import CREW1, FIXTURE_NOW, PROGRESS, MakeSync
