@@ -412,6 +412,7 @@ class LL2Sync:
             return self.due
         try:
             if regular and await self._wait_for_regular(now):
+                await self._note_due()
                 return self.due
             if regular:
                 report = await self.sync_once(now)
@@ -434,9 +435,13 @@ class LL2Sync:
             else:
                 self.focus_failures += 1
                 self.focus_due = now + schedule.backoff(self.focus_failures)
+        await self._note_due()
+        return self.due
+
+    async def _note_due(self) -> None:
+        """Store the plan for ``/about`` and ``check`` (another process)."""
         with contextlib.suppress(Exception):  # a diagnostic only; the loop goes on without it
             await self.db.set_state(STATE_NEXT_REFRESH, isoformat_z(self.due))
-        return self.due
 
     async def _wait_for_regular(self, now: datetime) -> bool:
         """Near T-0, a regular sync that is due but short of budget waits for it, and the focused polls wait
