@@ -4,10 +4,10 @@ Two kinds of refresh share the rolling-hour budget (``LL2_REQUESTS_PER_HOUR``):
 
 - a **regular sync** reads one page of each list (launches, dockings, events: 3 requests) and may spend
   spare requests on launch details;
-- a **focused poll** reads only the *imminent* items, in one request per feed that has any (the launches by
-  their ids; the docking list), while a timed milestone (Minute/Hour precision or finer) lies within
-  ``FOCUS_AHEAD`` ahead or ``FOCUS_AFTER`` past (``HOLD_AFTER`` while on Hold: a new T-0 is coming) and its
-  launch is not yet In Flight or final.
+- a **focused poll** reads only the *imminent* items of one feed, in one request (the launches by their ids,
+  the station events by their ids, or the docking list), while a timed milestone (Minute/Hour precision or
+  finer) lies within ``FOCUS_AHEAD`` ahead or ``FOCUS_AFTER`` past (``HOLD_AFTER`` while on Hold: a new T-0 is
+  coming) and its launch is not yet In Flight or final.
 
 The window is chosen by the first row of :data:`WINDOWS` that applies; its shares of the hourly budget give
 the intervals (``cost * 3600 s / (share * per_hour)``). At the free 15 requests/hour:
@@ -30,12 +30,25 @@ budget. The budget itself (``RequestBudget``) is the hard limit; these shares on
 requests go. With an API key (a higher limit) the same shares give proportionally shorter intervals,
 never below ``MIN_INTERVAL`` / ``MIN_FOCUS_INTERVAL``.
 
+**Several feeds imminent at once** (a launch and a spacewalk, an undocking and a docking) share the focus
+share: polls stay one request every focus interval (5 min at 15/hour, the budget of a launch alone), and each
+poll reads the feed whose read is due first (:func:`pick_feed`). A feed is due one interval after its last
+read while one of its imminent items is within ``URGENT`` (30 min) of T-0 or past it, ``RELAXED_POLLS``
+intervals after it otherwise (its T-0 further out), ``RIDER_POLLS`` when it only carries launches past T-0
+riding along; ties go to the feed with an imminent item, then the nearest milestone. So the polls alternate
+(each feed every 10 min) while both are far; the item closest to T-0 gets three polls of four (gaps of 5, 5,
+5, 10 min) while the other's is further out (every 20 min); two items both within 30 min alternate again.
+A regular sync reads every feed, so it counts as a read of each. Spending one request a slot, rather than
+one request per feed in one cycle at a longer interval, keeps a lone imminent item at 5 minutes and gives the
+item nearest its T-0, where a slip most often makes an alert wrong, most of the slots.
+
 The loop also wakes early: a focused poll is due the moment a timed milestone enters the focused window, and
 a regular sync the moment a coarser one enters the 2 h window. Failures back off 1, 2, 4 ... 60 minutes.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -49,6 +62,10 @@ HOLD_AFTER = timedelta(hours=1)
 MIN_INTERVAL = timedelta(minutes=2)
 MAX_INTERVAL = timedelta(hours=6)
 MIN_FOCUS_INTERVAL = timedelta(minutes=1)
+# With several feeds imminent: an item this close to T-0 (or past it) wants its feed read every poll ...
+URGENT = timedelta(minutes=30)
+RELAXED_POLLS = 3  # ... one further out every third poll at least
+RIDER_POLLS = 6  # ... and launches past T-0 riding along (no imminent item of the feed) every sixth
 BACKOFF_BASE = timedelta(minutes=1)
 BACKOFF_MAX = timedelta(hours=1)
 
@@ -141,6 +158,39 @@ def next_focus_at(last_read: datetime | None, now: datetime, *, per_hour: int, c
     if failures > 0:
         due = max(due, now + backoff(failures))
     return due
+
+
+@dataclass(frozen=True, slots=True)
+class FocusFeed:
+    """One feed a focused poll could read: when it was last read, and its nearest imminent milestone."""
+
+    name: str
+    last_read: datetime | None
+    nearest: datetime | None  # None: no imminent item, only launches past T-0 riding along
+
+
+def feed_due(feed: FocusFeed, now: datetime, *, per_hour: int) -> datetime:
+    """When ``feed`` wants its next read (see the module docstring); never read: at once."""
+    if feed.last_read is None:
+        return datetime.min.replace(tzinfo=now.tzinfo)
+    if feed.nearest is None:
+        polls = RIDER_POLLS
+    else:
+        polls = 1 if feed.nearest - now <= URGENT else RELAXED_POLLS
+    interval: timedelta = focus_interval(per_hour=per_hour, cost=1) * polls
+    return feed.last_read + interval
+
+
+def pick_feed(feeds: Sequence[FocusFeed], now: datetime, *, per_hour: int) -> FocusFeed:
+    """The feed the next focused poll reads: the one due first; ties go to a feed with an imminent item, then
+    to the nearest milestone, then to the order given (launches first)."""
+    never = datetime.max.replace(tzinfo=now.tzinfo)
+
+    def key(indexed: tuple[int, FocusFeed]) -> tuple[datetime, bool, datetime, int]:
+        index, feed = indexed
+        return (feed_due(feed, now, per_hour=per_hour), feed.nearest is None, feed.nearest or never, index)
+
+    return min(enumerate(feeds), key=key)[1]
 
 
 def backoff(failures: int) -> timedelta:

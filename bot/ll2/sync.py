@@ -25,10 +25,12 @@ state table and ends the sync after storing what was read; every fetch checks th
 process's 429 is obeyed too. A 5xx or garbage on a later page keeps what was read but fails the sync.
 Each feed's changes are published as soon as the feed is stored, so a crash later in the sync loses none.
 
-Near T-0 (see :mod:`bot.ll2.schedule`) the loop runs *focused polls* between regular syncs: the imminent
-launches by id in one request (a partial list: what it returns may move, change status or end as happened; a
-launch it asked for and did not get is looked up in detail; nothing else is concluded), and the docking list
-when a docking is imminent. Both kinds share the one request budget.
+Near T-0 (see :mod:`bot.ll2.schedule`) the loop runs *focused polls* between regular syncs, one request each,
+reading the feed whose imminent items are due first: the imminent launches by id (a partial list: what it
+returns may move, change status or end as happened; a launch it asked for and did not get is looked up in
+detail; nothing else is concluded), the imminent station events by id (spacewalks, undockings, ...: a partial
+list too; one asked for and not returned is resolved as the regular events sync resolves a missing one), or
+the docking list when a docking is imminent. Both kinds share the one request budget.
 """
 
 from __future__ import annotations
@@ -166,12 +168,14 @@ class SyncReport:
 
 @dataclass(frozen=True, slots=True)
 class FocusTargets:
-    """What a focused poll asks about: imminent launches (and, riding along, launches past T-0 whose end is not
-    known yet) by id, and the docking list when a docking is imminent."""
+    """What focused polls ask about: imminent launches (and, riding along, launches past T-0 whose end is not
+    known yet) by id, imminent station events by id, and the docking list when a docking is imminent."""
 
-    imminent: tuple[str, ...] = ()  # source ids in the focused window (launches and dockings)
+    imminent: tuple[str, ...] = ()  # source ids in the focused window (launches, dockings, station events)
     launch_ids: tuple[str, ...] = ()  # LL2 launch ids to ask for, imminent first
     dockings: bool = False
+    event_ids: tuple[str, ...] = ()  # LL2 event ids (station events) to ask for, soonest first
+    nearest: tuple[tuple[str, datetime], ...] = ()  # (feed, its nearest imminent milestone)
 
     @property
     def active(self) -> bool:
@@ -179,9 +183,19 @@ class FocusTargets:
         return bool(self.imminent)
 
     @property
+    def feeds(self) -> tuple[str, ...]:
+        """The feeds a focused poll may read, in the order ties are broken."""
+        wanted = {FEED_LAUNCHES: bool(self.launch_ids), FEED_DOCKINGS: self.dockings, FEED_EVENTS: bool(self.event_ids)}
+        return tuple(feed for feed in FEEDS if wanted[feed])
+
+    @property
     def cost(self) -> int:
-        """Requests one focused poll sends."""
-        return int(bool(self.launch_ids)) + int(self.dockings)
+        """Requests one focused poll sends: one feed per poll (the polls take turns, see the schedule)."""
+        return 1 if self.active else 0
+
+    def nearest_of(self, feed: str) -> datetime | None:
+        """The nearest imminent milestone of ``feed`` (None: it only carries riders)."""
+        return next((at for name, at in self.nearest if name == feed), None)
 
 
 class Fetcher(Protocol):
@@ -194,6 +208,8 @@ class Fetcher(Protocol):
     async def launches_by_id(self, now: datetime, ids: Sequence[str]) -> ListResult[r.Launch]: ...
 
     async def events(self, now: datetime, max_pages: int, type_ids: Sequence[int]) -> ListResult[r.Event]: ...
+
+    async def events_by_id(self, now: datetime, ids: Sequence[str]) -> ListResult[r.Event]: ...
 
     async def dockings(self, now: datetime, max_pages: int) -> ListResult[r.Docking]: ...
 
@@ -240,6 +256,21 @@ class ApiFetcher:
         if type_ids:
             params["type__ids"] = ",".join(str(t) for t in type_ids)
         return await self.client.fetch_list("/events/upcoming/", params, r.Event, max_pages=max_pages, what="event")
+
+    async def events_by_id(self, now: datetime, ids: Sequence[str]) -> ListResult[r.Event]:
+        """Just these station events, in one request: the focused poll of imminent spacewalks, undockings, ...
+
+        ``hide_recent_previous`` as in the regular list, so an event whose time has passed is not returned and
+        is resolved the way the regular sync resolves it (happened). A partial list by design.
+        """
+        params = {
+            "id": ",".join(ids),
+            "mode": "detailed",
+            "hide_recent_previous": "true",
+            "ordering": "date",
+            "limit": str(max(1, len(ids))),
+        }
+        return await self.client.fetch_list("/events/upcoming/", params, r.Event, max_pages=1, what="event")
 
     async def dockings(self, now: datetime, max_pages: int) -> ListResult[r.Docking]:
         """Dockings from now on (LL2 has no upcoming path for them), soonest first."""
@@ -327,6 +358,14 @@ class DirectoryFetcher:
             result.records = [e for e in result.records if e.type.id in type_ids]
         return result
 
+    async def events_by_id(self, now: datetime, ids: Sequence[str]) -> ListResult[r.Event]:
+        """The saved station events with these ids."""
+        result = self._load("events.json", r.Event, "event")
+        wanted = set(ids)
+        result.records = [e for e in result.records if str(e.id) in wanted]
+        result.seen_ids &= wanted
+        return result
+
     async def dockings(self, now: datetime, max_pages: int) -> ListResult[r.Docking]:
         """The saved docking list."""
         return self._load("docking_events.json", r.Docking, "docking")
@@ -371,7 +410,7 @@ class LL2Sync:
         self.next_due: datetime | None = None
         self.focus_due: datetime | None = None  # the next focused poll (None: nothing timed is known)
         self.focus_failures = 0
-        self._focus_read_at: datetime | None = None  # when the imminent items were last read
+        self._read_at: dict[str, datetime] = {}  # when each feed was last read (by a poll or a regular sync)
         self.last_report: SyncReport | None = None
         self._task: asyncio.Task[None] | None = None
         self._stop = asyncio.Event()
@@ -416,14 +455,11 @@ class LL2Sync:
                 return self.due
             if regular:
                 report = await self.sync_once(now)
-                if FEED_LAUNCHES in report.fetched:
-                    self._focus_read_at = now  # the launch list holds the imminent launches too
                 self.next_due = await self._plan(now, report, await self.focus_targets(now))
             else:
                 report = await self.focused_poll(now)
                 if report.ok:
                     self.focus_failures = 0
-                    self._focus_read_at = now
                 elif report.skipped is None:
                     self.focus_failures += 1
             self.focus_due = await self._plan_focus(now, report)
@@ -498,8 +534,11 @@ class LL2Sync:
         if not focus.active:
             start = schedule.focus_starts_at(await self._next_timed(now))
             return None if start is None else max(start, now + schedule.MIN_FOCUS_INTERVAL)
+        # One poll per interval, whichever feed it reads: an interval after the latest read of any of them.
+        reads = [self._read_at.get(feed) for feed in focus.feeds]
+        last = None if None in reads else max(r for r in reads if r is not None)
         due = schedule.next_focus_at(
-            self._focus_read_at, now, per_hour=self.budget.per_hour, cost=focus.cost, failures=self.focus_failures
+            last, now, per_hour=self.budget.per_hour, cost=focus.cost, failures=self.focus_failures
         )
         if report.retry_after is not None:
             due = max(due, report.retry_after)
@@ -512,28 +551,42 @@ class LL2Sync:
         )
 
     async def _next_timed(self, now: datetime) -> datetime | None:
-        """The next timed milestone a focused poll would cover (a launch or a docking)."""
-        return await rows.next_timed_milestone(self.db, after=now, feeds=(FEED_LAUNCHES, FEED_DOCKINGS))
+        """The next timed milestone a focused poll would cover (a launch, a docking or a station event)."""
+        return await rows.next_timed_milestone(self.db, after=now, feeds=FEEDS)
 
     async def focus_targets(self, now: datetime) -> FocusTargets:
         """What is imminent now (see :mod:`bot.ll2.schedule`), and which launches ride along in the poll."""
         imminent: list[str] = []
         riders: list[str] = []
-        dockings = False
+        nearest: dict[str, datetime] = {}
         done = {EventStatus.IN_FLIGHT}
         for m in await rows.timed_milestones(self.db, start=now - schedule.SOON, end=now + schedule.FOCUS_AHEAD):
-            if m.status.is_final or m.feed not in (FEED_LAUNCHES, FEED_DOCKINGS):
+            if m.status.is_final or m.feed not in FEEDS:
                 continue
             if schedule.in_focus(m.at, now, on_hold=m.status is EventStatus.HOLD) and m.status not in done:
                 if m.source_id not in imminent:
                     imminent.append(m.source_id)
-                dockings = dockings or m.feed == FEED_DOCKINGS
+                nearest[m.feed] = min(nearest.get(m.feed, m.at), m.at, key=lambda at: abs(at - now))
             elif m.feed == FEED_LAUNCHES and m.at <= now and m.source_id not in riders:
                 riders.append(m.source_id)  # flew or is late: its end comes free with the poll
         launches = [i for i in imminent if i.startswith(mapping.LAUNCH_PREFIX)]
         launches += [i for i in riders if i not in launches]
         ids = tuple(i.removeprefix(mapping.LAUNCH_PREFIX) for i in launches[:FOCUS_MAX_IDS])
-        return FocusTargets(tuple(imminent), ids if imminent else (), dockings)
+        events = [i.removeprefix(mapping.EVENT_PREFIX) for i in imminent if i.startswith(mapping.EVENT_PREFIX)]
+        return FocusTargets(
+            tuple(imminent),
+            ids if imminent else (),
+            FEED_DOCKINGS in nearest,
+            tuple(events[:FOCUS_MAX_IDS]),
+            tuple(nearest.items()),
+        )
+
+    def pick_feed(self, now: datetime, focus: FocusTargets) -> str | None:
+        """The feed the next focused poll reads (see :func:`bot.ll2.schedule.pick_feed`); None: nothing imminent."""
+        if not focus.active or not focus.feeds:
+            return None
+        candidates = [schedule.FocusFeed(f, self._read_at.get(f), focus.nearest_of(f)) for f in focus.feeds]
+        return schedule.pick_feed(candidates, now, per_hour=self.budget.per_hour).name
 
     async def _next_relevant(self, now: datetime) -> datetime | None:
         """The next LL2 milestone known to the day or better; one that passed in the last 2 h counts as now
@@ -608,26 +661,31 @@ class LL2Sync:
 
     # -- one focused poll ------------------------------------------------------------------------------
 
-    async def focused_poll(self, now: datetime | None = None, focus: FocusTargets | None = None) -> SyncReport:
-        """Read only the imminent items (one request per feed that has any), store, publish.
+    async def focused_poll(
+        self, now: datetime | None = None, focus: FocusTargets | None = None, feed: str | None = None
+    ) -> SyncReport:
+        """Read the imminent items of one feed (``feed``, or the one due first) in one request, store, publish.
 
         The launches come by id, a partial list: what it returns may move or change status, a final status
         ends the launch (GONE, happened), and a launch it was asked for but did not return is looked up in
-        detail when the budget allows; nothing else is concluded from what it does not contain.
+        detail when the budget allows. Station events come by id too: what returns may move, one asked for and
+        not returned is gone as the regular events sync decides (happened when its time passed, withdrawn only
+        when the answer is clean and its time is ahead). Nothing is concluded about what was not asked.
         """
         now = now or self._now()
         focus = focus or await self.focus_targets(now)
+        feed = feed or self.pick_feed(now, focus)
         report = SyncReport(started_at=now, focused=True)
         before = await self._requests_since(now)
         try:
-            await self._focused(now, focus, report)
+            await self._focused(now, focus, feed, report)
         finally:
             report.requests = await self._requests_since(now) - before
             await self._finish(now, report)
         return report
 
-    async def _focused(self, now: datetime, focus: FocusTargets, report: SyncReport) -> None:
-        if not focus.active:
+    async def _focused(self, now: datetime, focus: FocusTargets, feed: str | None, report: SyncReport) -> None:
+        if not focus.active or feed is None:
             report.skipped = "nothing imminent"
             return
         blocked = await self._blocked_until() if self.fetcher.online else None
@@ -640,14 +698,19 @@ class LL2Sync:
             if await self.budget.available(now) < 1:
                 report.skipped = f"request budget spent ({self.budget.per_hour}/h)"
                 return
-        ids = focus.launch_ids
+        ids, event_ids = focus.launch_ids, focus.event_ids
         try:
-            if ids:
+            if feed == FEED_LAUNCHES and ids:
                 launches = await self._fetch(report, FEED_LAUNCHES, lambda: self.fetcher.launches_by_id(now, ids))
                 if launches is not None:
                     await self._store_focused_launches(now, ids, launches, report)
                     await self._feed_done(report, launches)
-            if focus.dockings:
+            if feed == FEED_EVENTS and event_ids:
+                station = await self._fetch(report, FEED_EVENTS, lambda: self.fetcher.events_by_id(now, event_ids))
+                if station is not None:
+                    await self._store_focused_events(now, event_ids, station, report)
+                    await self._feed_done(report, station)
+            if feed == FEED_DOCKINGS and focus.dockings:
                 # The docking list from now on is short and read whole: the regular code path, gone rules included.
                 dockings = await self._fetch(report, FEED_DOCKINGS, lambda: self.fetcher.dockings(now, 1))
                 if dockings is not None:
@@ -702,6 +765,32 @@ class LL2Sync:
                 # unknown, and the status stays In Flight rather than a guess.
                 await self._gone(now, report, gone.event.source_id, GoneReason.HAPPENED)
 
+    async def _store_focused_events(
+        self, now: datetime, asked: Sequence[str], result: ListResult[r.Event], report: SyncReport
+    ) -> None:
+        """Store the station events a focused poll returned; resolve those asked for and not returned."""
+        mapped, duplicates = await self._map_station_events(now, result.records)
+        if mapped:
+            report.changes.extend(await upsert_events(self.db, mapped, feed=FEED_EVENTS, now=now, complete=False))
+        answered = {mapping.EVENT_PREFIX + i for i in result.seen_ids} | {e.source_id for e in mapped}
+        answered |= set(duplicates)
+        if result.error is not None:
+            return  # an answer cut short proves nothing about what it lacks
+        for event_id in asked:
+            source_id = mapping.EVENT_PREFIX + event_id
+            if source_id in answered:
+                continue
+            stored = await get_event_by_source(self.db, Source.LL2, source_id)
+            if stored is None or stored.gone_at is not None:
+                continue
+            at = _main_time(stored.event) or now
+            # As the regular events sync does: its time passed and LL2 no longer lists it as upcoming, so it took
+            # place; with its time ahead, only a clean answer (the proof a clean regular list gives) withdraws it.
+            if at <= now:
+                await self._gone(now, report, source_id, GoneReason.HAPPENED)
+            elif result.clean:
+                await self._gone(now, report, source_id, GoneReason.WITHDRAWN)
+
     async def _read_throttle(self, now: datetime) -> None:
         try:
             throttle = await self.fetcher.throttle()
@@ -752,6 +841,7 @@ class LL2Sync:
             report.error = f"{feed}: {result.error} (kept the {result.pages} page(s) read)"
         report.fetched[feed] = len(result.records)
         report.complete[feed] = result.complete
+        self._read_at[feed] = report.started_at  # what the focused polls' turns are planned from
         report.bad_records += result.skipped
         return result
 
@@ -868,6 +958,17 @@ class LL2Sync:
         a docking LL2 lists only as an event, and is kept. A copy stored before this rule is retired (GONE,
         UNKNOWN: the docking itself lives on as ``docking:<id>``, so nothing was withdrawn).
         """
+        mapped, duplicates = await self._map_station_events(now, result.records)
+        horizon = max((x.date for x in result.records if x.date is not None), default=None)
+        _, before = await self._store(now, FEED_EVENTS, lambda _: mapped, result, horizon, report)
+        # A duplicate is in the list's ids, so the store above left it as it was.
+        for source_id in duplicates:
+            if (old := before.get(source_id)) is not None and old.gone_at is None:
+                log.info("LL2 %s is a copy of a docking from /docking_events/; retired", source_id)
+                await self._gone(now, report, source_id, GoneReason.UNKNOWN)
+
+    async def _map_station_events(self, now: datetime, records: Sequence[r.Event]) -> tuple[list[Event], list[str]]:
+        """The station events to store, and the source ids of Docking events that repeat a docking record."""
         dockings = [
             s.event
             for s in await events_in_feed(self.db, Source.LL2, FEED_DOCKINGS, include_gone=True)
@@ -876,7 +977,7 @@ class LL2Sync:
         ]
         mapped: list[Event] = []
         duplicates: list[str] = []
-        for rec in result.records:
+        for rec in records:
             event = mapping.map_event(rec)
             if event is None:
                 continue
@@ -884,13 +985,7 @@ class LL2Sync:
                 duplicates.append(event.source_id)
                 continue
             mapped.append(event)
-        horizon = max((x.date for x in result.records if x.date is not None), default=None)
-        _, before = await self._store(now, FEED_EVENTS, lambda _: mapped, result, horizon, report)
-        # A duplicate is in the list's ids, so the store above left it as it was.
-        for source_id in duplicates:
-            if (old := before.get(source_id)) is not None and old.gone_at is None:
-                log.info("LL2 %s is a copy of a docking from /docking_events/; retired", source_id)
-                await self._gone(now, report, source_id, GoneReason.UNKNOWN)
+        return mapped, duplicates
 
     async def _store_launches(self, now: datetime, result: ListResult[r.Launch], report: SyncReport) -> None:
         def build(stored: Mapping[str, StoredEvent]) -> list[Event]:

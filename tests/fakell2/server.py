@@ -7,7 +7,9 @@ in ``query_errors``: the real API would silently ignore it and answer the unfilt
 
 The launch list implements the filters the bot uses: ``id`` (comma-separated), ``hide_recent_previous`` (hides
 launches with a final status; without it they stay listed for 24 h after their NET, as LL2 documents) and
-``mode=detailed`` (a listed launch gains its ``vid_urls``, from ``details`` when the test set one).
+``mode=detailed`` (a listed launch gains its ``vid_urls``, from ``details`` when the test set one). The event
+list implements ``id``, ``type__ids`` and ``hide_recent_previous`` (events whose date has passed are hidden;
+without it those of the last 24 h stay listed).
 """
 
 from __future__ import annotations
@@ -238,10 +240,18 @@ class FakeLL2:
     async def _events(self, request: web.Request) -> web.Response:
         if (fault := self._gate(request)) is not None:
             return fault
+        query = request.query
         items = self.events
-        if "type__ids" in request.query:
-            wanted = {int(t) for t in request.query["type__ids"].split(",")}
+        if "id" in query:
+            ids = {int(i) for i in query["id"].split(",")}
+            items = [e for e in items if e["id"] in ids]
+        if "type__ids" in query:
+            wanted = {int(t) for t in query["type__ids"].split(",")}
             items = [e for e in items if e["type"]["id"] in wanted]
+        # Upcoming events: those of the last 24 h too, unless hidden (as LL2 documents the parameter).
+        now = self.clock()
+        earliest = now if query.get("hide_recent_previous", "false").lower() == "true" else now - RECENT
+        items = [e for e in items if e.get("date") is None or _parse(e["date"]) >= earliest]
         return self._paged(request, sorted(items, key=lambda e: e.get("date") or ""))
 
     async def _dockings(self, request: web.Request) -> web.Response:

@@ -84,6 +84,8 @@ async def test_sync_from_directory_then_upcoming_json(tmp_path: Path) -> None:
 
 async def test_sync_once_over_http_prints_changes(tmp_path: Path) -> None:
     server = FakeLL2(lambda: datetime.now(UTC))
+    eva = next(e for e in server.events if e["id"] == 188)
+    eva["date"] = (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")  # upcoming, not 2020's
     base = await server.start()
     try:
         code, out, err = await _run("sync", "--once", env=_env(tmp_path, LL2_BASE_URL=base, LL2_API_KEY="k"))
@@ -91,7 +93,7 @@ async def test_sync_once_over_http_prints_changes(tmp_path: Path) -> None:
         await server.close()
     assert code == 0, err
     assert "LL2 sync ok (3 requests" in out
-    assert "new     Russian EVA-47 (ll2:event:188)" in out  # 2020 dockings are before docking__gte=now
+    assert "new     Russian EVA-47 (ll2:event:188)" in out  # 2020's dockings and events are past: not listed
     assert {s.authorization for s in server.counted} == {"Token k"}
 
 

@@ -193,7 +193,7 @@ async def test_loop_wakes_for_the_focus_and_polls_every_five_minutes(
     assert fresh.next_refresh == due
 
 
-async def test_an_imminent_docking_adds_the_docking_list_to_the_poll(
+async def test_an_imminent_docking_gets_the_docking_list_polled_before_launches_riding_along(
     make_sync: MakeSync, ll2: FakeLL2, clock: FakeClock
 ) -> None:
     sync = make_sync()
@@ -202,11 +202,16 @@ async def test_an_imminent_docking_adds_the_docking_list_to_the_poll(
     focus = await sync.focus_targets(clock())
     assert focus.imminent == ("docking:239",)
     assert focus.launch_ids == (PROGRESS,)  # past T-0 and not known to be over: it rides along
-    assert focus.cost == 2
+    assert focus.feeds == ("launches", "docking_events")
+    assert focus.cost == 1  # one feed per poll: they take turns
     before = len(ll2.counted)
     report = await sync.focused_poll()
     assert report.ok, report.summary()
-    assert [s.path for s in ll2.counted[before:]][-1] == "/2.3.0/docking_events/"
+    # Both were last read by the regular sync; the feed with an imminent item goes first.
+    assert [s.path for s in ll2.counted[before:]] == ["/2.3.0/docking_events/"]
+    clock.advance(timedelta(minutes=5))
+    await sync.focused_poll()
+    assert ll2.counted[-1].path == "/2.3.0/launches/upcoming/"  # the riders' feed, read longest ago
 
 
 async def test_fake_refuses_a_filter_the_document_does_not_declare(
