@@ -173,10 +173,11 @@ def feed_due(feed: FocusFeed, now: datetime, *, per_hour: int) -> datetime:
     """When ``feed`` wants its next read (see the module docstring); never read: at once."""
     if feed.last_read is None:
         return datetime.min.replace(tzinfo=now.tzinfo)
+    polls = RELAXED_POLLS
     if feed.nearest is None:
         polls = RIDER_POLLS
-    else:
-        polls = 1 if feed.nearest - now <= URGENT else RELAXED_POLLS
+    elif feed.nearest - now <= URGENT:
+        polls = 1
     interval: timedelta = focus_interval(per_hour=per_hour, cost=1) * polls
     return feed.last_read + interval
 

@@ -20,7 +20,7 @@ from bot.db.events import get_event_by_source
 from bot.freshness import read_freshness
 from bot.ll2.budget import WINDOW
 from bot.ll2.client import BudgetExhaustedError
-from bot.ll2.sync import LL2Options
+from bot.ll2.sync import FEED_EVENTS, LL2Options
 from bot.models import ChangeKind, EventStatus, GoneReason, Source
 from tests.bot.ll2.conftest import CREW1, FIXTURE_NOW, PROGRESS, MakeSync
 from tests.fakell2.server import FakeClock, FakeLL2
@@ -30,6 +30,7 @@ NET = datetime(2020, 7, 23, 14, 26, 22, tzinfo=UTC)
 LID = f"launch:{PROGRESS}"
 CID = f"launch:{CREW1}"
 OTHER = "00000000-0000-4000-8000-000000000001"
+UNDOCKING = 904
 
 
 def _gone(changes: list[Any]) -> dict[str, GoneReason | None]:
@@ -230,7 +231,7 @@ async def test_fake_refuses_a_filter_the_document_does_not_declare(
 
 _ACTIONS = st.lists(
     st.tuples(
-        st.sampled_from(["regular", "focused", "detail", "step"]),
+        st.sampled_from(["regular", "focused", "station", "detail", "step"]),
         st.floats(min_value=0, max_value=1500, allow_nan=False, allow_infinity=False),
     ),
     min_size=1,
@@ -247,6 +248,10 @@ async def test_no_rolling_hour_holds_more_than_the_limit_with_focused_polls_in_t
     await db.execute("DELETE FROM ll2_detail_fetches")
     ll2.seen.clear()
     clock.set(NET - timedelta(hours=1))  # PROGRESS imminent: focused polls have something to ask
+    if not any(e["id"] == UNDOCKING for e in ll2.events):  # an undocking imminent too: the polls take turns
+        undocking = copy.deepcopy(next(e for e in ll2.events if e["id"] == 188))
+        undocking |= {"id": UNDOCKING, "date": "2020-07-23T14:50:00Z", "type": {"id": 8, "name": "Undocking"}}
+        ll2.events.append(undocking)
     sync = make_sync(ll2_requests_per_hour=limit)
     for action, gap in actions:
         clock.advance(timedelta(seconds=gap))
@@ -254,6 +259,8 @@ async def test_no_rolling_hour_holds_more_than_the_limit_with_focused_polls_in_t
             await sync.sync_once()
         elif action == "focused":
             await sync.focused_poll()
+        elif action == "station":
+            await sync.focused_poll(feed=FEED_EVENTS)  # the undocking's turn (once a sync has stored it)
         elif action == "step":
             await sync.step()
         else:

@@ -5,6 +5,7 @@ the one rolling-hour budget."""
 from __future__ import annotations
 
 import copy
+import itertools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -164,7 +165,7 @@ async def test_undocking_and_launch_imminent_together_are_both_polled_within_the
     # read while both are imminent (a minute's slack: a poll may wait for a regular sync's budget).
     for path in ("/2.3.0/launches/upcoming/", "/2.3.0/events/upcoming/"):
         times = [s.at for s in ll2.counted if s.path == path and s.at >= NET - timedelta(hours=1, minutes=30)]
-        gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+        gaps = [b - a for a, b in itertools.pairwise(times)]
         assert max(gaps) <= 4 * FOCUS_INTERVAL + timedelta(minutes=1), (path, gaps)
     assert seen["launch"] - slips["launch"] <= 2 * FOCUS_INTERVAL
     assert seen["undocking"] - slips["undocking"] <= 2 * FOCUS_INTERVAL

@@ -134,3 +134,43 @@ def test_next_focus_is_one_interval_after_the_last_read() -> None:
 @pytest.mark.parametrize(("failures", "minutes"), [(0, 0), (1, 1), (2, 2), (3, 4), (6, 32), (7, 60), (1000, 60)])
 def test_backoff_doubles_up_to_an_hour(failures: int, minutes: int) -> None:
     assert s.backoff(failures) == timedelta(minutes=minutes)
+
+
+# -- several feeds imminent: the focused polls take turns ---------------------------------------------------------
+
+
+def _turns(nearest: dict[str, timedelta | None], polls: int) -> str:
+    """Which feed each of ``polls`` focused polls reads (first letters), every feed last read at NOW."""
+    read = dict.fromkeys(nearest, NOW)
+    gap = s.focus_interval(per_hour=15, cost=1)
+    out = []
+    for i in range(1, polls + 1):
+        now = NOW + gap * i
+        feeds = [s.FocusFeed(name, read[name], None if at is None else NOW + at) for name, at in nearest.items()]
+        picked = s.pick_feed(feeds, now, per_hour=15).name
+        read[picked] = now
+        out.append(picked[0])
+    return "".join(out)
+
+
+@pytest.mark.parametrize(
+    ("nearest", "turns"),
+    [
+        ({"launches": timedelta(minutes=90)}, "llllllll"),  # alone: every poll, as before
+        ({"launches": timedelta(minutes=90), "events": timedelta(minutes=100)}, "lelelele"),  # both far: alternate
+        # The launch within 30 min of T-0: three polls of four; the spacewalk further out every fourth.
+        ({"launches": timedelta(minutes=20), "events": timedelta(minutes=100)}, "lllellle"),
+        ({"launches": timedelta(minutes=100), "events": timedelta(minutes=20)}, "eeeleeel"),  # and the other way
+        ({"launches": timedelta(minutes=40), "events": timedelta(minutes=40)}, "lelelele"),  # both close: alternate
+        # Launches riding along only (past T-0), the docking further out: due 30 min after their last read, and
+        # read when that is sooner than the docking list's next due time (one poll in five here).
+        ({"launches": None, "docking_events": timedelta(minutes=90)}, "ddddlddddldd"),
+    ],
+)
+def test_focused_polls_take_turns_by_due_time(nearest: dict[str, timedelta | None], turns: str) -> None:
+    assert _turns(nearest, len(turns)) == turns
+
+
+def test_a_feed_never_read_goes_first() -> None:
+    feeds = [s.FocusFeed("launches", NOW, NOW + timedelta(minutes=5)), s.FocusFeed("events", None, NOW + SEC)]
+    assert s.pick_feed(feeds, NOW, per_hour=15).name == "events"
