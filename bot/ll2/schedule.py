@@ -38,6 +38,11 @@ intervals after it otherwise (its T-0 further out), ``RIDER_POLLS`` when it only
 riding along; ties go to the feed with an imminent item, then the nearest milestone. So the polls alternate
 (each feed every 10 min) while both are far; the item closest to T-0 gets three polls of four (gaps of 5, 5,
 5, 10 min) while the other's is further out (every 20 min); two items both within 30 min alternate again.
+In the terminal count (``TERMINAL``: the last 10 min before T-0, and for a launch the 10 min after it until
+it is In Flight) a feed takes every poll, so a last-minute slip is seen, and a liftoff confirmed, within 5
+min; the other feed waits (up to 25 min: a launch's 20-minute terminal count and a poll) unless it is in its
+terminal count too (then they alternate).
+A station event whose time has passed is resolved (happened) at its feed's next turn.
 A regular sync reads every feed, so it counts as a read of each. Spending one request a slot, rather than
 one request per feed in one cycle at a longer interval, keeps a lone imminent item at 5 minutes and gives the
 item nearest its T-0, where a slip most often makes an alert wrong, most of the slots.
@@ -64,6 +69,9 @@ MAX_INTERVAL = timedelta(hours=6)
 MIN_FOCUS_INTERVAL = timedelta(minutes=1)
 # With several feeds imminent: an item this close to T-0 (or past it) wants its feed read every poll ...
 URGENT = timedelta(minutes=30)
+# ... and one within this of its T-0, either side, is read at every poll before any other feed (a liftoff is
+# confirmed, or a last-minute slip seen, only in these minutes).
+TERMINAL = FOCUS_AFTER
 RELAXED_POLLS = 3  # ... one further out every third poll at least
 RIDER_POLLS = 6  # ... and launches past T-0 riding along (no imminent item of the feed) every sixth
 BACKOFF_BASE = timedelta(minutes=1)
@@ -182,14 +190,24 @@ def feed_due(feed: FocusFeed, now: datetime, *, per_hour: int) -> datetime:
     return feed.last_read + interval
 
 
+def terminal(feed: FocusFeed, now: datetime) -> bool:
+    """Whether ``feed`` holds an item in its terminal count: at most ``TERMINAL`` before its T-0, or (a launch
+    not yet known to fly) at most ``TERMINAL`` past it."""
+    if feed.nearest is None:
+        return False
+    after = TERMINAL if feed.name == "launches" else timedelta(0)
+    return -after <= feed.nearest - now <= TERMINAL
+
+
 def pick_feed(feeds: Sequence[FocusFeed], now: datetime, *, per_hour: int) -> FocusFeed:
-    """The feed the next focused poll reads: the one due first; ties go to a feed with an imminent item, then
-    to the nearest milestone, then to the order given (launches first)."""
+    """The feed the next focused poll reads: one in its terminal count first, else the one due first; ties go
+    to a feed with an imminent item, then to the nearest milestone, then to the order given (launches first)."""
     never = datetime.max.replace(tzinfo=now.tzinfo)
 
-    def key(indexed: tuple[int, FocusFeed]) -> tuple[datetime, bool, datetime, int]:
+    def key(indexed: tuple[int, FocusFeed]) -> tuple[bool, datetime, bool, datetime, int]:
         index, feed = indexed
-        return (feed_due(feed, now, per_hour=per_hour), feed.nearest is None, feed.nearest or never, index)
+        due = feed_due(feed, now, per_hour=per_hour)
+        return (not terminal(feed, now), due, feed.nearest is None, feed.nearest or never, index)
 
     return min(enumerate(feeds), key=key)[1]
 

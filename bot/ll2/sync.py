@@ -534,9 +534,10 @@ class LL2Sync:
         if not focus.active:
             start = schedule.focus_starts_at(await self._next_timed(now))
             return None if start is None else max(start, now + schedule.MIN_FOCUS_INTERVAL)
-        # One poll per interval, whichever feed it reads: an interval after the latest read of any of them.
-        reads = [self._read_at.get(feed) for feed in focus.feeds]
-        last = None if None in reads else max(r for r in reads if r is not None)
+        # One poll per interval, whichever feed it reads: an interval after the latest read of any feed (not of
+        # the feeds in focus now: one leaving the focus must not make the others look overdue and cost an extra
+        # request; the hour's budget holds only one poll per interval).
+        last = max(self._read_at.values(), default=None)
         due = schedule.next_focus_at(
             last, now, per_hour=self.budget.per_hour, cost=focus.cost, failures=self.focus_failures
         )

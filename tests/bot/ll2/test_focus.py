@@ -18,13 +18,14 @@ from hypothesis import strategies as st
 from bot.db import Database
 from bot.db.events import get_event_by_source
 from bot.freshness import read_freshness
+from bot.ll2 import schedule
 from bot.ll2.budget import WINDOW
 from bot.ll2.client import BudgetExhaustedError
 from bot.ll2.sync import FEED_EVENTS, LL2Options
 from bot.models import ChangeKind, EventStatus, GoneReason, Source
 from tests.bot.ll2.conftest import CREW1, FIXTURE_NOW, PROGRESS, MakeSync
 from tests.fakell2.server import FakeClock, FakeLL2
-from tests.fakell2.simulation import AFTER, NEAR, run, summary
+from tests.fakell2.simulation import AFTER, NEAR, STATION_NEAR, run, summary
 
 NET = datetime(2020, 7, 23, 14, 26, 22, tzinfo=UTC)
 LID = f"launch:{PROGRESS}"
@@ -277,7 +278,7 @@ async def test_no_rolling_hour_holds_more_than_the_limit_with_focused_polls_in_t
 
 @pytest.mark.parametrize("seed", [11, 12])
 async def test_simulated_half_day_meets_the_freshness_targets_near_t0(seed: int, tmp_path: Path) -> None:
-    result = await run(seed, hours=15, tmp=tmp_path)
+    result = await run(seed, hours=15, tmp=tmp_path, stations=False)
     report = "\n".join(summary(result))  # printed with the seed when an assertion fails
     count, _, p95, worst = result.figures(NEAR)
     assert count >= 8, report  # enough changes near T-0 for the figures to mean something
@@ -289,3 +290,24 @@ async def test_simulated_half_day_meets_the_freshness_targets_near_t0(seed: int,
     assert result.wrong_gone == [], report  # every launch that left after liftoff ended as happened
     assert result.figures(AFTER)[0] >= 2, report
     assert result.focused_requests > result.requests / 2, report
+
+
+@pytest.mark.parametrize("seed", [11, 12])
+async def test_simulated_half_day_with_station_events_sees_every_imminent_change_within_its_turn(
+    seed: int, tmp_path: Path
+) -> None:
+    result = await run(seed, hours=15, tmp=tmp_path)
+    report = "\n".join(summary(result))
+    # While two feeds are imminent each waits at most four polls for its turn, or the other's terminal count and
+    # a poll (bot/ll2/schedule.py), so no change near T-0 waits more than about 25 minutes.
+    poll = schedule.focus_interval(per_hour=15, cost=1)
+    turn = max(4 * poll, 2 * schedule.TERMINAL + poll).total_seconds() / 60 + 1
+    assert result.figures(STATION_NEAR)[0] >= 2, report
+    for group in (NEAR, STATION_NEAR):
+        assert result.figures(group)[3] <= turn, report
+    assert result.figures(NEAR)[1] <= 5.0, report  # the median launch change still within one poll
+    assert result.station_requests > 0, report
+    assert result.busiest_hour <= 15, report
+    assert result.rate_limited == 0, report
+    assert result.query_errors == [], report
+    assert result.wrong_gone == [], report  # launches that flew and station events that took place: happened

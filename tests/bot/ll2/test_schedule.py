@@ -140,13 +140,14 @@ def test_backoff_doubles_up_to_an_hour(failures: int, minutes: int) -> None:
 
 
 def _turns(nearest: dict[str, timedelta | None], polls: int) -> str:
-    """Which feed each of ``polls`` focused polls reads (first letters), every feed last read at NOW."""
+    """Which feed each of ``polls`` focused polls reads (first letters), every feed last read at NOW, each item
+    staying ``nearest`` ahead of every poll (None: riders only)."""
     read = dict.fromkeys(nearest, NOW)
     gap = s.focus_interval(per_hour=15, cost=1)
     out = []
     for i in range(1, polls + 1):
         now = NOW + gap * i
-        feeds = [s.FocusFeed(name, read[name], None if at is None else NOW + at) for name, at in nearest.items()]
+        feeds = [s.FocusFeed(name, read[name], None if at is None else now + at) for name, at in nearest.items()]
         picked = s.pick_feed(feeds, now, per_hour=15).name
         read[picked] = now
         out.append(picked[0])
@@ -161,7 +162,14 @@ def _turns(nearest: dict[str, timedelta | None], polls: int) -> str:
         # The launch within 30 min of T-0: three polls of four; the spacewalk further out every fourth.
         ({"launches": timedelta(minutes=20), "events": timedelta(minutes=100)}, "lllellle"),
         ({"launches": timedelta(minutes=100), "events": timedelta(minutes=20)}, "eeeleeel"),  # and the other way
-        ({"launches": timedelta(minutes=40), "events": timedelta(minutes=40)}, "lelelele"),  # both close: alternate
+        ({"launches": timedelta(minutes=25), "events": timedelta(minutes=25)}, "lelelele"),  # both close: alternate
+        # The last 10 minutes before T-0 (a launch: and after it, until In Flight) take every poll ...
+        ({"launches": timedelta(minutes=5), "events": timedelta(minutes=20)}, "llllllll"),
+        ({"launches": -timedelta(minutes=5), "events": timedelta(minutes=20)}, "llllllll"),
+        ({"launches": timedelta(minutes=20), "events": timedelta(minutes=8)}, "eeeeeeee"),
+        # (not after an event's time: it only waits to be resolved as happened, urgent but not terminal)
+        ({"launches": timedelta(minutes=20), "events": -timedelta(minutes=2)}, "elelelel"),
+        ({"launches": timedelta(minutes=4), "events": timedelta(minutes=6)}, "lelelele"),  # ... both: alternate
         # Launches riding along only (past T-0), the docking further out: due 30 min after their last read, and
         # read when that is sooner than the docking list's next due time (one poll in five here).
         ({"launches": None, "docking_events": timedelta(minutes=90)}, "ddddlddddldd"),
