@@ -2,10 +2,15 @@
 
 A simulated 48 h (injected clock, local fake LL2, the real LL2Sync loop and client over HTTP, a real SQLite
 file) with a launch every 3 hours and random upstream changes near each T-0, and a few spacewalks and
-undockings with slips of their own (``tests/fakell2/simulation.py``; ``--no-stations``: launches only, as issue
-13 measured). Several seeds; the worst figures are what counts. Limits (issue 13, on launches): near T-0 p95
-<= 5 min and max <= 8 min; no rolling hour over ``LL2_REQUESTS_PER_HOUR`` (15). Station events have no limit
-of their own; their near-T-0 figures are printed separately.
+undockings with slips of their own (``tests/fakell2/simulation.py``). Two scenarios, several seeds each; the worst
+figures are what counts:
+
+1. launches only, issue 13's scenario, judged against its limits: near T-0 p95 <= 5 min and max <= 8 min;
+2. launches plus spacewalks and undockings: the launch p95 and the budget are still judged, while the launch
+   max is only reported, since a station event imminent at the same moment takes turns with the launch feed
+   (both at a 5-minute interval would need more than 15 requests an hour; see ``bot/ll2/schedule.py``).
+
+In both, no rolling hour may hold more than ``LL2_REQUESTS_PER_HOUR`` (15) and nothing may end wrongly.
 
 Run: python -m bench.bench_freshness [--hours 48] [--seeds 1 2 3 4 5] [--per-hour 15] [--no-stations]
 """
@@ -24,6 +29,16 @@ MAX_LIMIT_MIN = 8.0
 
 
 async def main(hours: float, seeds: list[int], per_hour: int, stations: bool = True) -> int:
+    """Run the launches-only scenario, then (unless ``stations`` is false) the one with station events."""
+    ok = await scenario(hours, seeds, per_hour, stations=False)
+    if stations:
+        print()
+        ok = await scenario(hours, seeds, per_hour, stations=True) and ok
+    return 0 if ok else 1
+
+
+async def scenario(hours: float, seeds: list[int], per_hour: int, *, stations: bool) -> bool:
+    """Print one scenario's per-seed and worst figures; True if it met its limits."""
     results: list[Result] = []
     with tempfile.TemporaryDirectory() as tmp:
         for seed in seeds:
@@ -37,7 +52,10 @@ async def main(hours: float, seeds: list[int], per_hour: int, stations: bool = T
     what = "launches and station events" if stations else "launches only"
     print(f"worst of {len(seeds)} seeds ({', '.join(str(s) for s in seeds)}; {what}):")
     print(f"  near T-0 p95 {worst_p95:.1f} min (limit {P95_LIMIT_MIN:g}, ratio {worst_p95 / P95_LIMIT_MIN:.2f})")
-    print(f"  near T-0 max {worst_max:.1f} min (limit {MAX_LIMIT_MIN:g}, ratio {worst_max / MAX_LIMIT_MIN:.2f})")
+    if stations:
+        print(f"  near T-0 max {worst_max:.1f} min (reported only: a station event may hold the turn)")
+    else:
+        print(f"  near T-0 max {worst_max:.1f} min (limit {MAX_LIMIT_MIN:g}, ratio {worst_max / MAX_LIMIT_MIN:.2f})")
     print(f"  busiest rolling hour {busiest} requests (limit {per_hour}, ratio {busiest / per_hour:.2f})")
     for group in (AFTER, FAR, *((STATION_NEAR, STATION_END, STATION_FAR) if stations else ())):
         n = sum(r.figures(group)[0] for r in results)
@@ -49,8 +67,8 @@ async def main(hours: float, seeds: list[int], per_hour: int, stations: bool = T
     wrong = [w for r in results for w in r.wrong_gone]
     errors = [e for r in results for e in r.query_errors]
     print(f"  wrong ends: {len(wrong)}; query errors: {len(errors)}; 429s: {sum(r.rate_limited for r in results)}")
-    ok = worst_p95 <= P95_LIMIT_MIN and worst_max <= MAX_LIMIT_MIN and busiest <= per_hour and not wrong
-    return 0 if ok and not errors else 1
+    max_ok = stations or worst_max <= MAX_LIMIT_MIN
+    return worst_p95 <= P95_LIMIT_MIN and max_ok and busiest <= per_hour and not wrong and not errors
 
 
 if __name__ == "__main__":
@@ -58,6 +76,6 @@ if __name__ == "__main__":
     parser.add_argument("--hours", type=float, default=48)
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4, 5])
     parser.add_argument("--per-hour", type=int, default=15)
-    parser.add_argument("--no-stations", action="store_true", help="launches only (no spacewalks, undockings)")
+    parser.add_argument("--no-stations", action="store_true", help="only the launches-only scenario")
     args = parser.parse_args()
     raise SystemExit(asyncio.run(main(args.hours, args.seeds, args.per_hour, not args.no_stations)))
