@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import json
 import logging
@@ -16,6 +18,8 @@ from discord.ext import commands
 
 import cogs
 from bot import __version__
+from bot.alerts.engine import AlertEngine
+from bot.alerts.transport import DiscordTransport
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.db import Database
@@ -51,6 +55,7 @@ class TMinusBot(commands.Bot):
     ll2: LL2Sync
     started_at: datetime
     clock: Clock
+    alerts: AlertEngine
 
     def __init__(self, settings: Settings, *, db: Database | None = None, clock: Clock | None = None) -> None:
         super().__init__(
@@ -79,6 +84,11 @@ class TMinusBot(commands.Bot):
         self.scheduler.start()
         # Browsing (issue 9): SQLite's advice for a long-lived connection, once a day (and at close).
         self.scheduler.add_job(self.db.optimize, "interval", hours=24, id="db.optimize", replace_existing=True)
+        # Alerts (issue 10): rebuilt from rows in the background (late alerts go out, missed ones are recorded),
+        # so a long fan-out after a restart never holds up the gateway connection.
+        self.alerts = AlertEngine(self.db, self.clock, self.scheduler, DiscordTransport(self))
+        self.changes.subscribe(self.alerts.on_changes)
+        self._alerts_start = asyncio.create_task(self.alerts.start(), name="alerts.start")
         for name in extension_names():
             await self.load_extension(name)
         # LL2 sync (issue 4): started after the cogs so their ChangeBus subscribers see the first sync.
@@ -112,6 +122,13 @@ class TMinusBot(commands.Bot):
         ll2 = getattr(self, "ll2", None)  # LL2 sync (issue 4): stopped before the session it uses closes
         if ll2 is not None:
             await ll2.stop()
+        start = getattr(self, "_alerts_start", None)
+        if start is not None and not start.done():
+            start.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await start
+        if getattr(self, "alerts", None) is not None and self.scheduler.running:
+            self.alerts.stop()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         session = getattr(self, "http_session", None)

@@ -43,6 +43,9 @@ async def test_command_tree_sync_uploads_every_command_with_descriptions(tminus_
         "launch",
         "calendar",
         "timezone",
+        "subscribe",
+        "subscriptions",
+        "unsubscribe",
     }
     # The browsing commands work everywhere, also installed to a user: guilds, the bot's DM, private channels.
     for name in ("nextlaunch", "launches", "nextdocking", "events", "launch", "calendar", "timezone"):
@@ -99,7 +102,7 @@ async def test_dev_guild_gets_the_commands_instead_of_global(
     bot = TMinusBot(settings)
     async with bot, bot_running(fake_discord, bot):
         (upload,) = fake_discord.requests_to("PUT", "/applications/{application_id}/guilds/{guild_id}/commands")
-        assert {c["name"] for c in upload.body} >= {"about", "event", "nextlaunch", "timezone"}
+        assert {c["name"] for c in upload.body} >= {"about", "event", "nextlaunch", "timezone", "subscribe"}
         assert not fake_discord.requests_to("PUT", "/applications/{application_id}/commands")
         result = await fake_discord.slash("about", user=fake_discord.scene.member, guild=guild)
         assert result.embeds

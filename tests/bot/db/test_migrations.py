@@ -160,3 +160,22 @@ async def test_close_runs_pragma_optimize_so_the_planner_gets_statistics(tmp_pat
     async with Database(path) as db:
         analysed = {r["tbl"] for r in await db.fetchall("SELECT tbl FROM sqlite_stat1")}
     assert "events" in analysed
+async def test_deliveries_key_is_recipient_milestone_lead_and_time_version(tmp_path: Path) -> None:
+    async with Database(tmp_path / "t.sqlite3") as db:
+        await db.execute(
+            "INSERT INTO events (id, source, source_id, feed, type, name, status, first_seen, updated_at) "
+            "VALUES (1, 'll2', 'x', 'launches', 'launch', 'X', 'go', 0, 0)"
+        )
+        await db.execute(
+            "INSERT INTO milestones (id, event_id, kind, at_utc, precision) VALUES (1, 1, 'liftoff', 9, 'minute')"
+        )
+        insert = (
+            "INSERT INTO deliveries (recipient_id, milestone_id, lead_seconds, target_at, fire_at, subscribed_at, "
+            "nonce, created_at, updated_at) VALUES (7, 1, 60, ?, 0, 0, ?, 0, 0)"
+        )
+        await db.execute(insert, (1000, "a"))
+        await db.execute(insert, (2000, "b"))  # the same lead after a slip: armed again
+        with pytest.raises(sqlite3.IntegrityError):
+            await db.execute(insert, (2000, "c"))
+        with pytest.raises(sqlite3.IntegrityError):
+            await db.execute(insert, (3000, "x" * 26))  # a nonce Discord would refuse

@@ -1,0 +1,236 @@
+"""Deliver what the outbox holds: paced under the global rate limit, earliest-subscribed first, each DM once.
+
+A row is written (by the planner) before its send; it is marked sent, with the message id, only after Discord
+confirmed it. A send that failed or timed out is retried with the row's own nonce, so if Discord did make
+the message the retry returns that message instead of a second one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Protocol, TypeVar
+
+from bot.alerts.messages import alert_text, superseded_text
+from bot.clock import Clock
+from bot.db import alerts as store
+from bot.db.database import Database
+from bot.db.events import to_epoch
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+DMS_CLOSED_REASON = "your DMs are closed to me (Discord error 50007)"
+# Waits between tries of one send within a fan-out; after the last, the row waits for the retry job.
+RETRY_DELAYS_S = (0.5, 1.0, 2.0)
+# A row that failed this often (over several runs) is given up and kept as failed with its last error.
+MAX_ATTEMPTS = 12
+WORKERS = 16
+
+
+class DMsClosedError(Exception):
+    """The user does not accept DMs from the bot (50007): stop alerting them, do not retry."""
+
+
+class TransientError(Exception):
+    """A 5xx, a timeout or a dropped connection: retry later with the same nonce."""
+
+
+class PermanentError(Exception):
+    """Discord refused the request for good (4xx other than the above)."""
+
+
+class UnknownTargetError(PermanentError):
+    """The channel or message no longer exists (a cached DM channel gone, a message deleted)."""
+
+
+class Transport(Protocol):
+    """What the dispatcher needs of Discord (``bot.alerts.transport.DiscordTransport`` in the bot)."""
+
+    async def open_dm(self, user_id: int) -> int: ...
+
+    async def post(self, channel_id: int, content: str, nonce: str) -> int: ...
+
+    async def rewrite(self, channel_id: int, message_id: int, content: str) -> None: ...
+
+
+class Pacer:
+    """Hands out request slots ``1/rate`` seconds apart, in the order asked: pacing, not collecting 429s."""
+
+    def __init__(self, rate: float) -> None:
+        self.interval = 1.0 / rate
+        self._next = 0.0
+        self._lock = asyncio.Lock()
+
+    async def take(self) -> None:
+        """Wait for the next slot."""
+        async with self._lock:
+            now = time.monotonic()
+            slot = max(now, self._next)
+            self._next = slot + self.interval
+            if slot > now:
+                await asyncio.sleep(slot - now)
+
+
+@dataclass
+class DispatchReport:
+    """What one run of the dispatcher did."""
+
+    sent: int = 0
+    missed: int = 0
+    failed: int = 0
+    paused: list[int] = field(default_factory=list)
+    left: int = 0  # rows still pending after transient failures: the retry job takes them
+
+
+class Dispatcher:
+    """Sends due outbox rows, notices and superseded edits through a :class:`Transport`."""
+
+    def __init__(
+        self,
+        db: Database,
+        transport: Transport,
+        clock: Clock,
+        *,
+        rate: float,
+        workers: int = WORKERS,
+        retry_delays: Sequence[float] = RETRY_DELAYS_S,
+    ) -> None:
+        self.db = db
+        self.transport = transport
+        self.clock = clock
+        self.pacer = Pacer(rate)
+        self.workers = workers
+        self.retry_delays = tuple(retry_delays)
+
+    def _now(self) -> int:
+        return to_epoch(self.clock.now())
+
+    async def deliver_due(self, due_by: int) -> DispatchReport:
+        """Send every pending alert due by ``due_by``; the ones whose milestone is over are recorded missed."""
+        report = DispatchReport()
+        pending = await store.pending_deliveries(self.db, due_by=due_by)
+        now = self._now()
+        over = [d.id for d in pending if d.target_at <= now]
+        if over:
+            await store.mark_missed(self.db, over, now)
+            report.missed += len(over)
+        rows = [d for d in pending if d.target_at > now]
+        if not rows:
+            return report
+        channels = await store.dm_channels(self.db, {d.recipient_id for d in rows})
+        paused: set[int] = set()
+        queue: asyncio.Queue[store.Delivery] = asyncio.Queue()
+        for d in rows:
+            queue.put_nowait(d)
+
+        async def worker() -> None:
+            while not queue.empty():
+                d = queue.get_nowait()
+                if d.recipient_id not in paused:
+                    await self._deliver(d, channels, paused, report)
+
+        await asyncio.gather(*(worker() for _ in range(min(self.workers, len(rows)))))
+        return report
+
+    async def _channel(self, user_id: int, channels: dict[int, int]) -> int:
+        channel = channels.get(user_id)
+        if channel is None:
+            await self.pacer.take()
+            channel = await self._with_retries(lambda: self.transport.open_dm(user_id))
+            channels[user_id] = channel
+            await store.cache_dm_channel(self.db, user_id, channel, self._now())
+        return channel
+
+    async def _with_retries(self, call: Callable[[], Awaitable[T]]) -> T:
+        for delay in self.retry_delays:
+            try:
+                return await call()
+            except TransientError as exc:
+                log.warning("transient Discord error, retrying in %.1fs with the same nonce: %s", delay, exc)
+                await asyncio.sleep(delay)
+                await self.pacer.take()
+        return await call()
+
+    async def _deliver(
+        self, d: store.Delivery, channels: dict[int, int], paused: set[int], report: DispatchReport
+    ) -> None:
+        content = alert_text(d.event_name, d.kind, d.lead, d.target_at, late=d.late)
+        try:
+            channel = await self._channel(d.recipient_id, channels)
+            await self.pacer.take()
+            try:
+                message_id = await self._with_retries(lambda: self.transport.post(channel, content, d.nonce))
+            except UnknownTargetError:
+                # The cached DM channel is gone: open a new one once and send there.
+                channels.pop(d.recipient_id, None)
+                channel = await self._channel(d.recipient_id, channels)
+                await self.pacer.take()
+                message_id = await self._with_retries(lambda: self.transport.post(channel, content, d.nonce))
+        except DMsClosedError as exc:
+            paused.add(d.recipient_id)
+            report.paused.append(d.recipient_id)
+            await store.note_delivery_attempt(self.db, d.id, str(exc), self._now(), final=True)
+            await store.pause_recipient(self.db, d.recipient_id, DMS_CLOSED_REASON, self._now())
+            log.info("DMs closed by user %s: their alerts are paused", d.recipient_id)
+            return
+        except TransientError as exc:
+            final = d.attempts + 1 >= MAX_ATTEMPTS
+            await store.note_delivery_attempt(self.db, d.id, str(exc), self._now(), final=final)
+            report.failed += final
+            report.left += not final
+            return
+        except PermanentError as exc:
+            log.warning("alert %s to user %s refused: %s", d.id, d.recipient_id, exc)
+            await store.note_delivery_attempt(self.db, d.id, str(exc), self._now(), final=True)
+            report.failed += 1
+            return
+        await store.mark_delivery_sent(self.db, d.id, channel, message_id, self._now())
+        report.sent += 1
+
+    async def send_notices(self) -> DispatchReport:
+        """Send every pending notice (slips, holds, scrubs, outcomes)."""
+        report = DispatchReport()
+        notices = await store.pending_notices(self.db)
+        if not notices:
+            return report
+        channels = await store.dm_channels(self.db, {n.recipient_id for n in notices})
+        for n in notices:
+            try:
+                channel = await self._channel(n.recipient_id, channels)
+                await self.pacer.take()
+                message_id = await self._with_retries(partial(self.transport.post, channel, n.body, n.nonce))
+            except TransientError as exc:
+                await store.note_notice_attempt(
+                    self.db, n.id, str(exc), self._now(), final=n.attempts + 1 >= MAX_ATTEMPTS
+                )
+                report.left += 1
+                continue
+            except (PermanentError, DMsClosedError) as exc:
+                await store.note_notice_attempt(self.db, n.id, str(exc), self._now(), final=True)
+                report.failed += 1
+                continue
+            await store.mark_notice_sent(self.db, n.id, channel, message_id, self._now())
+            report.sent += 1
+        return report
+
+    async def supersede(self, alerts: Sequence[store.SentAlert]) -> DispatchReport:
+        """Edit earlier alert messages whose time no longer holds to say so."""
+        report = DispatchReport()
+        for s in alerts:
+            content = superseded_text(s.event_name, s.kind, s.lead, s.target_at)
+            try:
+                await self.pacer.take()
+                await self._with_retries(partial(self.transport.rewrite, s.channel_id, s.message_id, content))
+            except TransientError:
+                report.left += 1
+                continue
+            except (PermanentError, DMsClosedError) as exc:
+                log.info("could not mark alert %s superseded (%s); recording it anyway", s.id, exc)
+            await store.mark_superseded(self.db, s.id, self._now())
+            report.sent += 1
+        return report

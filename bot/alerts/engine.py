@@ -1,0 +1,128 @@
+"""The alert engine: reconcile from rows, keep the jobs, deliver. One run at a time."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from apscheduler.schedulers.base import BaseScheduler
+
+from bot.alerts.dispatcher import Dispatcher, DispatchReport, Transport
+from bot.alerts.jobs import AlertJobs
+from bot.alerts.planner import Reconciled, reconcile
+from bot.clock import Clock
+from bot.db.database import Database
+from bot.db.events import to_epoch
+from bot.models import Change
+
+log = logging.getLogger(__name__)
+
+# Discord's global limit is 50 requests/s; pacing at 96 % of it leaves room for commands and clock jitter.
+GLOBAL_LIMIT_PER_S = 50.0
+PACING_SHARE = 0.96
+RETRY_AFTER = timedelta(seconds=30)
+
+
+@dataclass
+class RunReport:
+    """One run: what the reconcile wrote and what the dispatcher sent."""
+
+    reconciled: Reconciled
+    alerts: DispatchReport
+    notices: DispatchReport
+    edits: DispatchReport
+
+
+class AlertEngine:
+    """Owned by the bot; started after the database is open and the client logged in."""
+
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        scheduler: BaseScheduler,
+        transport: Transport,
+        *,
+        global_limit: float = GLOBAL_LIMIT_PER_S,
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.rate = global_limit * PACING_SHARE
+        self.dispatcher = Dispatcher(db, transport, clock, rate=self.rate)
+        self.jobs = AlertJobs(scheduler, self.fire, self.poke, rate=self.rate)
+        self._lock = asyncio.Lock()
+        self._hints: set[asyncio.Task[None]] = set()
+        self.last: RunReport | None = None
+
+    async def start(self) -> RunReport:
+        """Rebuild everything from rows: late alerts go out now, missed ones are recorded, jobs are made."""
+        self.jobs.start_reconciling()
+        try:
+            return await self.run()
+        except Exception:
+            # The timer reconciles again; the bot keeps running.
+            log.exception("alert start-up reconcile failed")
+            raise
+
+    def stop(self) -> None:
+        """Remove the engine's jobs and cancel background reconciles."""
+        self.jobs.remove_all()
+        for task in list(self._hints):
+            task.cancel()
+
+    async def on_changes(self, changes: Sequence[Change]) -> None:
+        """ChangeBus subscriber: a hint that something moved; the reconcile reads the rows, not the hint."""
+        await self.run()
+
+    def hint(self) -> None:
+        """Reconcile soon, in the background (a command answers first; a fan-out in progress is not waited for)."""
+        task = asyncio.create_task(self._hinted(), name="alerts.hint")
+        self._hints.add(task)
+        task.add_done_callback(self._hints.discard)
+
+    async def _hinted(self) -> None:
+        try:
+            await self.run()
+        except Exception:
+            log.exception("alert reconcile after a hint failed")
+
+    async def poke(self) -> None:
+        """Reconcile now (after a subscription changed, or on the timer)."""
+        await self.run()
+
+    async def fire(self, fire_at: int) -> None:
+        """The job of one fire time: deliver everything due by it."""
+        await self.run(due_by=fire_at)
+
+    async def run(self, *, due_by: int | None = None) -> RunReport:
+        """Reconcile, deliver what is due by ``due_by`` (default now), send notices and edits, re-make the jobs."""
+        async with self._lock:
+            now = to_epoch(self.clock.now())
+            until = max(now, due_by or now)
+            reconciled = await reconcile(self.db, now=now, due_by=until)
+            alerts = await self.dispatcher.deliver_due(until)
+            notices = await self.dispatcher.send_notices()
+            edits = await self.dispatcher.supersede(reconciled.supersede)
+            if alerts.paused:
+                # Paused users' other pending rows are owed nothing now: a second reconcile drops them.
+                reconciled = await reconcile(self.db, now=to_epoch(self.clock.now()), due_by=until)
+            self.jobs.sync(reconciled.fire_times)
+            if alerts.left or notices.left or edits.left:
+                self.jobs.retry_at(self.clock.now() + RETRY_AFTER)
+            report = RunReport(reconciled, alerts, notices, edits)
+            self.last = report
+            if alerts.sent or alerts.missed or notices.sent or edits.sent or alerts.failed:
+                log.info(
+                    "alerts: %d sent, %d missed, %d failed, %d left; %d notices, %d superseded; %d fire times ahead",
+                    alerts.sent,
+                    alerts.missed,
+                    alerts.failed,
+                    alerts.left,
+                    notices.sent,
+                    edits.sent,
+                    len(reconciled.fire_times),
+                )
+            return report

@@ -1,0 +1,116 @@
+"""APScheduler jobs derived from the outbox plan: one per distinct fire time, its id derived from that time.
+
+Jobs are rebuilt from the rows at start-up and after every reconcile: a moved milestone replaces its job
+(``replace_existing``), never adds a second. ``misfire_grace_time=None`` because APScheduler's default of one
+second silently drops a job the event loop reached late; the dispatcher decides what is late, not the
+scheduler.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.db.events import from_epoch
+
+log = logging.getLogger(__name__)
+
+PREFIX = "alert:"
+RECONCILE_JOB = "alerts-reconcile"
+RETRY_JOB = "alerts-retry"
+# A fan-out starts this much before its computed head start on top, for the few milliseconds of our own work.
+MARGIN_S = 0.25
+
+
+def job_id(fire_at: int) -> str:
+    """The job of one fire time."""
+    return f"{PREFIX}{fire_at}"
+
+
+def head_start(cost: int, rate: float) -> float:
+    """Seconds before the fire time a fan-out of ``cost`` requests at ``rate`` per second must start."""
+    return cost / rate + MARGIN_S if cost else 0.0
+
+
+class AlertJobs:
+    """Keeps the scheduler's alert jobs equal to the plan's fire times."""
+
+    def __init__(
+        self,
+        scheduler: BaseScheduler,
+        fire: Callable[[int], Awaitable[None]],
+        reconcile: Callable[[], Awaitable[None]],
+        *,
+        rate: float,
+        reconcile_every: timedelta = timedelta(minutes=10),
+    ) -> None:
+        self.scheduler = scheduler
+        self.fire = fire
+        self.reconcile = reconcile
+        self.rate = rate
+        self.reconcile_every = reconcile_every
+
+    def run_at(self, fire_at: int, cost: int) -> datetime:
+        """When the job of ``fire_at`` runs: early by the fan-out's length, so the last recipient is on time."""
+        return from_epoch(fire_at) - timedelta(seconds=head_start(cost, self.rate))
+
+    def sync(self, costs: Mapping[int, int]) -> None:
+        """Make the jobs exactly one per fire time in ``costs`` (fire time -> request cost)."""
+        wanted = {job_id(f): f for f in costs}
+        for job in self.scheduler.get_jobs():
+            if job.id.startswith(PREFIX) and job.id not in wanted:
+                job.remove()
+        for jid, fire_at in wanted.items():
+            run = self.run_at(fire_at, costs[fire_at])
+            job = self.scheduler.get_job(jid)
+            if job is not None and job.next_run_time == run:
+                continue
+            self.scheduler.add_job(
+                self.fire,
+                DateTrigger(run_date=run, timezone=UTC),
+                args=[fire_at],
+                id=jid,
+                name=f"alerts due {from_epoch(fire_at).isoformat()}",
+                replace_existing=True,
+                misfire_grace_time=None,
+                coalesce=True,
+                max_instances=1,
+            )
+
+    def start_reconciling(self) -> None:
+        """The timer that reconciles from rows even if no hint comes."""
+        self.scheduler.add_job(
+            self.reconcile,
+            IntervalTrigger(seconds=self.reconcile_every.total_seconds(), timezone=UTC),
+            id=RECONCILE_JOB,
+            replace_existing=True,
+            misfire_grace_time=None,
+            coalesce=True,
+            max_instances=1,
+        )
+
+    def retry_at(self, when: datetime) -> None:
+        """Try rows left pending by transient failures again at ``when``."""
+        self.scheduler.add_job(
+            self.reconcile,
+            DateTrigger(run_date=when.astimezone(UTC), timezone=UTC),
+            id=RETRY_JOB,
+            replace_existing=True,
+            misfire_grace_time=None,
+            coalesce=True,
+        )
+
+    def alert_jobs(self) -> dict[str, datetime]:
+        """Alert job id -> next run time (for tests and the log)."""
+        return {j.id: j.next_run_time for j in self.scheduler.get_jobs() if j.id.startswith(PREFIX)}
+
+    def remove_all(self) -> None:
+        """Drop every job this class made."""
+        for job in self.scheduler.get_jobs():
+            if job.id.startswith(PREFIX) or job.id in (RECONCILE_JOB, RETRY_JOB):
+                job.remove()

@@ -1,0 +1,114 @@
+"""Reconcile: from the rows (subscriptions, milestones, outbox) to the outbox rows due now and the fire times ahead.
+
+Idempotent and derived from the database alone, so running it at start-up, after every sync, on every
+ChangeBus hint and on a timer gives one plan: a hint lost in a crash is never an alert lost.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from bot.alerts import rules
+from bot.alerts.messages import delivery_nonce, moved_text, notice_nonce, status_text
+from bot.db import alerts as store
+from bot.db.database import Database
+from bot.models import EventStatus
+
+log = logging.getLogger(__name__)
+
+# Owed alerts whose milestone is further back than this are not looked at any more (nor recorded as missed).
+LOOKBACK_SECONDS = 7 * rules.DAY
+# Slips and status changes are told to those alerted in the last this-long.
+NOTICE_WINDOW_SECONDS = 3 * rules.DAY
+
+
+@dataclass
+class Reconciled:
+    """What a reconcile found and wrote."""
+
+    planned: list[rules.PlannedAlert]
+    # Fire times still ahead -> request cost of their fan-out (a DM whose channel is not cached costs two).
+    fire_times: dict[int, int] = field(default_factory=dict)
+    written: int = 0  # outbox rows written for alerts due now
+    missed: int = 0
+    dropped: int = 0
+    notices: int = 0
+    supersede: list[store.SentAlert] = field(default_factory=list)
+
+
+async def compute_plan(db: Database, now: int) -> list[rules.PlannedAlert]:
+    """Every alert owed, from the rows (pure rules over what is stored)."""
+    subs = await store.active_subscriptions(db)
+    facts = await store.milestone_facts(db, not_before=now - LOOKBACK_SECONDS)
+    return rules.plan(subs, facts, silenced=await store.silenced_users(db))
+
+
+async def reconcile(db: Database, *, now: int, due_by: int) -> Reconciled:
+    """Write outbox rows for owed alerts due by ``due_by`` and notices owed now; return the fire times ahead."""
+    subs = await store.active_subscriptions(db)
+    facts = await store.milestone_facts(db, not_before=now - LOOKBACK_SECONDS)
+    by_id = {f.milestone_id: f for f in facts}
+    planned = rules.plan(subs, facts, silenced=await store.silenced_users(db))
+    targets = await store.delivery_targets(db, by_id)
+    result = Reconciled(planned)
+    due: list[store.NewDelivery] = []
+    ahead: list[rules.PlannedAlert] = []
+    for alert in planned:
+        rows = targets.get((alert.recipient_id, alert.milestone_id, alert.lead), {})
+        if alert.target_at in rows:
+            continue
+        if rules.already_covered(alert, [t for t, state in rows.items() if state == "sent"]):
+            continue
+        if alert.fire_at > due_by:
+            ahead.append(alert)
+            continue
+        over = by_id[alert.milestone_id].at <= now
+        due.append(
+            store.NewDelivery(
+                alert,
+                delivery_nonce(*alert.key),
+                "missed" if over else "pending",
+                late=alert.fire_at < now - rules.LATE_AFTER_SECONDS,
+            )
+        )
+    if due:
+        result.written = await store.insert_deliveries(db, due, now)
+        result.missed = sum(1 for d in due if d.state == "missed")
+    result.dropped = await store.drop_unplanned(db, (a.key for a in planned), by_id)
+    cached = await store.dm_channels(db, {a.recipient_id for a in ahead})
+    costs: dict[int, int] = defaultdict(int)
+    for alert in ahead:
+        costs[alert.fire_at] += 1 if alert.recipient_id in cached else 2
+    result.fire_times = dict(costs)
+    await _notices(db, now, result)
+    return result
+
+
+async def _notices(db: Database, now: int, result: Reconciled) -> None:
+    """One notice per recipient for a slip of an alert already sent, a hold, a scrub to TBD, or the outcome."""
+    sent = await store.sent_alerts(db, sent_since=now - NOTICE_WINDOW_SECONDS)
+    notices: dict[tuple[int, int, str, str], store.NewNotice] = {}
+    told_events: set[tuple[int, int, str]] = set()
+    for s in sent:
+        reason = rules.status_notice_reason(s.status)
+        if reason is not None:
+            # One notice per recipient and event, whichever of its milestones they were alerted for.
+            key = s.status.value if reason == "outcome" else f"{s.status.value}@{s.current_at}"
+            if (s.recipient_id, s.event_id, key) in told_events:
+                continue
+            told_events.add((s.recipient_id, s.event_id, key))
+            body = status_text(s.event_name, reason, EventStatus(s.status).label)
+            nk = (s.recipient_id, s.milestone_id, reason, key)
+            notices[nk] = store.NewNotice(*nk, body, notice_nonce(*nk))
+            continue
+        if rules.is_small_move(s.target_at, s.current_at):
+            continue
+        key = f"{s.target_at}>{s.current_at}"
+        nk = (s.recipient_id, s.milestone_id, "moved", key)
+        if nk not in notices:
+            body = moved_text(s.event_name, s.kind, s.target_at, s.current_at)
+            notices[nk] = store.NewNotice(*nk, body, notice_nonce(*nk))
+        result.supersede.append(s)
+    result.notices = await store.insert_notices(db, list(notices.values()), now)

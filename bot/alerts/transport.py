@@ -1,0 +1,74 @@
+"""The only part of the alert engine that touches discord.py: open DMs, send with a nonce, edit, map errors."""
+
+from __future__ import annotations
+
+import asyncio
+
+import aiohttp
+import discord
+
+from bot.alerts.dispatcher import DMsClosedError, PermanentError, TransientError, UnknownTargetError
+
+DMS_CLOSED = 50007
+UNKNOWN_CHANNEL = 10003
+UNKNOWN_MESSAGE = 10008
+# A send slower than this is abandoned and retried with the same nonce: Discord may already have made the
+# message, and the nonce makes the retry return it instead of a second one. discord.py's own 5xx retries
+# (1 + 2n seconds apart) run inside this budget.
+SEND_TIMEOUT_S = 10.0
+NO_MENTIONS = discord.AllowedMentions.none()
+
+
+def _mapped(exc: BaseException) -> Exception:
+    match exc:
+        case discord.Forbidden() if exc.code == DMS_CLOSED:
+            return DMsClosedError(str(exc))
+        case discord.NotFound() if exc.code in (UNKNOWN_CHANNEL, UNKNOWN_MESSAGE):
+            return UnknownTargetError(str(exc))
+        case discord.DiscordServerError():
+            return TransientError(f"{exc.status}: {exc.text}")
+        case discord.HTTPException() if exc.status >= 500 or exc.status == 429:
+            return TransientError(f"{exc.status}: {exc.text}")
+        case discord.HTTPException():
+            return PermanentError(f"{exc.status} {exc.code}: {exc.text}")
+        case TimeoutError() | aiohttp.ClientError() | OSError():
+            return TransientError(f"{type(exc).__name__}: {exc}")
+    return PermanentError(repr(exc))
+
+
+class DiscordTransport:
+    """:class:`Transport` over a logged-in discord.py client (REST only; the gateway is not needed)."""
+
+    def __init__(self, client: discord.Client, *, timeout_s: float = SEND_TIMEOUT_S) -> None:
+        self.client = client
+        self.timeout_s = timeout_s
+
+    async def open_dm(self, user_id: int) -> int:
+        """The DM channel with ``user_id`` (one request; the caller caches it)."""
+        try:
+            data = await asyncio.wait_for(self.client.http.start_private_message(user_id), self.timeout_s)
+        except (discord.HTTPException, TimeoutError, aiohttp.ClientError, OSError) as exc:
+            raise _mapped(exc) from exc
+        return int(data["id"])
+
+    async def post(self, channel_id: int, content: str, nonce: str) -> int:
+        """Send ``content``; discord.py sets ``enforce_nonce`` whenever a nonce is given. Returns the message id."""
+        channel = self.client.get_partial_messageable(channel_id, type=discord.ChannelType.private)
+        try:
+            message = await asyncio.wait_for(
+                channel.send(content, nonce=nonce, allowed_mentions=NO_MENTIONS), self.timeout_s
+            )
+        except (discord.HTTPException, TimeoutError, aiohttp.ClientError, OSError) as exc:
+            raise _mapped(exc) from exc
+        return message.id
+
+    async def rewrite(self, channel_id: int, message_id: int, content: str) -> None:
+        """Replace a message's text."""
+        channel = self.client.get_partial_messageable(channel_id, type=discord.ChannelType.private)
+        try:
+            await asyncio.wait_for(
+                channel.get_partial_message(message_id).edit(content=content, allowed_mentions=NO_MENTIONS),
+                self.timeout_s,
+            )
+        except (discord.HTTPException, TimeoutError, aiohttp.ClientError, OSError) as exc:
+            raise _mapped(exc) from exc

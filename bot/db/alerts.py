@@ -1,0 +1,543 @@
+"""SQL of the alert engine: subscriptions, DM recipients, the deliveries outbox and the notices outbox."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import aiosqlite
+
+from bot.alerts.rules import MAX_SUBSCRIPTIONS, MilestoneFacts, PlannedAlert, Subscription
+from bot.db.database import Database
+from bot.exceptions import InputError
+from bot.models import EventStatus, MilestoneKind, Precision
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSubscription:
+    """A subscription with what /subscriptions shows of it."""
+
+    rule: Subscription
+    what: str  # liftoff, docking, ..., all, or "mission"
+    label: str | None  # the mission's name for "Alert me" subscriptions
+
+
+@dataclass(frozen=True, slots=True)
+class RecipientState:
+    """A DM recipient's switch and pause."""
+
+    muted: bool = False
+    paused_reason: str | None = None
+    dm_channel_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One row of the deliveries outbox, with what it takes to write the DM."""
+
+    id: int
+    recipient_id: int
+    milestone_id: int
+    lead: int
+    target_at: int
+    fire_at: int
+    late: bool
+    nonce: str
+    attempts: int
+    kind: MilestoneKind
+    event_name: str
+    precision: Precision
+    channel_id: int | None = None
+    message_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """One row of the notices outbox."""
+
+    id: int
+    recipient_id: int
+    body: str
+    nonce: str
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class SentAlert:
+    """An alert already delivered, as the slip and status notices need it."""
+
+    id: int
+    recipient_id: int
+    milestone_id: int
+    event_id: int
+    lead: int
+    target_at: int
+    channel_id: int
+    message_id: int
+    kind: MilestoneKind
+    event_name: str
+    precision: Precision
+    current_at: int
+    current_precision: Precision
+    status: EventStatus
+
+
+# Subscriptions ---------------------------------------------------------------------------------
+
+
+def _subscription(row: aiosqlite.Row) -> StoredSubscription:
+    filters = json.loads(row["filters"])
+    rule = Subscription(
+        id=row["id"],
+        owner_id=row["owner_id"],
+        kinds=frozenset(MilestoneKind(k) for k in json.loads(row["kinds"])),
+        leads=tuple(json.loads(row["lead_seconds"])),
+        created_at=row["created_at"],
+        match=filters.get("match"),
+        scope_guild_id=row["scope_guild_id"],
+        mission_key=filters.get("mission_key"),
+        event_id=filters.get("event_id"),
+    )
+    return StoredSubscription(rule, filters.get("what", "all"), filters.get("label"))
+
+
+async def add_subscription(
+    db: Database,
+    *,
+    owner_id: int,
+    what: str,
+    kinds: Iterable[MilestoneKind],
+    leads: Sequence[int],
+    now: int,
+    match: str | None = None,
+    scope_guild_id: int | None = None,
+    mission_key: str | None = None,
+    event_id: int | None = None,
+    label: str | None = None,
+) -> StoredSubscription:
+    """Store a DM subscription; refuses a 26th. Subscribing again also lifts a pause (DMs may be open now)."""
+    filters: dict[str, Any] = {"what": what}
+    for key, value in (("match", match), ("mission_key", mission_key), ("event_id", event_id), ("label", label)):
+        if value is not None:
+            filters[key] = value
+    async with db.transaction() as conn:
+        async with conn.execute("SELECT count(*) FROM subscriptions WHERE owner_id = ?", (owner_id,)) as cur:
+            row = await cur.fetchone()
+        if row is not None and row[0] >= MAX_SUBSCRIPTIONS:
+            raise InputError(
+                f"You already have {MAX_SUBSCRIPTIONS} subscriptions, the most allowed. Remove one with "
+                "`/unsubscribe` or the Remove buttons of `/subscriptions` first."
+            )
+        cur = await conn.execute(
+            "INSERT INTO subscriptions (owner_id, target, kinds, filters, lead_seconds, created_at, scope_guild_id) "
+            "VALUES (?, 'dm', ?, ?, ?, ?, ?)",
+            (
+                owner_id,
+                json.dumps(sorted(k.value for k in kinds)),
+                json.dumps(filters, sort_keys=True),
+                json.dumps(list(leads)),
+                now,
+                scope_guild_id,
+            ),
+        )
+        sub_id = cur.lastrowid
+        assert sub_id is not None
+        await _upsert_recipient(conn, owner_id, now, "paused_reason = NULL, paused_at = NULL")
+        async with conn.execute("SELECT * FROM subscriptions WHERE id = ?", (sub_id,)) as cur:
+            stored = await cur.fetchone()
+    assert stored is not None
+    return _subscription(stored)
+
+
+async def list_subscriptions(db: Database, owner_id: int) -> list[StoredSubscription]:
+    """The user's own subscriptions, oldest first."""
+    rows = await db.fetchall("SELECT * FROM subscriptions WHERE owner_id = ? ORDER BY id", (owner_id,))
+    return [_subscription(r) for r in rows]
+
+
+async def remove_subscription(db: Database, owner_id: int, subscription_id: int) -> bool:
+    """Delete the subscription if ``owner_id`` owns it; False when it is not theirs or no longer exists."""
+    return await db.execute("DELETE FROM subscriptions WHERE id = ? AND owner_id = ?", (subscription_id, owner_id)) > 0
+
+
+async def active_subscriptions(db: Database) -> list[Subscription]:
+    """Every active DM subscription."""
+    rows = await db.fetchall("SELECT * FROM subscriptions WHERE active = 1 AND target = 'dm' ORDER BY id")
+    return [_subscription(r).rule for r in rows]
+
+
+# DM recipients ---------------------------------------------------------------------------------
+
+
+async def _upsert_recipient(conn: aiosqlite.Connection, user_id: int, now: int, sets: str) -> None:
+    await conn.execute(
+        "INSERT INTO alert_recipients (user_id, updated_at) VALUES (?, ?) ON CONFLICT (user_id) DO NOTHING",
+        (user_id, now),
+    )
+    await conn.execute(
+        f"UPDATE alert_recipients SET {sets}, updated_at = ? WHERE user_id = ?",  # noqa: S608 - our own SQL
+        (now, user_id),
+    )
+
+
+async def recipient_state(db: Database, user_id: int) -> RecipientState:
+    """Muted? Paused, and why? The cached DM channel."""
+    row = await db.fetchone("SELECT * FROM alert_recipients WHERE user_id = ?", (user_id,))
+    if row is None:
+        return RecipientState()
+    return RecipientState(bool(row["muted"]), row["paused_reason"], row["dm_channel_id"])
+
+
+async def set_muted(db: Database, user_id: int, muted: bool, now: int) -> None:
+    """The Mute all / Unmute switch; unmuting also lifts a pause, as the user asked for alerts again."""
+    async with db.transaction() as conn:
+        lift = "" if muted else ", paused_reason = NULL, paused_at = NULL"
+        await _upsert_recipient(conn, user_id, now, f"muted = {int(muted)}{lift}")
+
+
+async def pause_recipient(db: Database, user_id: int, reason: str, now: int) -> None:
+    """Stop alerting ``user_id`` (DMs closed) until they change something; the reason shows in /subscriptions."""
+    async with db.transaction() as conn:
+        await _upsert_recipient(conn, user_id, now, "muted = muted")
+        await conn.execute(
+            "UPDATE alert_recipients SET paused_reason = ?, paused_at = ? WHERE user_id = ?", (reason, now, user_id)
+        )
+
+
+async def silenced_users(db: Database) -> set[int]:
+    """Users who muted their alerts or whose alerts are paused."""
+    rows = await db.fetchall("SELECT user_id FROM alert_recipients WHERE muted = 1 OR paused_reason IS NOT NULL")
+    return {int(r["user_id"]) for r in rows}
+
+
+async def cache_dm_channel(db: Database, user_id: int, channel_id: int, now: int) -> None:
+    """Remember the DM channel so the next DM costs one request."""
+    async with db.transaction() as conn:
+        await conn.execute(
+            "INSERT INTO alert_recipients (user_id, dm_channel_id, updated_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (user_id) DO UPDATE SET dm_channel_id = excluded.dm_channel_id, "
+            "updated_at = excluded.updated_at",
+            (user_id, channel_id, now),
+        )
+
+
+async def dm_channels(db: Database, user_ids: Iterable[int]) -> dict[int, int]:
+    """Cached DM channels of these users."""
+    ids = sorted(set(user_ids))
+    found: dict[int, int] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        rows = await db.fetchall(
+            f"SELECT user_id, dm_channel_id FROM alert_recipients WHERE dm_channel_id IS NOT NULL "  # noqa: S608
+            f"AND user_id IN ({','.join('?' * len(chunk))})",
+            chunk,
+        )
+        found.update({int(r["user_id"]): int(r["dm_channel_id"]) for r in rows})
+    return found
+
+
+# Milestones as the rules see them ----------------------------------------------------------------
+
+# When the milestone got its current time: the first history row of the last run of rows at that time.
+_SINCE = """(
+    SELECT min(h.recorded_at) FROM milestone_history h
+    WHERE h.milestone_id = m.id AND h.at_utc = m.at_utc AND h.id > coalesce(
+        (SELECT max(h2.id) FROM milestone_history h2 WHERE h2.milestone_id = m.id AND h2.at_utc <> m.at_utc), 0)
+)"""
+
+
+async def milestone_facts(db: Database, *, not_before: int) -> list[MilestoneFacts]:
+    """Every live milestone at or after ``not_before``, with the event fields the rules read."""
+    rows = await db.fetchall(
+        f"SELECT m.id AS mid, m.event_id, m.kind, m.at_utc, m.precision, e.status, e.name, e.guild_id, "  # noqa: S608
+        f"e.mission_key, e.provider, e.vehicle, e.mission, e.station, e.gone_at, e.first_seen, {_SINCE} AS since "
+        "FROM milestones m JOIN events e ON e.id = m.event_id WHERE m.removed_at IS NULL AND m.at_utc >= ? "
+        "ORDER BY m.at_utc, m.id",
+        (not_before,),
+    )
+    return [
+        MilestoneFacts(
+            milestone_id=r["mid"],
+            event_id=r["event_id"],
+            kind=MilestoneKind(r["kind"]),
+            at=r["at_utc"],
+            precision=Precision(r["precision"]),
+            status=EventStatus(r["status"]),
+            name=r["name"],
+            since=r["since"] if r["since"] is not None else r["first_seen"],
+            guild_id=r["guild_id"],
+            mission_key=r["mission_key"],
+            provider=r["provider"],
+            vehicle=r["vehicle"],
+            mission=r["mission"],
+            station=r["station"],
+            gone=r["gone_at"] is not None,
+        )
+        for r in rows
+    ]
+
+
+async def match_suggestions(db: Database, current: str, *, guild_id: int | None, limit: int = 25) -> list[str]:
+    """Provider, rocket, station and mission names containing ``current`` (for /subscribe's autocomplete)."""
+    needle = f"%{current.casefold()}%"
+    rows = await db.fetchall(
+        "SELECT DISTINCT value FROM ("
+        " SELECT provider AS value, guild_id, gone_at FROM events UNION ALL"
+        " SELECT vehicle, guild_id, gone_at FROM events UNION ALL"
+        " SELECT station, guild_id, gone_at FROM events UNION ALL"
+        " SELECT mission, guild_id, gone_at FROM events"
+        ") WHERE value IS NOT NULL AND gone_at IS NULL AND (guild_id IS NULL OR guild_id = ?)"
+        " AND casefold(value) LIKE ? ORDER BY value LIMIT ?",
+        (guild_id, needle, limit),
+    )
+    return [str(r["value"]) for r in rows]
+
+
+# The deliveries outbox ------------------------------------------------------------------------
+
+
+async def delivery_targets(db: Database, milestone_ids: Iterable[int]) -> dict[tuple[int, int, int], dict[int, str]]:
+    """(recipient, milestone, lead) -> {time version: state} for the rows of these milestones."""
+    ids = sorted(set(milestone_ids))
+    found: dict[tuple[int, int, int], dict[int, str]] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        rows = await db.fetchall(
+            "SELECT recipient_id, milestone_id, lead_seconds, target_at, state FROM deliveries "  # noqa: S608
+            f"WHERE milestone_id IN ({','.join('?' * len(chunk))})",
+            chunk,
+        )
+        for r in rows:
+            key = (int(r["recipient_id"]), int(r["milestone_id"]), int(r["lead_seconds"]))
+            found.setdefault(key, {})[int(r["target_at"])] = str(r["state"])
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class NewDelivery:
+    """A row to write before sending."""
+
+    alert: PlannedAlert
+    nonce: str
+    state: str  # pending or missed
+    late: bool
+
+
+async def insert_deliveries(db: Database, rows: Sequence[NewDelivery], now: int) -> int:
+    """Write outbox rows (a row already there is left alone); returns how many were new."""
+    written = 0
+    async with db.transaction() as conn:
+        for start in range(0, len(rows), 500):
+            params = [
+                (
+                    d.alert.recipient_id,
+                    d.alert.subscription_id,
+                    d.alert.milestone_id,
+                    d.alert.lead,
+                    d.alert.target_at,
+                    d.alert.fire_at,
+                    d.alert.subscribed_at,
+                    d.state,
+                    int(d.late),
+                    d.nonce,
+                    now,
+                    now,
+                )
+                for d in rows[start : start + 500]
+            ]
+            before = conn.total_changes
+            await conn.executemany(
+                "INSERT INTO deliveries (recipient_id, subscription_id, milestone_id, lead_seconds, target_at, "
+                "fire_at, subscribed_at, state, late, nonce, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                params,
+            )
+            written += conn.total_changes - before
+    return written
+
+
+async def drop_unplanned(
+    db: Database, planned: Iterable[tuple[int, int, int, int]], milestone_ids: Iterable[int]
+) -> int:
+    """Delete pending rows of these milestones that the plan no longer owes (unsubscribed, muted, on hold...)."""
+    keep = set(planned)
+    ids = sorted(set(milestone_ids))
+    doomed: list[int] = []
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        rows = await db.fetchall(
+            "SELECT id, recipient_id, milestone_id, lead_seconds, target_at FROM deliveries "  # noqa: S608
+            f"WHERE state = 'pending' AND milestone_id IN ({','.join('?' * len(chunk))})",
+            chunk,
+        )
+        doomed += [
+            int(r["id"])
+            for r in rows
+            if (r["recipient_id"], r["milestone_id"], r["lead_seconds"], r["target_at"]) not in keep
+        ]
+    if doomed:
+        async with db.transaction() as conn:
+            await conn.executemany("DELETE FROM deliveries WHERE id = ? AND state = 'pending'", [(i,) for i in doomed])
+    return len(doomed)
+
+
+_DELIVERY_SELECT = (
+    "SELECT d.*, m.kind, m.precision, e.name FROM deliveries d JOIN milestones m ON m.id = d.milestone_id "
+    "JOIN events e ON e.id = m.event_id "
+)
+
+
+def _delivery(r: aiosqlite.Row) -> Delivery:
+    return Delivery(
+        id=r["id"],
+        recipient_id=r["recipient_id"],
+        milestone_id=r["milestone_id"],
+        lead=r["lead_seconds"],
+        target_at=r["target_at"],
+        fire_at=r["fire_at"],
+        late=bool(r["late"]),
+        nonce=r["nonce"],
+        attempts=r["attempts"],
+        kind=MilestoneKind(r["kind"]),
+        event_name=r["name"],
+        precision=Precision(r["precision"]),
+        channel_id=r["channel_id"],
+        message_id=r["message_id"],
+    )
+
+
+async def pending_deliveries(db: Database, *, due_by: int) -> list[Delivery]:
+    """Unsent alerts due by ``due_by``: by fire time, then earliest-subscribed first."""
+    rows = await db.fetchall(
+        _DELIVERY_SELECT + "WHERE d.state = 'pending' AND d.fire_at <= ? ORDER BY d.fire_at, d.subscribed_at, d.id",
+        (due_by,),
+    )
+    return [_delivery(r) for r in rows]
+
+
+async def mark_delivery_sent(db: Database, delivery_id: int, channel_id: int, message_id: int, now: int) -> None:
+    """Discord confirmed the message: record it (only now, never before)."""
+    await db.execute(
+        "UPDATE deliveries SET state = 'sent', channel_id = ?, message_id = ?, sent_at = ?, updated_at = ?, "
+        "attempts = attempts + 1, last_error = NULL WHERE id = ?",
+        (channel_id, message_id, now, now, delivery_id),
+    )
+
+
+async def note_delivery_attempt(db: Database, delivery_id: int, error: str, now: int, *, final: bool) -> None:
+    """A send failed: count it, keep the error; ``final`` gives up on the row."""
+    await db.execute(
+        "UPDATE deliveries SET attempts = attempts + 1, last_error = ?, updated_at = ?, "
+        "state = CASE WHEN ? THEN 'failed' ELSE state END WHERE id = ?",
+        (error[:500], now, int(final), delivery_id),
+    )
+
+
+async def mark_missed(db: Database, delivery_ids: Iterable[int], now: int) -> None:
+    """Pending rows whose milestone is over: recorded as missed, never sent."""
+    async with db.transaction() as conn:
+        await conn.executemany(
+            "UPDATE deliveries SET state = 'missed', updated_at = ? WHERE id = ? AND state = 'pending'",
+            [(now, i) for i in delivery_ids],
+        )
+
+
+async def sent_alerts(db: Database, *, sent_since: int) -> list[SentAlert]:
+    """Alerts delivered since ``sent_since`` and not superseded, with their milestone as it is now."""
+    rows = await db.fetchall(
+        "SELECT d.*, m.kind, m.precision AS cur_precision, m.at_utc AS cur_at, e.name, e.status, e.id AS eid "
+        "FROM deliveries d JOIN milestones m ON m.id = d.milestone_id JOIN events e ON e.id = m.event_id "
+        "WHERE d.state = 'sent' AND d.sent_at >= ? ORDER BY d.recipient_id, d.milestone_id, d.id",
+        (sent_since,),
+    )
+    return [
+        SentAlert(
+            id=r["id"],
+            recipient_id=r["recipient_id"],
+            milestone_id=r["milestone_id"],
+            event_id=r["eid"],
+            lead=r["lead_seconds"],
+            target_at=r["target_at"],
+            channel_id=r["channel_id"],
+            message_id=r["message_id"],
+            kind=MilestoneKind(r["kind"]),
+            event_name=r["name"],
+            precision=Precision(r["cur_precision"]),
+            current_at=r["cur_at"],
+            current_precision=Precision(r["cur_precision"]),
+            status=EventStatus(r["status"]),
+        )
+        for r in rows
+    ]
+
+
+async def mark_superseded(db: Database, delivery_id: int, now: int) -> None:
+    """The alert's message now says it was superseded."""
+    await db.execute(
+        "UPDATE deliveries SET state = 'superseded', updated_at = ? WHERE id = ? AND state = 'sent'", (now, delivery_id)
+    )
+
+
+async def deliveries_of(db: Database, recipient_id: int) -> list[aiosqlite.Row]:
+    """Every outbox row of one recipient (for tests and the CLI)."""
+    return await db.fetchall("SELECT * FROM deliveries WHERE recipient_id = ? ORDER BY fire_at, id", (recipient_id,))
+
+
+# The notices outbox ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class NewNotice:
+    """A notice to write before sending."""
+
+    recipient_id: int
+    milestone_id: int
+    reason: str
+    key: str
+    body: str
+    nonce: str
+
+
+async def insert_notices(db: Database, notices: Sequence[NewNotice], now: int) -> int:
+    """Write notice rows (one per recipient, milestone, reason and key); returns how many were new."""
+    if not notices:
+        return 0
+    async with db.transaction() as conn:
+        before = conn.total_changes
+        await conn.executemany(
+            "INSERT INTO alert_notices (recipient_id, milestone_id, reason, key, body, nonce, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            [(n.recipient_id, n.milestone_id, n.reason, n.key, n.body, n.nonce, now, now) for n in notices],
+        )
+        return conn.total_changes - before
+
+
+async def pending_notices(db: Database) -> list[Notice]:
+    """Notices not sent yet, oldest first."""
+    rows = await db.fetchall("SELECT * FROM alert_notices WHERE state = 'pending' ORDER BY id")
+    return [Notice(r["id"], r["recipient_id"], r["body"], r["nonce"], r["attempts"]) for r in rows]
+
+
+async def mark_notice_sent(db: Database, notice_id: int, channel_id: int, message_id: int, now: int) -> None:
+    """Discord confirmed the notice."""
+    await db.execute(
+        "UPDATE alert_notices SET state = 'sent', channel_id = ?, message_id = ?, updated_at = ?, "
+        "attempts = attempts + 1 WHERE id = ?",
+        (channel_id, message_id, now, notice_id),
+    )
+
+
+async def note_notice_attempt(db: Database, notice_id: int, error: str, now: int, *, final: bool) -> None:
+    """A notice send failed."""
+    await db.execute(
+        "UPDATE alert_notices SET attempts = attempts + 1, last_error = ?, updated_at = ?, "
+        "state = CASE WHEN ? THEN 'failed' ELSE state END WHERE id = ?",
+        (error[:500], now, int(final), notice_id),
+    )
+
+
+async def notices_of(db: Database, recipient_id: int) -> list[aiosqlite.Row]:
+    """Every notice row of one recipient (for tests)."""
+    return await db.fetchall("SELECT * FROM alert_notices WHERE recipient_id = ? ORDER BY id", (recipient_id,))

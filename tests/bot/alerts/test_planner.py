@@ -1,0 +1,111 @@
+"""Reconcile from rows: late and missed alerts, drops, idempotence, and the same plan with or without hints."""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.alerts.planner import compute_plan, reconcile
+from bot.alerts.rules import HOUR, MINUTE, WHAT_KINDS
+from bot.db import Database
+from bot.db import alerts as store
+from bot.db.events import to_epoch, upsert_events
+from bot.models import Event, EventStatus, EventType, Milestone, MilestoneKind, Precision, Source
+
+T0 = datetime(2031, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def launch(at: datetime, *, source_id: str = "launch:1", status: EventStatus = EventStatus.GO) -> Event:
+    return Event(
+        source=Source.LL2,
+        source_id=source_id,
+        type=EventType.LAUNCH,
+        name=f"Falcon 9 | {source_id}",
+        status=status,
+        milestones=(Milestone(MilestoneKind.LIFTOFF, at, Precision.MINUTE),),
+        provider="SpaceX",
+    )
+
+
+async def subscribe(db: Database, owner: int, now: datetime, leads: tuple[int, ...] = (HOUR, 10 * MINUTE)) -> None:
+    await store.add_subscription(
+        db, owner_id=owner, what="liftoff", kinds=WHAT_KINDS["liftoff"], leads=leads, now=to_epoch(now)
+    )
+
+
+async def test_alert_due_while_down_is_written_late_and_one_whose_milestone_is_over_missed(tmp_path: Path) -> None:
+    async with Database(tmp_path / "t.sqlite3") as db:
+        await subscribe(db, 1, T0)
+        await upsert_events(db, [launch(T0 + timedelta(hours=2))], feed="launches", now=T0, complete=False)
+        await upsert_events(
+            db, [launch(T0 + timedelta(minutes=90), source_id="launch:2")], feed="launches", now=T0, complete=False
+        )
+        # Down from T0 until T0 + 100 min: launch 2 is over, launch 1's 1 h alert is overdue but it is ahead.
+        now = to_epoch(T0 + timedelta(minutes=100))
+        result = await reconcile(db, now=now, due_by=now)
+        rows = await store.deliveries_of(db, 1)
+        states = {(r["target_at"] - r["fire_at"], r["target_at"]): (r["state"], r["late"]) for r in rows}
+        one, two = to_epoch(T0 + timedelta(hours=2)), to_epoch(T0 + timedelta(minutes=90))
+        assert states == {
+            (HOUR, one): ("pending", 1),
+            (HOUR, two): ("missed", 1),
+            (10 * MINUTE, two): ("missed", 1),
+        }
+        assert result.fire_times == {one - 10 * MINUTE: 2}
+        again = await reconcile(db, now=now, due_by=now)
+        assert again.written == 0, "idempotent"
+        assert len(await store.deliveries_of(db, 1)) == 3
+
+
+async def test_pending_rows_no_longer_owed_are_dropped(tmp_path: Path) -> None:
+    async with Database(tmp_path / "t.sqlite3") as db:
+        await subscribe(db, 1, T0)
+        await upsert_events(db, [launch(T0 + timedelta(hours=2))], feed="launches", now=T0, complete=False)
+        fire = to_epoch(T0 + timedelta(hours=1))
+        await reconcile(db, now=fire, due_by=fire)
+        assert [r["state"] for r in await store.deliveries_of(db, 1)] == ["pending"]
+        await store.set_muted(db, 1, True, fire)
+        result = await reconcile(db, now=fire, due_by=fire)
+        assert result.dropped == 1
+        assert await store.deliveries_of(db, 1) == []
+        assert result.fire_times == {}
+
+
+STEP = st.tuples(
+    st.integers(min_value=1, max_value=30),  # minutes the clock moves first
+    st.sampled_from(["launch:1", "launch:2"]),
+    st.integers(min_value=130, max_value=600),  # minutes from now to the (new) liftoff: every lead still ahead
+    st.sampled_from([EventStatus.GO, EventStatus.GO, EventStatus.HOLD, EventStatus.TBD, EventStatus.SUCCESS]),
+)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(STEP, min_size=1, max_size=6))
+def test_reconcile_from_rows_gives_the_plan_the_change_hints_gave(
+    steps: list[tuple[int, str, int, EventStatus]],
+) -> None:
+    async def scenario(hinted: bool, directory: Path) -> tuple[dict[int, int], list[tuple[int, int, int, int]]]:
+        async with Database(directory / f"{hinted}.sqlite3") as db:
+            now = T0
+            for owner in (1, 2, 3):
+                await subscribe(db, owner, now, leads=(2 * HOUR, HOUR, 0))
+            for minutes, source_id, ahead, status in steps:
+                now += timedelta(minutes=minutes)
+                changes = await upsert_events(
+                    db, [launch(now + timedelta(minutes=ahead), source_id=source_id, status=status)],
+                    feed="launches", now=now, complete=False,
+                )  # fmt: skip
+                if hinted and changes:
+                    await reconcile(db, now=to_epoch(now), due_by=to_epoch(now))
+            final = await reconcile(db, now=to_epoch(now), due_by=to_epoch(now))
+            return final.fire_times, [a.key for a in await compute_plan(db, to_epoch(now))]
+
+    with tempfile.TemporaryDirectory() as tmp:
+        hinted = asyncio.run(scenario(True, Path(tmp)))
+        cold = asyncio.run(scenario(False, Path(tmp)))
+    assert hinted == cold
