@@ -8,17 +8,21 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from pydantic import SecretStr
 
 from bot.bot import TMinusBot
+from bot.config import Settings
 from bot.db import alerts as store
 from bot.db.events import get_event_by_source, to_epoch, upsert_events
 from bot.models import Event, EventStatus, EventType, Milestone, MilestoneKind, Precision, Source
-from tests.fakediscord.pytest_plugin import FakeDiscordWithScene
+from tests.fakediscord.pytest_plugin import FakeDiscordWithScene, bot_running
 from tests.fakediscord.world import User
 
 BotOnFake = tuple[FakeDiscordWithScene, TMinusBot]
@@ -115,3 +119,327 @@ async def test_each_lead_fires_once_at_its_instant(tminus_bot: BotOnFake, travel
     assert [r["message_id"] for r in rows] == [int(m["id"]) for m in dms(fake, user)]
     stored = await get_event_by_source(bot.db, Source.LL2, "launch:1")
     assert stored is not None
+
+
+def posts_to(fake: FakeDiscordWithScene, channel_id: int) -> list[Any]:
+    route = fake.requests_to("POST", "/channels/{channel_id}/messages")
+    return [r for r in route if r.params.get("channel_id") == str(channel_id)]
+
+
+def crafted(message: dict[str, Any], custom_id: str) -> dict[str, Any]:
+    """``message`` as a client that forged its components would present it: one button with ``custom_id``."""
+    button = {"type": 2, "style": 2, "label": "x", "custom_id": custom_id}
+    return {**message, "components": [{"type": 1, "components": [button]}]}
+
+
+def content(message: dict[str, Any]) -> str:
+    return str(message["content"])
+
+
+async def first_alert_then(fake: FakeDiscordWithScene, bot: TMinusBot, traveller: time_machine.Coordinates) -> datetime:
+    """Subscribe alice (1h, 10m), store a launch 3 h ahead, and let its 1 h alert go out; returns the liftoff."""
+    user = fake.scene.member
+    liftoff = START + timedelta(hours=3)
+    await subscribe(fake, user, what="liftoff", leads="1h, 10m")
+    await store_launch(bot, launch(liftoff))
+    await settle(bot)
+    traveller.move_to(liftoff - timedelta(hours=1))
+    await settle(bot)
+    await fake.wait_for(lambda: len(dms(fake, user)) == 1)
+    return liftoff
+
+
+async def test_slip_after_an_alert_sends_one_notice_edits_the_old_alert_and_rearms_the_lead(
+    tminus_bot: BotOnFake, traveller: time_machine.Coordinates
+) -> None:
+    fake, bot = tminus_bot
+    user = fake.scene.member
+    liftoff = await first_alert_then(fake, bot, traveller)
+    traveller.move_to(liftoff - timedelta(minutes=50))
+    later = liftoff + timedelta(hours=2)
+    await store_launch(bot, launch(later))
+    await settle(bot)
+    await fake.wait_for(lambda: len(dms(fake, user)) == 2)
+    alert, notice = dms(fake, user)
+    assert f"<t:{to_epoch(liftoff)}:F>" in content(notice)
+    assert f"<t:{to_epoch(later)}:F>" in content(notice)
+    assert "moved" in content(notice)
+    assert "Superseded" in content(alert)
+    assert alert["edited_timestamp"] is not None
+    assert sorted(bot.alerts.jobs.alert_jobs()) == [
+        f"alert:{to_epoch(later - timedelta(hours=1))}",
+        f"alert:{to_epoch(later - timedelta(minutes=10))}",
+    ], "the 1 h lead is armed again, and nothing is left at the old times"
+    await store_launch(bot, launch(later))  # the same data again: nothing new
+    await settle(bot)
+    assert len(dms(fake, user)) == 2
+    traveller.move_to(bot.alerts.jobs.alert_jobs()[f"alert:{to_epoch(later - timedelta(hours=1))}"])
+    await settle(bot)
+    await fake.wait_for(lambda: len(dms(fake, user)) == 3)
+    assert "T-1h" in content(dms(fake, user)[2])
+    assert f"<t:{to_epoch(later)}:F>" in content(dms(fake, user)[2])
+
+
+async def test_slip_before_any_alert_only_moves_the_jobs(
+    tminus_bot: BotOnFake, traveller: time_machine.Coordinates
+) -> None:
+    fake, bot = tminus_bot
+    liftoff = START + timedelta(hours=3)
+    await subscribe(fake, fake.scene.member, what="liftoff", leads="1h")
+    await store_launch(bot, launch(liftoff))
+    await settle(bot)
+    assert list(bot.alerts.jobs.alert_jobs()) == [f"alert:{to_epoch(liftoff - timedelta(hours=1))}"]
+    await store_launch(bot, launch(liftoff + timedelta(minutes=30)))
+    await settle(bot)
+    assert list(bot.alerts.jobs.alert_jobs()) == [f"alert:{to_epoch(liftoff - timedelta(minutes=30))}"], "replaced"
+    assert dms(fake, fake.scene.member) == []
+
+
+async def test_move_under_a_minute_after_an_alert_only_reschedules(
+    tminus_bot: BotOnFake, traveller: time_machine.Coordinates
+) -> None:
+    fake, bot = tminus_bot
+    liftoff = await first_alert_then(fake, bot, traveller)
+    nudged = liftoff + timedelta(seconds=40)
+    await store_launch(bot, launch(nudged))
+    await settle(bot)
+    assert len(dms(fake, fake.scene.member)) == 1, "no notice and no second 1 h alert"
+    assert dms(fake, fake.scene.member)[0]["edited_timestamp"] is None
+    assert list(bot.alerts.jobs.alert_jobs()) == [f"alert:{to_epoch(nudged - timedelta(minutes=10))}"]
+
+
+@pytest.mark.parametrize(
+    ("status", "precision", "says"),
+    [
+        (EventStatus.HOLD, Precision.MINUTE, "on hold"),
+        (EventStatus.TBD, Precision.DAY, "scrubbed"),
+        (EventStatus.SUCCESS, Precision.MINUTE, "Success"),
+    ],
+)
+async def test_hold_scrub_and_outcome_send_one_notice_to_those_alerted(
+    tminus_bot: BotOnFake, traveller: time_machine.Coordinates, status: EventStatus, precision: Precision, says: str
+) -> None:
+    fake, bot = tminus_bot
+    liftoff = await first_alert_then(fake, bot, traveller)
+    bystander = fake.scene.moderator
+    await subscribe(fake, bystander, what="docking")
+    await store_launch(bot, launch(liftoff, status=status, precision=precision))
+    await settle(bot)
+    await fake.wait_for(lambda: len(dms(fake, fake.scene.member)) == 2)
+    assert says in content(dms(fake, fake.scene.member)[1])
+    assert bot.alerts.jobs.alert_jobs() == {}, "no alert fires for a held, scrubbed or finished launch"
+    await store_launch(bot, launch(liftoff, status=status, precision=precision))
+    await bot.alerts.poke()
+    assert len(dms(fake, fake.scene.member)) == 2, "one notice"
+    assert dms(fake, bystander) == []
+
+
+async def test_subscription_made_just_before_the_fire_time_counts(
+    tminus_bot: BotOnFake, traveller: time_machine.Coordinates
+) -> None:
+    fake, bot = tminus_bot
+    early, late = fake.scene.member, fake.scene.moderator
+    liftoff = START + timedelta(hours=3)
+    fire = liftoff - timedelta(hours=1)
+    await subscribe(fake, early, what="liftoff", leads="1h")
+    await store_launch(bot, launch(liftoff))
+    await settle(bot)
+    traveller.move_to(fire - timedelta(seconds=2))
+    await subscribe(fake, late, what="all", leads="1h")
+    await settle(bot)
+    traveller.move_to(fire)
+    await settle(bot)
+    await fake.wait_for(lambda: len(dms(fake, early)) == 1 and len(dms(fake, late)) == 1)
+    assert datetime.fromisoformat(dms(fake, late)[0]["timestamp"]) <= fire + timedelta(seconds=1)
+
+
+async def test_closed_dms_pause_the_user_with_the_reason_and_are_not_retried(
+    tminus_bot: BotOnFake, traveller: time_machine.Coordinates
+) -> None:
+    fake, bot = tminus_bot
+    closed, open_ = fake.scene.closed_dms, fake.scene.member
+    liftoff = START + timedelta(hours=3)
+    await subscribe(fake, closed, what="liftoff", leads="1h, 10m")
+    await subscribe(fake, open_, what="liftoff", leads="1h, 10m")
+    await store_launch(bot, launch(liftoff))
+    await settle(bot)
+    traveller.move_to(liftoff - timedelta(hours=1))
+    await settle(bot)
+    await fake.wait_for(lambda: len(dms(fake, open_)) == 1)
+    channel = fake.world.dm_channel(closed)
+    posts = posts_to(fake, channel.id)
+    assert [p.status for p in posts] == [403]
+    traveller.move_to(liftoff - timedelta(minutes=10))
+    await settle(bot)
+    await fake.wait_for(lambda: len(dms(fake, open_)) == 2)
+    posts = posts_to(fake, channel.id)
+    assert len(posts) == 1, "paused: not tried again"
+    listing = await fake.slash("subscriptions", user=closed, guild=fake.scene.guild, channel=fake.scene.general)
+    assert "Paused" in listing.embeds[0]["description"]
+    assert "DMs are closed" in listing.embeds[0]["description"]
+
+
+def bot_settings(fake: FakeDiscordWithScene, path: Path) -> Settings:
+    return Settings(  # type: ignore[call-arg]
+        discord_token=SecretStr("fake-token"), db_path=path, ll2_base_url="http://127.0.0.1:1/2.3.0",
+        default_timezone="UTC", dev_guild_id=None, _env_file=None,
+    )  # fmt: skip
+
+
+async def test_alerts_due_while_down_go_out_late_and_those_of_milestones_over_are_recorded_missed(
+    fake_discord: FakeDiscordWithScene, tmp_path: Path, traveller: time_machine.Coordinates
+) -> None:
+    fake, user = fake_discord, fake_discord.scene.member
+    ahead, over = START + timedelta(hours=3), START + timedelta(hours=2)
+    bot = TMinusBot(bot_settings(fake, tmp_path / "t.sqlite3"))
+    async with bot, bot_running(fake, bot):
+        await subscribe(fake, user, what="liftoff", leads="1h")
+        await store_launch(bot, launch(ahead))
+        await store_launch(bot, launch(over, source_id="launch:2", name="Electron | Over"))
+        await settle(bot)
+        assert len(bot.alerts.jobs.alert_jobs()) == 2
+    traveller.move_to(START + timedelta(hours=2, minutes=30))  # down through both fire times and one liftoff
+    bot = TMinusBot(bot_settings(fake, tmp_path / "t.sqlite3"))
+    async with bot, bot_running(fake, bot):
+        await fake.wait_for(lambda: len(dms(fake, user)) == 1)
+        await settle(bot)
+        (late,) = dms(fake, user)
+        assert "Late" in content(late)
+        assert f"<t:{to_epoch(ahead)}:F>" in content(late)
+        rows = {r["target_at"]: (r["state"], r["late"]) for r in await store.deliveries_of(bot.db, user.id)}
+        assert rows == {to_epoch(ahead): ("sent", 1), to_epoch(over): ("missed", 1)}
+        assert bot.alerts.jobs.alert_jobs() == {}
+
+
+async def test_a_24_hour_lead_across_a_dst_change_is_exactly_24_hours(tminus_bot: BotOnFake) -> None:
+    fake, bot = tminus_bot
+    user = fake.scene.member
+    new_york = ZoneInfo("America/New_York")
+    year = datetime.now(UTC).year + 2
+    march = datetime(year, 3, 1, tzinfo=new_york)
+    dst_day = march + timedelta(days=(6 - march.weekday()) % 7 + 7)  # second Sunday of March
+    liftoff = datetime.combine(dst_day.date(), time(10, 0), new_york).astimezone(UTC)
+    fire = liftoff - timedelta(hours=24)
+    assert fire.astimezone(new_york).hour == 9, "the wall clock says 23 h; the alert must not"
+    with time_machine.travel(fire - timedelta(days=2), tick=True) as traveller:
+        await subscribe(fake, user, what="liftoff", leads="24h")
+        await store_launch(bot, launch(liftoff))
+        await settle(bot)
+        assert list(bot.alerts.jobs.alert_jobs()) == [f"alert:{to_epoch(liftoff) - 86_400}"]
+        traveller.move_to(fire - timedelta(seconds=2))
+        await settle(bot)
+        assert dms(fake, user) == []
+        traveller.move_to(bot.alerts.jobs.alert_jobs()[f"alert:{to_epoch(fire)}"])
+        await settle(bot)
+        await fake.wait_for(lambda: len(dms(fake, user)) == 1)
+        sent_at = datetime.fromisoformat(dms(fake, user)[0]["timestamp"])
+        assert timedelta(hours=24) <= liftoff - sent_at < timedelta(hours=24, seconds=1)
+
+
+async def test_crafted_custom_ids_cannot_touch_anothers_subscriptions(tminus_bot: BotOnFake) -> None:
+    fake, bot = tminus_bot
+    owner, other = fake.scene.member, fake.scene.moderator
+    await subscribe(fake, owner, what="liftoff")
+    (theirs,) = await store.list_subscriptions(bot.db, owner.id)
+    await subscribe(fake, other, what="docking")
+    mine = await fake.slash("subscriptions", user=other, guild=fake.scene.guild, channel=fake.scene.general)
+    assert mine.original is not None
+    refused = await fake.press_button(
+        crafted(mine.original, f"tm:sub:rm:{theirs.rule.id}"), f"tm:sub:rm:{theirs.rule.id}", user=other
+    )
+    assert refused.ephemeral
+    assert "not one of yours" in str(refused.original and refused.original["content"])
+    assert [s.rule.id for s in await store.list_subscriptions(bot.db, owner.id)] == [theirs.rule.id]
+    await fake.press_button(mine.original, "tm:sub:mute:1", user=other)
+    assert (await store.recipient_state(bot.db, other.id)).muted
+    assert not (await store.recipient_state(bot.db, owner.id)).muted, "the switch is always the presser's own"
+    gone = await fake.slash(
+        "unsubscribe", user=other, guild=fake.scene.guild, options={"subscription": str(theirs.rule.id)}
+    )
+    assert "no subscription" in str(gone.original and gone.original["content"])
+    assert len(await store.list_subscriptions(bot.db, owner.id)) == 1
+    choices = await fake.autocomplete("unsubscribe", "subscription", user=other, guild=fake.scene.guild)
+    assert [c["value"] for c in choices] != [str(theirs.rule.id)]
+    assert all(c["value"] != str(theirs.rule.id) for c in choices)
+
+
+async def test_owner_removes_with_the_button_and_mutes_and_unmutes(tminus_bot: BotOnFake) -> None:
+    fake, bot = tminus_bot
+    user = fake.scene.member
+    await subscribe(fake, user, what="liftoff", match="Falcon", leads="24h, 0")
+    await subscribe(fake, user, what="coverage")
+    first, second = await store.list_subscriptions(bot.db, user.id)
+    assert first.rule.leads == (86_400, 0)
+    shown = await fake.slash("subscriptions", user=user)
+    assert shown.original is not None
+    description = shown.embeds[0]["description"]
+    assert 'liftoff · matching "Falcon" · 1d, at the time' in description
+    updated = await fake.press_button(shown.original, f"tm:sub:rm:{first.rule.id}", user=user)
+    assert updated.type == 7
+    assert [s.rule.id for s in await store.list_subscriptions(bot.db, user.id)] == [second.rule.id]
+    await fake.press_button(shown.original, "tm:sub:mute:1", user=user)
+    assert (await store.recipient_state(bot.db, user.id)).muted
+    await fake.press_button(shown.original, "tm:sub:mute:0", user=user)
+    assert not (await store.recipient_state(bot.db, user.id)).muted
+    choices = await fake.autocomplete("unsubscribe", "subscription", user=user)
+    assert [c["value"] for c in choices] == [str(second.rule.id)]
+    await fake.slash("unsubscribe", user=user, options={"subscription": str(second.rule.id)})
+    assert await store.list_subscriptions(bot.db, user.id) == []
+
+
+@pytest.mark.parametrize(
+    ("leads", "says"),
+    [
+        ("1m, 2m, 3m, 4m, 5m, 6m, 7m", "at most 6"),
+        ("15 days", "more than 14 days"),
+        ("whenever", "24h, 1h, 10m, 0"),
+    ],
+)
+async def test_bad_leads_get_an_ephemeral_hint_and_store_nothing(tminus_bot: BotOnFake, leads: str, says: str) -> None:
+    fake, bot = tminus_bot
+    result = await fake.slash("subscribe", user=fake.scene.member, options={"what": "liftoff", "leads": leads})
+    assert result.ephemeral
+    assert says in str(result.original and result.original["content"])
+    assert await store.list_subscriptions(bot.db, fake.scene.member.id) == []
+
+
+async def test_at_most_25_subscriptions_per_user(tminus_bot: BotOnFake) -> None:
+    fake, bot = tminus_bot
+    user = fake.scene.member
+    for n in range(25):
+        await store.add_subscription(bot.db, owner_id=user.id, what="all", kinds=(), leads=(600,), now=n, match=f"m{n}")
+    result = await fake.slash("subscribe", user=user, options={"what": "liftoff"})
+    assert "25 subscriptions" in str(result.original and result.original["content"])
+    assert len(await store.list_subscriptions(bot.db, user.id)) == 25
+
+
+async def test_match_autocomplete_offers_names_from_the_database(tminus_bot: BotOnFake) -> None:
+    fake, bot = tminus_bot
+    await store_launch(bot, launch(START + timedelta(days=2)))
+    choices = await fake.autocomplete(
+        "subscribe",
+        "match",
+        user=fake.scene.member,
+        guild=fake.scene.guild,
+        options={"what": "liftoff", "match": "fal"},
+    )
+    assert [c["value"] for c in choices] == ["Falcon 9"]
+
+
+async def test_alert_me_button_subscribes_to_that_mission_with_the_default_leads(tminus_bot: BotOnFake) -> None:
+    fake, bot = tminus_bot
+    user = fake.scene.member
+    await store_launch(bot, launch(START + timedelta(days=2)))
+    stored = await get_event_by_source(bot.db, Source.LL2, "launch:1")
+    assert stored is not None
+    # The button /nextlaunch and /launch carry (issue 9); pressed on any bot message, as a crafted id would be.
+    shown = await fake.slash("subscriptions", user=user)
+    assert shown.original is not None
+    alert_me = crafted(shown.original, f"tm:alertme:{stored.id}")
+    answer = await fake.press_button(alert_me, f"tm:alertme:{stored.id}", user=user)
+    assert "Falcon 9 | Starlink 6-1" in str(answer.original and answer.original["content"])
+    (sub,) = await store.list_subscriptions(bot.db, user.id)
+    assert sub.rule.mission_key == "launch:1"
+    assert sub.rule.leads == (3_600, 600)
+    again = await fake.press_button(alert_me, f"tm:alertme:{stored.id}", user=user)
+    assert "already" in str(again.original and again.original["content"])
