@@ -14,7 +14,7 @@ from bot.alerts import rules
 from bot.alerts.messages import delivery_nonce, moved_text, notice_nonce, status_text
 from bot.db import alerts as store
 from bot.db.database import Database
-from bot.models import EventStatus
+from bot.models import EventStatus, MilestoneKind
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +43,34 @@ async def compute_plan(db: Database, now: int) -> list[rules.PlannedAlert]:
     subs = await store.active_subscriptions(db)
     facts = await store.milestone_facts(db, not_before=now - LOOKBACK_SECONDS)
     return rules.plan(subs, facts, silenced=await store.silenced_users(db))
+
+
+@dataclass(frozen=True)
+class PlanLine:
+    """One alert of the plan: a milestone, a lead, and how many would get it now."""
+
+    name: str
+    milestone: MilestoneKind
+    milestone_at: int
+    lead: int
+    fire_at: int
+    recipients: int
+
+
+async def plan_lines(db: Database, now: int) -> list[PlanLine]:
+    """The alerts still to fire, one line per (milestone, lead, time), soonest first (for ``python -m bot plan``)."""
+    facts = {f.milestone_id: f for f in await store.milestone_facts(db, not_before=now - LOOKBACK_SECONDS)}
+    planned = await compute_plan(db, now)
+    targets = await store.delivery_targets(db, facts)
+    counts: dict[tuple[int, int, int], int] = defaultdict(int)
+    for a in planned:
+        rows = targets.get((a.recipient_id, a.milestone_id, a.lead), {})
+        if a.fire_at >= now and a.target_at not in rows:
+            counts[(a.fire_at, a.milestone_id, a.lead)] += 1
+    return [
+        PlanLine(facts[mid].name, facts[mid].kind, facts[mid].at, lead, fire_at, n)
+        for (fire_at, mid, lead), n in sorted(counts.items())
+    ]
 
 
 async def reconcile(db: Database, *, now: int, due_by: int) -> Reconciled:

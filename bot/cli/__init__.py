@@ -21,7 +21,7 @@ from bot.config import ConfigError
 from bot.db import DatabaseError
 
 # Order is the order shown in --help; later issues add their modules here.
-COMMANDS = ("run", "check", "sync", "upcoming", "parse_time", "extract")
+COMMANDS = ("run", "check", "sync", "upcoming", "plan", "parse_time", "extract")
 
 Handler = Callable[[argparse.Namespace], int]
 

@@ -92,3 +92,56 @@ def test_newer_schema_exits_2(tmp_path: Path, command: str) -> None:
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1
     assert "upgrade T-Minus" in result.stderr
+
+
+def test_plan_json_lists_each_alert_to_fire_with_its_recipients(tmp_path: Path) -> None:
+    import asyncio
+    import json
+    from datetime import UTC, datetime, timedelta
+
+    from bot.alerts.rules import WHAT_KINDS
+    from bot.db import Database
+    from bot.db import alerts as store
+    from bot.db.events import to_epoch, upsert_events
+    from bot.models import Event, EventStatus, EventType, Milestone, MilestoneKind, Source
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    liftoff = now + timedelta(days=2)
+
+    async def seed() -> None:
+        async with Database(tmp_path / "data" / "t.sqlite3") as db:
+            launch = Event(
+                Source.LL2, "launch:1", EventType.LAUNCH, "Falcon 9 | Crew-12", EventStatus.GO,
+                (Milestone(MilestoneKind.LIFTOFF, liftoff),),
+            )  # fmt: skip
+            await upsert_events(db, [launch], feed="launches", now=now)
+            for owner, leads in ((1, (3_600, 600)), (2, (3_600,))):
+                await store.add_subscription(
+                    db, owner_id=owner, what="liftoff", kinds=WHAT_KINDS["liftoff"], leads=leads, now=to_epoch(now)
+                )
+
+    asyncio.run(seed())
+    result = run_cli(tmp_path, "plan", "--json")
+    assert result.returncode == 0, result.stderr
+    iso = liftoff.isoformat().replace("+00:00", "Z")
+    assert json.loads(result.stdout) == [
+        {
+            "name": "Falcon 9 | Crew-12",
+            "milestone": "liftoff",
+            "milestone_utc": iso,
+            "lead_seconds": 3_600,
+            "fire_utc": (liftoff - timedelta(hours=1)).isoformat().replace("+00:00", "Z"),
+            "recipients": 2,
+        },
+        {
+            "name": "Falcon 9 | Crew-12",
+            "milestone": "liftoff",
+            "milestone_utc": iso,
+            "lead_seconds": 600,
+            "fire_utc": (liftoff - timedelta(minutes=10)).isoformat().replace("+00:00", "Z"),
+            "recipients": 1,
+        },
+    ]
+    table = run_cli(tmp_path, "plan")
+    assert "T-1h" in table.stdout
+    assert "2 recipients" in table.stdout
