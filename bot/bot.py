@@ -86,7 +86,13 @@ class TMinusBot(commands.Bot):
         self.scheduler.add_job(self.db.optimize, "interval", hours=24, id="db.optimize", replace_existing=True)
         # Alerts (issue 10): rebuilt from rows in the background (late alerts go out, missed ones are recorded),
         # so a long fan-out after a restart never holds up the gateway connection.
-        self.alerts = AlertEngine(self.db, self.clock, self.scheduler, DiscordTransport(self))
+        self.alerts = AlertEngine(
+            self.db,
+            self.clock,
+            self.scheduler,
+            DiscordTransport(self),
+            global_limit=self.settings.discord_global_rate_limit,
+        )
         self.changes.subscribe(self.alerts.on_changes)
         self._alerts_start = asyncio.create_task(self.alerts.start(), name="alerts.start")
         for name in extension_names():

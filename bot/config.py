@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     # Only for running against a local fake Discord (tests/fakediscord): unset means Discord itself.
     discord_api_url: str | None = Field(default=None, validation_alias=_env("DISCORD_API_URL"))
     discord_gateway_url: str | None = Field(default=None, validation_alias=_env("DISCORD_GATEWAY_URL"))
+    # Discord's global limit for this bot (50 requests/s unless Discord raised it); alert fan-outs pace under it.
+    discord_global_rate_limit: float = Field(
+        default=50.0, gt=0, le=10_000, validation_alias=_env("DISCORD_GLOBAL_RATE_LIMIT")
+    )
 
     @field_validator("discord_token", "ll2_api_key", mode="before")
     @classmethod

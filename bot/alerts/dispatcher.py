@@ -16,6 +16,7 @@ from functools import partial
 from typing import Protocol, TypeVar
 
 from bot.alerts.messages import alert_text, superseded_text
+from bot.alerts.rules import is_late, is_over
 from bot.clock import Clock
 from bot.db import alerts as store
 from bot.db.database import Database
@@ -115,11 +116,11 @@ class Dispatcher:
         report = DispatchReport()
         pending = await store.pending_deliveries(self.db, due_by=due_by)
         now = self._now()
-        over = [d.id for d in pending if d.target_at <= now]
+        over = [d.id for d in pending if is_over(d.target_at, now)]
         if over:
             await store.mark_missed(self.db, over, now)
             report.missed += len(over)
-        rows = [d for d in pending if d.target_at > now]
+        rows = [d for d in pending if not is_over(d.target_at, now)]
         if not rows:
             return report
         channels = await store.dm_channels(self.db, {d.recipient_id for d in rows})
@@ -159,7 +160,9 @@ class Dispatcher:
     async def _deliver(
         self, d: store.Delivery, channels: dict[int, int], paused: set[int], report: DispatchReport
     ) -> None:
-        content = alert_text(d.event_name, d.kind, d.lead, d.target_at, late=d.late)
+        # A row written on time but sent minutes later (after a crash) says so too.
+        late = d.late or is_late(d.fire_at, self._now())
+        content = alert_text(d.event_name, d.kind, d.lead, d.target_at, late=late)
         try:
             channel = await self._channel(d.recipient_id, channels)
             await self.pacer.take()

@@ -23,8 +23,10 @@ log = logging.getLogger(__name__)
 PREFIX = "alert:"
 RECONCILE_JOB = "alerts-reconcile"
 RETRY_JOB = "alerts-retry"
-# A fan-out starts this much before its computed head start on top, for the few milliseconds of our own work.
-MARGIN_S = 0.25
+# On top of the fan-out's length at the paced rate: the reconcile that resolves recipients when the job fires
+# (about 0.1 ms per recipient) and scheduling jitter, so the last recipient still has it by the due time.
+MARGIN_S = 0.5
+PER_REQUEST_MARGIN_S = 0.0002
 
 
 def job_id(fire_at: int) -> str:
@@ -34,7 +36,7 @@ def job_id(fire_at: int) -> str:
 
 def head_start(cost: int, rate: float) -> float:
     """Seconds before the fire time a fan-out of ``cost`` requests at ``rate`` per second must start."""
-    return cost / rate + MARGIN_S if cost else 0.0
+    return cost / rate + cost * PER_REQUEST_MARGIN_S + MARGIN_S if cost else 0.0
 
 
 class AlertJobs:

@@ -92,13 +92,13 @@ async def reconcile(db: Database, *, now: int, due_by: int) -> Reconciled:
         if alert.fire_at > due_by:
             ahead.append(alert)
             continue
-        over = by_id[alert.milestone_id].at <= now
+        over = rules.is_over(by_id[alert.milestone_id].at, now)
         due.append(
             store.NewDelivery(
                 alert,
                 delivery_nonce(*alert.key),
                 "missed" if over else "pending",
-                late=alert.fire_at < now - rules.LATE_AFTER_SECONDS,
+                late=rules.is_late(alert.fire_at, now),
             )
         )
     if due:

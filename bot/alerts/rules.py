@@ -41,6 +41,9 @@ HOUR_PRECISION_MIN_LEAD = 12 * HOUR
 SMALL_MOVE_SECONDS = 60
 # An alert sent more than this after its fire time says it is late.
 LATE_AFTER_SECONDS = 60
+# A milestone is over (its unsent alerts are missed, not sent) this long after its time: an "at the time"
+# alert a few seconds behind is still worth sending.
+OVER_AFTER_SECONDS = 60
 
 # What `/subscribe what:` offers, and the milestone kinds each means (empty: every kind).
 WHAT_KINDS: dict[str, frozenset[MilestoneKind]] = {
@@ -189,6 +192,16 @@ def already_covered(alert: PlannedAlert, sent_targets: Iterable[int]) -> bool:
 def is_small_move(old_at: int, new_at: int) -> bool:
     """A move that only reschedules: no notice, no edit, no second alert."""
     return abs(new_at - old_at) < SMALL_MOVE_SECONDS
+
+
+def is_over(target_at: int, now: int) -> bool:
+    """Is the milestone at ``target_at`` over, so that an unsent alert for it is missed rather than sent?"""
+    return now >= target_at + OVER_AFTER_SECONDS
+
+
+def is_late(fire_at: int, now: int) -> bool:
+    """Does an alert sent at ``now`` say it is late?"""
+    return now > fire_at + LATE_AFTER_SECONDS
 
 
 def status_notice_reason(status: EventStatus) -> str | None:

@@ -1,0 +1,157 @@
+"""Alert benchmarks: the real bot and discord.py against the fake Discord, a real SQLite file, real time.
+
+fanout      one alert to N DM subscribers under a global limit of L requests/s: total time, (N/L) / total
+            (target >= 0.9), the last recipient's lateness against the due time (target <= 0), 429s,
+            duplicates and losses (both 0). DM channels are cached, as they are after a user's first alert.
+timeliness  500 alerts (100 fire times, 5 recipients each): p50/p99 of (send - due) per alert and of the
+            first send of each fire time (target p99 <= 100 ms).
+
+Run: python -m bench.bench_alerts fanout [--n 5000] [--limit 50]
+     python -m bench.bench_alerts timeliness [--fire-times 100] [--per 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import tempfile
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from pydantic import SecretStr
+
+from bot.alerts.rules import WHAT_KINDS
+from bot.bot import TMinusBot
+from bot.config import Settings
+from bot.db import Database
+from bot.db import alerts as store
+from bot.db.events import to_epoch, upsert_events
+from bot.models import Event, EventStatus, EventType, Milestone, MilestoneKind, Source
+from tests.fakediscord.pytest_plugin import FakeDiscordWithScene, bot_running, fake_discord_running
+from tests.fakediscord.ratelimit import Limit, RateLimitConfig
+from tests.fakediscord.world import User
+
+LEAD = 3_600
+
+
+def settings(path: Path, limit: float) -> Settings:
+    return Settings(  # type: ignore[call-arg]
+        discord_token=SecretStr("fake-token"), db_path=path, ll2_base_url="http://127.0.0.1:1/2.3.0",
+        discord_global_rate_limit=limit, _env_file=None,
+    )  # fmt: skip
+
+
+async def seed(path: Path, fake: FakeDiscordWithScene, users: Sequence[User], fire_times: Sequence[int]) -> None:
+    """Users subscribed a day ago, DM channels cached, one launch per fire time; user i follows launch i % k."""
+    past = datetime.now(UTC) - timedelta(days=1)
+    async with Database(path) as db:
+        events = [
+            Event(
+                Source.LL2, f"launch:{i}", EventType.LAUNCH, f"Bench launch {i}", EventStatus.GO,
+                (Milestone(MilestoneKind.LIFTOFF, datetime.fromtimestamp(f + LEAD, tz=UTC)),),
+                provider=f"p{i:04d}x",
+            )
+            for i, f in enumerate(fire_times)
+        ]  # fmt: skip
+        await upsert_events(db, events, feed="launches", now=past)
+        for n, user in enumerate(users):
+            await store.add_subscription(
+                db, owner_id=user.id, what="liftoff", kinds=WHAT_KINDS["liftoff"], leads=(LEAD,),
+                now=to_epoch(past) + n, match=f"p{n % len(fire_times):04d}x",
+            )  # fmt: skip
+        async with db.transaction() as conn:
+            await conn.executemany(
+                "UPDATE alert_recipients SET dm_channel_id = ? WHERE user_id = ?",
+                [(fake.world.dm_channel(u).id, u.id) for u in users],
+            )
+
+
+def send_times(fake: FakeDiscordWithScene, users: Sequence[User]) -> list[list[float]]:
+    """For each user, the creation instants of the DMs they got."""
+    return [
+        [
+            datetime.fromisoformat(m["timestamp"]).timestamp()
+            for m in fake.world.channel_messages(fake.world.dm_channel(u))
+        ]
+        for u in users
+    ]
+
+
+async def run_bot(
+    fake: FakeDiscordWithScene, path: Path, limit: float, users: Sequence[User], until: float
+) -> list[list[float]]:
+    bot = TMinusBot(settings(path, limit))
+    async with bot, bot_running(fake, bot, timeout_s=60):
+        await fake.wait_for(lambda: all(fake.world.channel_messages(fake.world.dm_channel(u)) for u in users), until)
+        await asyncio.sleep(1.0)  # anything extra (a duplicate) would arrive now
+    return send_times(fake, users)
+
+
+async def fanout(n: int, limit: float) -> None:
+    config = RateLimitConfig(global_limit=Limit(int(limit), 1.0), default_limit=Limit(int(limit), 1.0))
+    async with fake_discord_running(with_scene=False, ratelimits=config) as fake:
+        users = [fake.world.create_user(f"user{i}") for i in range(n)]
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "bench.sqlite3"
+            due = int(time.time()) + int(n / limit) + 30
+            await seed(path, fake, users, [due])
+            started = time.time()
+            times = await run_bot(fake, path, limit, users, n / limit * 3 + 60)
+        statuses = [r.status for r in fake.requests]
+    sends = [t for ts in times for t in ts]
+    first, last = min(sends), max(sends)
+    total = last - first
+    print(
+        f"fan-out: {n} recipients, global limit L = {limit:g}/s (seeded, bot started {due - started:.0f} s before due)"
+    )
+    print(f"total {total:.2f} s (first -> last send); N/L = {n / limit:.2f} s; (N/L)/total = {n / limit / total:.3f}")
+    print(f"last recipient vs due: {last - due:+.3f} s; first: {first - due:+.3f} s")
+    print(f"429s: {statuses.count(429)}; duplicates: {sum(max(len(ts) - 1, 0) for ts in times)}; "
+          f"losses: {sum(1 for ts in times if not ts)}")  # fmt: skip
+
+
+async def timeliness(fire_count: int, per: int) -> None:
+    async with fake_discord_running(with_scene=False) as fake:
+        users = [fake.world.create_user(f"user{i}") for i in range(fire_count * per)]
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "bench.sqlite3"
+            start = int(time.time()) + 20
+            fire_times = [start + i for i in range(fire_count)]
+            await seed(path, fake, users, fire_times)
+            times = await run_bot(fake, path, 50, users, fire_count + 60)
+    late: list[float] = []
+    firsts: dict[int, float] = {}
+    for n, ts in enumerate(times):
+        due = fire_times[n % fire_count]
+        late.append(ts[0] - due)
+        firsts[due] = min(firsts.get(due, ts[0]), ts[0])
+    first_late = [firsts[d] - d for d in fire_times]
+
+    def p(values: list[float], q: int) -> float:
+        return statistics.quantiles(values, n=100)[q - 1] * 1000
+
+    print(f"timeliness: {len(late)} alerts over {fire_count} fire times ({per} recipients each)")
+    print(
+        f"send - due, every alert: p50 {p(late, 50):+.1f} ms, p99 {p(late, 99):+.1f} ms, max {max(late) * 1000:+.1f} ms"
+    )
+    print(f"first send - due, per fire time: p50 {p(first_late, 50):+.1f} ms, p99 {p(first_late, 99):+.1f} ms")
+    print(f"p99 lateness / 100 ms target: ratio {max(p(late, 99), 0) / 100:.3f}")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="which", required=True)
+    fan = sub.add_parser("fanout")
+    fan.add_argument("--n", type=int, default=5_000)
+    fan.add_argument("--limit", type=float, default=50)
+    tim = sub.add_parser("timeliness")
+    tim.add_argument("--fire-times", type=int, default=100)
+    tim.add_argument("--per", type=int, default=5)
+    args = parser.parse_args()
+    if args.which == "fanout":
+        asyncio.run(fanout(args.n, args.limit))
+    else:
+        asyncio.run(timeliness(args.fire_times, args.per))
