@@ -22,6 +22,7 @@ from bot.config import Settings
 from bot.db import alerts as store
 from bot.db.events import get_event_by_source, to_epoch, upsert_events
 from bot.models import Event, EventStatus, EventType, Milestone, MilestoneKind, Precision, Source
+from tests.fakediscord.faults import TIMEOUT
 from tests.fakediscord.pytest_plugin import FakeDiscordWithScene, bot_running
 from tests.fakediscord.world import User
 
@@ -77,14 +78,15 @@ async def subscribe(fake: FakeDiscordWithScene, user: User, **options: Any) -> s
 
 
 async def settle(bot: TMinusBot) -> None:
-    """Wake the scheduler and let due jobs and hints run to the end."""
+    """Wake the scheduler and let due jobs and hints run to the end (idle for 0.2 s in a row)."""
     bot.scheduler.wakeup()
-    for _ in range(50):
+    idle = 0
+    for _ in range(750):  # 15 s: a run with retries takes a few seconds
         await asyncio.sleep(0.02)
-        if not bot.alerts._lock.locked() and not bot.alerts._hints:
-            await asyncio.sleep(0.02)
-            if not bot.alerts._lock.locked():
-                return
+        busy = bot.alerts._lock.locked() or bool(bot.alerts._hints)
+        idle = 0 if busy else idle + 1
+        if idle >= 10:
+            return
     raise AssertionError("the alert engine did not settle")
 
 
@@ -443,3 +445,85 @@ async def test_alert_me_button_subscribes_to_that_mission_with_the_default_leads
     assert sub.rule.leads == (3_600, 600)
     again = await fake.press_button(alert_me, f"tm:alertme:{stored.id}", user=user)
     assert "already" in str(again.original and again.original["content"])
+
+
+MESSAGES = "/channels/{channel_id}/messages"
+
+
+async def due_alert(fake: FakeDiscordWithScene, bot: TMinusBot, traveller: time_machine.Coordinates) -> datetime:
+    """alice subscribed to a launch 3 h ahead with a 1 h lead; the clock is just before that job runs."""
+    liftoff = START + timedelta(hours=3)
+    await subscribe(fake, fake.scene.member, what="liftoff", leads="1h")
+    await store_launch(bot, launch(liftoff))
+    await settle(bot)
+    return liftoff
+
+
+def nonces(fake: FakeDiscordWithScene, user: User) -> list[str]:
+    return [str(r.body["nonce"]) for r in posts_to(fake, fake.world.dm_channel(user).id)]
+
+
+async def test_a_5xx_burst_is_retried_with_the_same_nonce_and_delivers_once(
+    tminus_bot: BotOnFake, traveller: time_machine.Coordinates
+) -> None:
+    fake, bot = tminus_bot
+    user = fake.scene.member
+    liftoff = await due_alert(fake, bot, traveller)
+    fake.fail("POST", MESSAGES, status=503, times=3)
+    traveller.move_to(liftoff - timedelta(hours=1))
+    await settle(bot)
+    await fake.wait_for(lambda: len(fake.ledger.to_recipient(user.id)) == 1, timeout_s=10)
+    await settle(bot)
+    sent = nonces(fake, user)
+    assert len(sent) == 4
+    assert len(set(sent)) == 1
+    assert len(sent[0]) <= 25
+    assert fake.ledger.duplicates() == []
+    (row,) = await store.deliveries_of(bot.db, user.id)
+    assert (row["state"], row["message_id"]) == ("sent", fake.ledger.to_recipient(user.id)[0].message_id)
+
+
+async def test_a_burst_longer_than_the_retries_leaves_the_row_pending_for_the_retry_job(
+    tminus_bot: BotOnFake, traveller: time_machine.Coordinates
+) -> None:
+    fake, bot = tminus_bot
+    user = fake.scene.member
+    liftoff = await due_alert(fake, bot, traveller)
+    fake.fail("POST", MESSAGES, status=503, times=None)
+    traveller.move_to(liftoff - timedelta(hours=1))
+    await settle(bot)
+    await settle(bot)
+    # The fire-time job and the (overdue, after the jump) reconcile timer each try 4 times.
+    assert [r.status for r in posts_to(fake, fake.world.dm_channel(user).id)] in ([503] * 4, [503] * 8)
+    (row,) = await store.deliveries_of(bot.db, user.id)
+    assert row["state"] == "pending"
+    assert "503" in row["last_error"]
+    assert bot.scheduler.get_job("alerts-retry") is not None
+    fake.faults.clear()
+    traveller.shift(timedelta(seconds=31))
+    await settle(bot)
+    await fake.wait_for(lambda: len(fake.ledger.to_recipient(user.id)) == 1, timeout_s=10)
+    await settle(bot)
+    assert len(set(nonces(fake, user))) == 1
+    assert [r["state"] for r in await store.deliveries_of(bot.db, user.id)] == ["sent"]
+    assert "Late" not in fake.ledger.to_recipient(user.id)[0].content
+
+
+@pytest.mark.parametrize("status", [500, TIMEOUT], ids=["commit-then-500", "commit-then-timeout"])
+async def test_a_message_made_before_the_error_is_not_sent_twice(
+    tminus_bot: BotOnFake, traveller: time_machine.Coordinates, status: int
+) -> None:
+    fake, bot = tminus_bot
+    user = fake.scene.member
+    bot.alerts.dispatcher.transport.timeout_s = 1.0  # type: ignore[attr-defined]
+    liftoff = await due_alert(fake, bot, traveller)
+    fault = fake.fail("POST", MESSAGES, status=status, after=True, hold_s=3.0)
+    traveller.move_to(liftoff - timedelta(hours=1))
+    await settle(bot)
+    await fake.wait_for(lambda: len(nonces(fake, user)) >= 2, timeout_s=10)
+    await settle(bot)
+    assert len(fault.hits) == 1
+    assert len(fake.ledger.to_recipient(user.id)) == 1, "the retry got the message already made"
+    assert len(fake.ledger.replays) >= 1
+    (row,) = await store.deliveries_of(bot.db, user.id)
+    assert (row["state"], row["message_id"]) == ("sent", fake.ledger.to_recipient(user.id)[0].message_id)
