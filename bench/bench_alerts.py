@@ -101,6 +101,9 @@ async def fanout(n: int, limit: float) -> None:
             started = time.time()
             times = await run_bot(fake, path, limit, users, n / limit * 3 + 60)
         statuses = [r.status for r in fake.requests]
+        duplicates = len(fake.ledger.duplicates())
+        per = fake.ledger.per_recipient()
+        losses = sum(1 for u in users if per.get(u.id, 0) == 0)
     sends = [t for ts in times for t in ts]
     first, last = min(sends), max(sends)
     total = last - first
@@ -109,8 +112,7 @@ async def fanout(n: int, limit: float) -> None:
     )
     print(f"total {total:.2f} s (first -> last send); N/L = {n / limit:.2f} s; (N/L)/total = {n / limit / total:.3f}")
     print(f"last recipient vs due: {last - due:+.3f} s; first: {first - due:+.3f} s")
-    print(f"429s: {statuses.count(429)}; duplicates: {sum(max(len(ts) - 1, 0) for ts in times)}; "
-          f"losses: {sum(1 for ts in times if not ts)}")  # fmt: skip
+    print(f"429s: {statuses.count(429)}; duplicates (ledger): {duplicates}; losses: {losses}")
 
 
 async def timeliness(fire_count: int, per: int) -> None:

@@ -527,3 +527,18 @@ async def test_a_message_made_before_the_error_is_not_sent_twice(
     assert len(fake.ledger.replays) >= 1
     (row,) = await store.deliveries_of(bot.db, user.id)
     assert (row["state"], row["message_id"]) == ("sent", fake.ledger.to_recipient(user.id)[0].message_id)
+
+
+async def test_a_job_reached_minutes_late_still_runs_and_says_late(
+    tminus_bot: BotOnFake, traveller: time_machine.Coordinates
+) -> None:
+    fake, bot = tminus_bot
+    user = fake.scene.member
+    liftoff = await due_alert(fake, bot, traveller)
+    job = bot.scheduler.get_job(f"alert:{to_epoch(liftoff - timedelta(hours=1))}")
+    assert job is not None
+    assert job.misfire_grace_time is None, "APScheduler's default 1 s grace would drop it"
+    traveller.move_to(liftoff - timedelta(minutes=55))  # the loop was stalled (or the host asleep) for 5 minutes
+    await settle(bot)
+    await fake.wait_for(lambda: len(dms(fake, user)) == 1)
+    assert "Late" in content(dms(fake, user)[0])
