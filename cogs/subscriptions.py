@@ -21,8 +21,8 @@ from bot.render import truncate
 
 NO_MENTIONS = discord.AllowedMentions.none()
 WHAT_CHOICES = [app_commands.Choice(name=w, value=w) for w in rules.WHAT_KINDS]
-# One row of a message holds five buttons and a message five rows: the last row keeps Mute all / Unmute.
-MAX_REMOVE_BUTTONS = 20
+# A message holds 25 buttons (five rows of five): 24 Remove buttons and Mute all / Unmute.
+MAX_REMOVE_BUTTONS = 24
 
 
 async def guarded(interaction: discord.Interaction[Any], work: Coroutine[Any, Any, None]) -> None:

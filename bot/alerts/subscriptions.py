@@ -72,5 +72,5 @@ def describe(sub: store.StoredSubscription) -> str:
         parts.append(f'matching "{rule.match}"')
     parts.append(", ".join(format_lead(s) for s in rule.leads))
     if rule.scope_guild_id is not None:
-        parts.append("+ this server's events")
+        parts.append("+ its server's own events")
     return " · ".join(parts)

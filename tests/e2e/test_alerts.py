@@ -413,6 +413,12 @@ async def test_at_most_25_subscriptions_per_user(tminus_bot: BotOnFake) -> None:
     result = await fake.slash("subscribe", user=user, options={"what": "liftoff"})
     assert "25 subscriptions" in str(result.original and result.original["content"])
     assert len(await store.list_subscriptions(bot.db, user.id)) == 25
+    shown = await fake.slash("subscriptions", user=user)
+    assert shown.original is not None
+    buttons = [c["custom_id"] for row in shown.original["components"] for c in row["components"]]
+    assert len(buttons) == 25
+    assert buttons[-1] == "tm:sub:mute:1"
+    assert "/unsubscribe" in shown.embeds[0]["footer"]["text"]
 
 
 async def test_match_autocomplete_offers_names_from_the_database(tminus_bot: BotOnFake) -> None:
