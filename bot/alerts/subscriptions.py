@@ -6,7 +6,6 @@ from bot.alerts import rules
 from bot.alerts.leads import format_lead, parse_leads
 from bot.db import alerts as store
 from bot.db.database import Database
-from bot.db.events import get_event
 from bot.exceptions import InputError
 
 MAX_MATCH_LENGTH = 100
@@ -39,7 +38,7 @@ async def subscribe_mission(
     db: Database, *, owner_id: int, event_id: int, guild_id: int | None, now: int
 ) -> store.StoredSubscription:
     """The "Alert me" button: this mission's liftoff, docking and coverage start, with the default leads."""
-    stored = await get_event(db, event_id)
+    stored = await store.event_by_id(db, event_id)
     if stored is None or (stored.event.guild_id is not None and stored.event.guild_id != guild_id):
         raise InputError("That mission is not in my list any more; pick another with `/nextlaunch`.")
     event = stored.event

@@ -11,6 +11,7 @@ import aiosqlite
 
 from bot.alerts.rules import MAX_SUBSCRIPTIONS, MilestoneFacts, PlannedAlert, Subscription
 from bot.db.database import Database
+from bot.db.events import StoredEvent, load_events_in
 from bot.exceptions import InputError
 from bot.models import EventStatus, MilestoneKind, Precision
 
@@ -277,6 +278,13 @@ async def milestone_facts(db: Database, *, not_before: int) -> list[MilestoneFac
         )
         for r in rows
     ]
+
+
+async def event_by_id(db: Database, event_id: int) -> StoredEvent | None:
+    """One stored event by database id (the "Alert me" button carries it)."""
+    async with db.read() as conn:
+        found = await load_events_in(conn, "id = ?", (event_id,))
+    return found[0] if found else None
 
 
 async def match_suggestions(db: Database, current: str, *, guild_id: int | None, limit: int = 25) -> list[str]:
