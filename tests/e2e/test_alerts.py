@@ -548,3 +548,39 @@ async def test_a_job_reached_minutes_late_still_runs_and_says_late(
     await settle(bot)
     await fake.wait_for(lambda: len(dms(fake, user)) == 1)
     assert "Late" in content(dms(fake, user)[0])
+
+
+def iso_minute(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%MZ")
+
+
+async def test_server_events_alert_subscriptions_made_there_and_event_edit_is_a_slip(
+    tminus_bot: BotOnFake, traveller: time_machine.Coordinates
+) -> None:
+    fake, bot = tminus_bot
+    scene = fake.scene
+    in_server, in_dm = scene.member, scene.admin
+    await subscribe(fake, in_server, what="docking", leads="1h")
+    dm = await fake.slash("subscribe", user=in_dm, options={"what": "docking", "leads": "1h"})
+    assert dm.ephemeral
+    docking = (START + timedelta(hours=3)).replace(second=0)
+    added = await fake.slash(
+        "event add", user=scene.moderator, guild=scene.guild, channel=scene.general,
+        options={"name": "Progress MS-40 docking", "kind": "docking", "time": iso_minute(docking)},
+    )  # fmt: skip
+    event_id = added.embeds[0]["footer"]["text"].split()[1].lstrip("#")
+    await settle(bot)
+    traveller.move_to(bot.alerts.jobs.alert_jobs()[f"alert:{to_epoch(docking - timedelta(hours=1))}"])
+    await settle(bot)
+    await fake.wait_for(lambda: len(dms(fake, in_server)) == 1)
+    assert fake.ledger.to_recipient(in_dm.id) == [], "a subscription made in a DM covers the global data only"
+    later = docking + timedelta(minutes=90)
+    await fake.slash(
+        "event edit", user=scene.moderator, guild=scene.guild,
+        options={"event": event_id, "time": iso_minute(later)},
+    )  # fmt: skip
+    await settle(bot)
+    await fake.wait_for(lambda: len(dms(fake, in_server)) == 2)
+    first, notice = dms(fake, in_server)
+    assert "Superseded" in content(first)
+    assert f"<t:{to_epoch(later)}:F>" in content(notice)
