@@ -128,13 +128,14 @@ class TMinusBot(commands.Bot):
         ll2 = getattr(self, "ll2", None)  # LL2 sync (issue 4): stopped before the session it uses closes
         if ll2 is not None:
             await ll2.stop()
+        if getattr(self, "alerts", None) is not None:
+            # Sends in flight finish and are recorded; the rest stays pending for the next start.
+            await self.alerts.aclose()
         start = getattr(self, "_alerts_start", None)
         if start is not None and not start.done():
             start.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await start
-        if getattr(self, "alerts", None) is not None and self.scheduler.running:
-            self.alerts.stop()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         session = getattr(self, "http_session", None)

@@ -111,6 +111,8 @@ class Dispatcher:
         self.pacer = Pacer(rate)
         self.workers = workers
         self.retry_delays = tuple(retry_delays)
+        # Set when the bot stops: workers finish the send in hand and take no more.
+        self.stopping = False
 
     def _now(self) -> int:
         return to_epoch(self.clock.now())
@@ -135,7 +137,7 @@ class Dispatcher:
             queue.put_nowait(d)
 
         async def worker() -> None:
-            while not queue.empty():
+            while not queue.empty() and not self.stopping:
                 d = queue.get_nowait()
                 if d.recipient_id not in paused:
                     await self._deliver(d, channels, paused, report)

@@ -100,3 +100,37 @@ async def test_sigkill_five_times_during_a_fan_out_loses_nothing_and_sends_nothi
 
 async def _at_least(fake: FakeProcess, count: int) -> bool:
     return await delivered(fake) >= count
+
+
+async def test_sigterm_during_a_fan_out_stops_cleanly_and_the_next_start_finishes_it(tmp_path: Path) -> None:
+    recipients = 300
+    async with FakeProcess(scene=True, global_limit=50) as fake:
+        users = [
+            int(u)
+            for u in (await fake.control.request("POST", "/users", {"username": "fan", "count": recipients}))["ids"]
+        ]
+        db_path = tmp_path / "tminus.sqlite3"
+        await seed(db_path, fake, users)
+        bot = BotProcess(fake, db_path)
+        try:
+            await bot.start()
+            await fake.control.wait_for(lambda: _at_least(fake, 100), 60.0, "no progress")
+            started = time.monotonic()
+            await bot.stop(timeout_s=20.0)
+            assert bot.returncode == 0
+            assert time.monotonic() - started < 15
+            stopped_at = await delivered(fake)
+            assert stopped_at < recipients, "stopped mid-fan-out"
+            assert "Traceback" not in bot.log
+            with sqlite3.connect(db_path) as conn:
+                sent = conn.execute("SELECT count(*) FROM deliveries WHERE state = 'sent'").fetchone()[0]
+            assert sent == stopped_at, "every DM Discord confirmed before the stop is recorded as sent"
+            await bot.start()
+            await fake.control.wait_for(lambda: _at_least(fake, recipients), 60.0, "the restart did not finish it")
+            await asyncio.sleep(1.0)
+        finally:
+            await bot.stop()
+        ledger = await fake.control.ledger()
+    assert ledger["duplicates"] == []
+    assert set(ledger["per_recipient"].values()) == {1}
+    assert len(ledger["per_recipient"]) == recipients
