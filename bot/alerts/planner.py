@@ -22,6 +22,13 @@ log = logging.getLogger(__name__)
 LOOKBACK_SECONDS = 7 * rules.DAY
 # Slips and status changes are told to those alerted in the last this-long.
 NOTICE_WINDOW_SECONDS = 3 * rules.DAY
+# Jobs exist for fire times up to this far ahead; the reconcile timer (every 10 minutes) moves the horizon on.
+HORIZON_SECONDS = 6 * rules.HOUR
+# Every alert firing before this instant was looked at by a reconcile that ran after it: one that found it
+# not owed (muted, on hold, subscribed later) never owes it later, so the next reconcile starts here. The
+# slack covers a reconcile that ran between a subscription's commit and its hint.
+WATERMARK_KEY = "alerts.reconciled_until"
+WATERMARK_SLACK_SECONDS = 60
 
 
 @dataclass
@@ -73,12 +80,24 @@ async def plan_lines(db: Database, now: int) -> list[PlanLine]:
     ]
 
 
+async def window(db: Database, *, now: int, due_by: int) -> tuple[int, int]:
+    """The fire times a reconcile looks at: from the watermark (or a week back) to the horizon."""
+    mark = await db.get_state(WATERMARK_KEY)
+    start = now - LOOKBACK_SECONDS
+    if mark is not None:
+        start = max(start, int(mark) - WATERMARK_SLACK_SECONDS)
+    return start, max(now, due_by) + HORIZON_SECONDS
+
+
 async def reconcile(db: Database, *, now: int, due_by: int) -> Reconciled:
     """Write outbox rows for owed alerts due by ``due_by`` and notices owed now; return the fire times ahead."""
+    fire_from, fire_until = await window(db, now=now, due_by=due_by)
     subs = await store.active_subscriptions(db)
-    facts = await store.milestone_facts(db, not_before=now - LOOKBACK_SECONDS)
+    facts = await store.milestone_facts(db, not_before=fire_from)
     by_id = {f.milestone_id: f for f in facts}
-    planned = rules.plan(subs, facts, silenced=await store.silenced_users(db))
+    planned = rules.plan(
+        subs, facts, silenced=await store.silenced_users(db), fire_from=fire_from, fire_until=fire_until
+    )
     targets = await store.delivery_targets(db, by_id)
     result = Reconciled(planned)
     due: list[store.NewDelivery] = []
@@ -104,13 +123,15 @@ async def reconcile(db: Database, *, now: int, due_by: int) -> Reconciled:
     if due:
         result.written = await store.insert_deliveries(db, due, now)
         result.missed = sum(1 for d in due if d.state == "missed")
-    result.dropped = await store.drop_unplanned(db, (a.key for a in planned), by_id)
+    result.dropped = await store.drop_unplanned(db, (a.key for a in planned), fire_from, fire_until)
     cached = await store.dm_channels(db, {a.recipient_id for a in ahead})
     costs: dict[int, int] = defaultdict(int)
     for alert in ahead:
         costs[alert.fire_at] += 1 if alert.recipient_id in cached else 2
     result.fire_times = dict(costs)
     await _notices(db, now, result)
+    mark = await db.get_state(WATERMARK_KEY)
+    await db.set_state(WATERMARK_KEY, str(max(now, int(mark) if mark is not None else now)))
     return result
 
 

@@ -155,25 +155,38 @@ def owed(sub: Subscription, m: MilestoneFacts, lead: int) -> bool:
 
 
 def plan(
-    subscriptions: Iterable[Subscription], milestones: Sequence[MilestoneFacts], *, silenced: Iterable[int] = ()
+    subscriptions: Iterable[Subscription],
+    milestones: Sequence[MilestoneFacts],
+    *,
+    silenced: Iterable[int] = (),
+    fire_from: int | None = None,
+    fire_until: int | None = None,
 ) -> list[PlannedAlert]:
     """Every alert owed: subscriptions x milestones x leads, one per (recipient, milestone, lead, version).
 
-    ``silenced`` are users who muted their alerts or whose DMs are closed: they are owed nothing. The result is
-    sorted by fire time, then earliest-subscribed first, so a fan-out serves in that order.
+    ``silenced`` are users who muted their alerts or whose DMs are closed: they are owed nothing. Only alerts
+    firing in [``fire_from``, ``fire_until``] are made (a reconcile looks at a window, not at all time). The
+    result is sorted by fire time, then earliest-subscribed first, so a fan-out serves in that order.
     """
     quiet = set(silenced)
+    subs = [s for s in subscriptions if s.owner_id not in quiet]
+    all_leads = {lead for s in subs for lead in s.leads}
+    low = fire_from if fire_from is not None else -(2**62)
+    high = fire_until if fire_until is not None else 2**62
     best: dict[tuple[int, int, int, int], PlannedAlert] = {}
-    live = [m for m in milestones if not m.gone and status_allows(m.status)]
-    for sub in subscriptions:
-        if sub.owner_id in quiet:
+    for m in milestones:
+        if m.gone or not status_allows(m.status):
             continue
-        for m in live:
-            if not matches(sub, m):
+        # Which leads fire inside the window and are precise enough: most milestones have none, and are
+        # skipped before any subscription is looked at.
+        leads = {lead for lead in all_leads if low <= m.at - lead <= high and lead_allowed(m.precision, lead)}
+        if not leads:
+            continue
+        for sub in subs:
+            wanted = [lead for lead in sub.leads if lead in leads and owed(sub, m, lead)]
+            if not wanted or not matches(sub, m):
                 continue
-            for lead in sub.leads:
-                if not lead_allowed(m.precision, lead) or not owed(sub, m, lead):
-                    continue
+            for lead in wanted:
                 alert = PlannedAlert(sub.owner_id, sub.id, m.milestone_id, lead, m.at, sub.created_at)
                 kept = best.get(alert.key)
                 if kept is None or (alert.subscribed_at, alert.subscription_id) < (

@@ -9,7 +9,14 @@ from typing import Any
 
 import aiosqlite
 
-from bot.alerts.rules import MAX_SUBSCRIPTIONS, MilestoneFacts, PlannedAlert, Subscription
+from bot.alerts.rules import (
+    MAX_SUBSCRIPTIONS,
+    SMALL_MOVE_SECONDS,
+    MilestoneFacts,
+    PlannedAlert,
+    Subscription,
+    status_notice_reason,
+)
 from bot.db.database import Database
 from bot.db.events import StoredEvent, load_events_in
 from bot.exceptions import InputError
@@ -367,24 +374,20 @@ async def insert_deliveries(db: Database, rows: Sequence[NewDelivery], now: int)
 
 
 async def drop_unplanned(
-    db: Database, planned: Iterable[tuple[int, int, int, int]], milestone_ids: Iterable[int]
+    db: Database, planned: Iterable[tuple[int, int, int, int]], fire_from: int, fire_until: int
 ) -> int:
-    """Delete pending rows of these milestones that the plan no longer owes (unsubscribed, muted, on hold...)."""
+    """Delete pending rows firing in the window that the plan no longer owes (unsubscribed, muted, on hold...)."""
     keep = set(planned)
-    ids = sorted(set(milestone_ids))
-    doomed: list[int] = []
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        rows = await db.fetchall(
-            "SELECT id, recipient_id, milestone_id, lead_seconds, target_at FROM deliveries "  # noqa: S608
-            f"WHERE state = 'pending' AND milestone_id IN ({','.join('?' * len(chunk))})",
-            chunk,
-        )
-        doomed += [
-            int(r["id"])
-            for r in rows
-            if (r["recipient_id"], r["milestone_id"], r["lead_seconds"], r["target_at"]) not in keep
-        ]
+    rows = await db.fetchall(
+        "SELECT id, recipient_id, milestone_id, lead_seconds, target_at FROM deliveries "
+        "WHERE state = 'pending' AND fire_at BETWEEN ? AND ?",
+        (fire_from, fire_until),
+    )
+    doomed = [
+        int(r["id"])
+        for r in rows
+        if (r["recipient_id"], r["milestone_id"], r["lead_seconds"], r["target_at"]) not in keep
+    ]
     if doomed:
         async with db.transaction() as conn:
             await conn.executemany("DELETE FROM deliveries WHERE id = ? AND state = 'pending'", [(i,) for i in doomed])
@@ -452,13 +455,19 @@ async def mark_missed(db: Database, delivery_ids: Iterable[int], now: int) -> No
         )
 
 
+_NOTICE_STATUSES = tuple(s.value for s in EventStatus if status_notice_reason(s) is not None)
+
+
 async def sent_alerts(db: Database, *, sent_since: int) -> list[SentAlert]:
     """Alerts delivered since ``sent_since`` and not superseded, with their milestone as it is now."""
     rows = await db.fetchall(
-        "SELECT d.*, m.kind, m.precision AS cur_precision, m.at_utc AS cur_at, e.name, e.status, e.id AS eid "
+        "SELECT d.*, m.kind, m.precision AS cur_precision, m.at_utc AS cur_at, e.name, e.status, e.id AS eid "  # noqa: S608
         "FROM deliveries d JOIN milestones m ON m.id = d.milestone_id JOIN events e ON e.id = m.event_id "
-        "WHERE d.state = 'sent' AND d.sent_at >= ? ORDER BY d.recipient_id, d.milestone_id, d.id",
-        (sent_since,),
+        "WHERE d.state = 'sent' AND d.sent_at >= ? "
+        # Only what a notice may be owed for: a move of a minute or more, or a status that ends the alerts.
+        f"AND (abs(d.target_at - m.at_utc) >= ? OR e.status IN ({','.join('?' * len(_NOTICE_STATUSES))})) "
+        "ORDER BY d.recipient_id, d.milestone_id, d.id",
+        (sent_since, SMALL_MOVE_SECONDS, *_NOTICE_STATUSES),
     )
     return [
         SentAlert(

@@ -109,3 +109,26 @@ def test_reconcile_from_rows_gives_the_plan_the_change_hints_gave(
         hinted = asyncio.run(scenario(True, Path(tmp)))
         cold = asyncio.run(scenario(False, Path(tmp)))
     assert hinted == cold
+
+
+async def test_unmuting_owes_nothing_for_fire_times_that_passed_while_muted(tmp_path: Path) -> None:
+    async with Database(tmp_path / "t.sqlite3") as db:
+        await subscribe(db, 1, T0)
+        await upsert_events(db, [launch(T0 + timedelta(hours=3))], feed="launches", now=T0)
+        await reconcile(db, now=to_epoch(T0), due_by=to_epoch(T0))
+        await store.set_muted(db, 1, True, to_epoch(T0))
+        muted_through = to_epoch(T0 + timedelta(hours=2, minutes=10))  # past the 1 h alert's fire time
+        await reconcile(db, now=muted_through, due_by=muted_through)
+        await store.set_muted(db, 1, False, muted_through)
+        result = await reconcile(db, now=muted_through + 5, due_by=muted_through + 5)
+        assert await store.deliveries_of(db, 1) == [], "no late alert for what fired while muted"
+        assert result.fire_times == {to_epoch(T0 + timedelta(hours=3, minutes=-10)): 2}
+
+
+async def test_reconcile_looks_only_at_fire_times_up_to_its_horizon(tmp_path: Path) -> None:
+    async with Database(tmp_path / "t.sqlite3") as db:
+        await subscribe(db, 1, T0, leads=(HOUR,))
+        await upsert_events(db, [launch(T0 + timedelta(hours=8))], feed="launches", now=T0)
+        assert (await reconcile(db, now=to_epoch(T0), due_by=to_epoch(T0))).fire_times == {}, "7 h ahead: later"
+        later = to_epoch(T0 + timedelta(hours=1, minutes=1))
+        assert (await reconcile(db, now=later, due_by=later)).fire_times == {to_epoch(T0 + timedelta(hours=7)): 2}
