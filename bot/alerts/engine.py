@@ -92,6 +92,11 @@ class AlertEngine:
         """ChangeBus subscriber: a hint that something moved; the reconcile reads the rows, not the hint."""
         await self.run()
 
+    @property
+    def idle(self) -> bool:
+        """No run in progress and no hinted run waiting (tests wait for this after moving the clock)."""
+        return not self._lock.locked() and not self._hints
+
     def hint(self) -> None:
         """Reconcile soon, in the background (a command answers first; a fan-out in progress is not waited for)."""
         task = asyncio.create_task(self._hinted(), name="alerts.hint")

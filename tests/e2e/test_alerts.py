@@ -83,8 +83,7 @@ async def settle(bot: TMinusBot) -> None:
     idle = 0
     for _ in range(750):  # 15 s: a run with retries takes a few seconds
         await asyncio.sleep(0.02)
-        busy = bot.alerts._lock.locked() or bool(bot.alerts._hints)
-        idle = 0 if busy else idle + 1
+        idle = idle + 1 if bot.alerts.idle else 0
         if idle >= 10:
             return
     raise AssertionError("the alert engine did not settle")
@@ -119,6 +118,7 @@ async def test_each_lead_fires_once_at_its_instant(tminus_bot: BotOnFake, travel
     rows = await store.deliveries_of(bot.db, user.id)
     assert [(r["state"], r["late"]) for r in rows] == [("sent", 0), ("sent", 0)]
     assert [r["message_id"] for r in rows] == [int(m["id"]) for m in dms(fake, user)]
+    assert len(fake.requests_to("POST", "/users/@me/channels")) == 1, "the DM channel is cached: one request a DM"
     stored = await get_event_by_source(bot.db, Source.LL2, "launch:1")
     assert stored is not None
 
@@ -584,3 +584,20 @@ async def test_server_events_alert_subscriptions_made_there_and_event_edit_is_a_
     first, notice = dms(fake, in_server)
     assert "Superseded" in content(first)
     assert f"<t:{to_epoch(later)}:F>" in content(notice)
+
+
+async def test_subscriptions_buttons_still_work_after_a_restart(
+    fake_discord: FakeDiscordWithScene, tmp_path: Path
+) -> None:
+    fake, user = fake_discord, fake_discord.scene.member
+    bot = TMinusBot(bot_settings(fake, tmp_path / "t.sqlite3"))
+    async with bot, bot_running(fake, bot):
+        await subscribe(fake, user, what="spacewalk")
+        shown = await fake.slash("subscriptions", user=user)
+        (sub,) = await store.list_subscriptions(bot.db, user.id)
+    assert shown.original is not None
+    bot = TMinusBot(bot_settings(fake, tmp_path / "t.sqlite3"))
+    async with bot, bot_running(fake, bot):
+        pressed = await fake.press_button(shown.original, f"tm:sub:rm:{sub.rule.id}", user=user)
+        assert pressed.type == 7
+        assert await store.list_subscriptions(bot.db, user.id) == []
