@@ -26,6 +26,7 @@ from bot.errors import report_error
 from bot.exceptions import InputError
 from bot.ical import CALENDAR_KINDS, calendar_for_event, calendar_for_filters
 from bot.render import plain_title, truncate
+from cogs.subscriptions import AlertMeButton
 
 log = logging.getLogger(__name__)
 NO_MENTIONS = discord.AllowedMentions.none()
@@ -135,6 +136,7 @@ def browse_items(view: View, key: str, ans: Answer) -> list[discord.ui.Item[Any]
         items.append(PageButton(view, key, False, ans.after))
     if ans.event_id is not None:
         items.append(CalendarButton(ans.event_id))
+        items.append(AlertMeButton(ans.event_id))
     return items
 
 
@@ -326,7 +328,7 @@ class Browse(commands.Cog):
         if found is None:
             raise InputError("I can't find that launch or event. Start typing its name and pick it from the list.")
         stored, embed = found
-        components = make_view([CalendarButton(stored.id)])
+        components = make_view([CalendarButton(stored.id), AlertMeButton(stored.id)])
         assert components is not None
         await interaction.response.send_message(embed=_embed(embed), view=components, allowed_mentions=NO_MENTIONS)
 

@@ -434,23 +434,33 @@ async def test_match_autocomplete_offers_names_from_the_database(tminus_bot: Bot
     assert [c["value"] for c in choices] == ["Falcon 9"]
 
 
-async def test_alert_me_button_subscribes_to_that_mission_with_the_default_leads(tminus_bot: BotOnFake) -> None:
+@pytest.mark.parametrize("command", ["nextlaunch", "launch"])
+async def test_alert_me_on_nextlaunch_and_launch_subscribes_to_that_mission_with_the_default_leads(
+    tminus_bot: BotOnFake, traveller: time_machine.Coordinates, command: str
+) -> None:
     fake, bot = tminus_bot
-    user = fake.scene.member
-    await store_launch(bot, launch(START + timedelta(days=2)))
+    user, other = fake.scene.member, fake.scene.moderator
+    liftoff = START + timedelta(days=2)
+    await store_launch(bot, launch(liftoff))
     stored = await get_event_by_source(bot.db, Source.LL2, "launch:1")
     assert stored is not None
-    # The button /nextlaunch and /launch carry (issue 9); pressed on any bot message, as a crafted id would be.
-    shown = await fake.slash("subscriptions", user=user)
-    assert shown.original is not None
-    alert_me = crafted(shown.original, f"tm:alertme:{stored.id}")
-    answer = await fake.press_button(alert_me, f"tm:alertme:{stored.id}", user=user)
+    options = {"name": f"#{stored.id}"} if command == "launch" else {}
+    shown = await fake.slash(command, user=user, guild=fake.scene.guild, channel=fake.scene.general, options=options)
+    message = shown.message or shown.original
+    assert message is not None
+    (alert_me,) = [c for row in message["components"] for c in row["components"] if c.get("label") == "Alert me"]
+    answer = await fake.press_button(message, alert_me["custom_id"], user=user)
+    assert answer.ephemeral
     assert "Falcon 9 | Starlink 6-1" in str(answer.original and answer.original["content"])
     (sub,) = await store.list_subscriptions(bot.db, user.id)
     assert sub.rule.mission_key == "launch:1"
     assert sub.rule.leads == (3_600, 600)
-    again = await fake.press_button(alert_me, f"tm:alertme:{stored.id}", user=user)
+    assert sub.rule.kinds == {MilestoneKind.LIFTOFF, MilestoneKind.DOCKING, MilestoneKind.COVERAGE_START}
+    again = await fake.press_button(message, alert_me["custom_id"], user=user)
     assert "already" in str(again.original and again.original["content"])
+    await fake.press_button(message, alert_me["custom_id"], user=other)  # anyone may press it, for themselves
+    assert len(await store.list_subscriptions(bot.db, other.id)) == 1
+    assert len(await store.list_subscriptions(bot.db, user.id)) == 1
 
 
 MESSAGES = "/channels/{channel_id}/messages"

@@ -160,6 +160,8 @@ async def test_close_runs_pragma_optimize_so_the_planner_gets_statistics(tmp_pat
     async with Database(path) as db:
         analysed = {r["tbl"] for r in await db.fetchall("SELECT tbl FROM sqlite_stat1")}
     assert "events" in analysed
+
+
 async def test_deliveries_key_is_recipient_milestone_lead_and_time_version(tmp_path: Path) -> None:
     async with Database(tmp_path / "t.sqlite3") as db:
         await db.execute(
