@@ -89,8 +89,15 @@ class AlertEngine:
             log.warning("an alert run did not stop within %.0f s; its rows stay pending for the next start", timeout_s)
 
     async def on_changes(self, changes: Sequence[Change]) -> None:
-        """ChangeBus subscriber: a hint that something moved; the reconcile reads the rows, not the hint."""
-        await self.run()
+        """ChangeBus subscriber: a hint that something moved; the reconcile reads the rows, not the hint.
+
+        It runs in the background: a sync or an ``/event edit`` never waits for a fan-out in progress.
+        """
+        self.hint()
+
+    def _stopping(self) -> bool:
+        # A method, not the attribute inline: the flag changes while a run awaits, which type narrowing ignores.
+        return self.dispatcher.stopping
 
     @property
     def idle(self) -> bool:
@@ -120,11 +127,13 @@ class AlertEngine:
     async def run(self, *, due_by: int | None = None) -> RunReport:
         """Reconcile, deliver what is due by ``due_by`` (default now), send notices and edits, re-make the jobs."""
         async with self._lock:
+            if self._stopping():
+                return RunReport(Reconciled([]), DispatchReport(), DispatchReport(), DispatchReport())
             now = to_epoch(self.clock.now())
             until = max(now, due_by or now)
             reconciled = await reconcile(self.db, now=now, due_by=until)
             alerts = await self.dispatcher.deliver_due(until)
-            if self.dispatcher.stopping:
+            if self._stopping():
                 report = RunReport(reconciled, alerts, DispatchReport(), DispatchReport())
                 self.last = report
                 return report
