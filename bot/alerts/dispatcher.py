@@ -33,6 +33,9 @@ RETRY_DELAYS_S = (0.5, 1.0, 2.0)
 MAX_ATTEMPTS = 12
 # Sends in flight at once: enough that a slow answer or database write never leaves a paced slot unused.
 WORKERS = 48
+# Confirmed sends are written this many at a time, or at least this often.
+FLUSH_ROWS = 50
+FLUSH_S = 0.25
 # How long before its share of the fan-out a send is started: the request's own trip to Discord.
 START_EARLY_S = 0.05
 
@@ -113,6 +116,8 @@ class Dispatcher:
         self.retry_delays = tuple(retry_delays)
         # Set when the bot stops: workers finish the send in hand and take no more.
         self.stopping = False
+        self._confirmed: list[tuple[int, int, int, int]] = []
+        self._flushed_at = time.monotonic()
 
     def _now(self) -> int:
         return to_epoch(self.clock.now())
@@ -142,7 +147,10 @@ class Dispatcher:
                 if d.recipient_id not in paused:
                     await self._deliver(d, channels, paused, report)
 
-        await asyncio.gather(*(worker() for _ in range(min(self.workers, len(rows)))))
+        try:
+            await asyncio.gather(*(worker() for _ in range(min(self.workers, len(rows)))))
+        finally:
+            await self._flush_sent(force=True)
         return report
 
     async def _wait_for_start(self, due_by: int, cost: int) -> None:
@@ -171,6 +179,17 @@ class Dispatcher:
                 await asyncio.sleep(delay)
                 await self.pacer.take()
         return await call()
+
+    async def _flush_sent(self, *, force: bool = False) -> None:
+        # Confirmed sends are recorded in batches (one transaction per batch instead of one per DM): a crash
+        # before the batch is written only means those DMs are sent again with their nonces, which Discord
+        # answers with the messages it already made.
+        due = force or len(self._confirmed) >= FLUSH_ROWS or time.monotonic() - self._flushed_at >= FLUSH_S
+        if not due or not self._confirmed:
+            return
+        batch, self._confirmed = self._confirmed, []
+        self._flushed_at = time.monotonic()
+        await store.mark_deliveries_sent(self.db, batch)
 
     async def _deliver(
         self, d: store.Delivery, channels: dict[int, int], paused: set[int], report: DispatchReport
@@ -207,8 +226,9 @@ class Dispatcher:
             await store.note_delivery_attempt(self.db, d.id, str(exc), self._now(), final=True)
             report.failed += 1
             return
-        await store.mark_delivery_sent(self.db, d.id, channel, message_id, self._now())
+        self._confirmed.append((d.id, channel, message_id, self._now()))
         report.sent += 1
+        await self._flush_sent()
 
     async def send_notices(self) -> DispatchReport:
         """Send every pending notice (slips, holds, scrubs, outcomes)."""

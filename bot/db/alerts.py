@@ -428,13 +428,14 @@ async def pending_deliveries(db: Database, *, due_by: int) -> list[Delivery]:
     return [_delivery(r) for r in rows]
 
 
-async def mark_delivery_sent(db: Database, delivery_id: int, channel_id: int, message_id: int, now: int) -> None:
-    """Discord confirmed the message: record it (only now, never before)."""
-    await db.execute(
-        "UPDATE deliveries SET state = 'sent', channel_id = ?, message_id = ?, sent_at = ?, updated_at = ?, "
-        "attempts = attempts + 1, last_error = NULL WHERE id = ?",
-        (channel_id, message_id, now, now, delivery_id),
-    )
+async def mark_deliveries_sent(db: Database, confirmed: Sequence[tuple[int, int, int, int]]) -> None:
+    """Many confirmed sends at once: (delivery id, channel id, message id, when)."""
+    async with db.transaction() as conn:
+        await conn.executemany(
+            "UPDATE deliveries SET state = 'sent', channel_id = ?, message_id = ?, sent_at = ?, updated_at = ?, "
+            "attempts = attempts + 1, last_error = NULL WHERE id = ?",
+            [(channel, message, at, at, delivery) for delivery, channel, message, at in confirmed],
+        )
 
 
 async def note_delivery_attempt(db: Database, delivery_id: int, error: str, now: int, *, final: bool) -> None:
