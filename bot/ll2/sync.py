@@ -18,7 +18,9 @@ Safety: a list that was not read cleanly (cut short, bad records, fewer results 
 mark more than half of the stored events it covers (a feed's events up to the last record read) gone in one
 sync; that looks like a broken upstream, not a mass
 withdrawal, so gone detection is skipped for that feed (logged as an error, noted in the report) until a clean
-list confirms it. A clean list is believed, but a mass disappearance is still logged loudly.
+list confirms it. A clean list is believed, but a mass disappearance is still logged loudly, with two exceptions
+that are never believed: a list that suddenly holds nothing while two or more of its stored events are still
+ahead, and a list with a bad record for events still ahead (the bad record could be any of them).
 
 Requests stop at the first sign LL2 is unhappy: a 429 (on any page, or a detail) records the wait in the
 state table and ends the sync after storing what was read; every fetch checks that wait first, so another
@@ -920,6 +922,21 @@ class LL2Sync:
         # Stored events within the part of the list that was read: only they can be missing from it.
         covered = [(i, e) for i, e in live if (at := _main_time(e)) is not None and at <= limit]
         missing = [done.before[i] for i, _ in covered if i not in seen]
+        ahead = [s for s in missing if (_main_time(s.event) or now) > now]
+        if ahead and result.skipped:
+            # A record we could not read may be any of the missing ones (its id may be the broken field, or a
+            # wrong-typed id that matches nothing): none of them is known to be withdrawn.
+            what = f"{len(ahead)} stored {feed} still ahead missing from a list with {result.skipped} bad record(s)"
+            log.error("LL2 %s: refusing to mark them gone", what)
+            report.warnings.append(f"{what}; not marked gone")
+            return [], done.before
+        if len(ahead) >= 2 and result.received == 0:
+            # An upcoming list that suddenly lists nothing while several of its events are still ahead is how
+            # a broken upstream looks (a cache emptied, a filter gone wrong), not a mass withdrawal.
+            what = f"{len(ahead)} stored {feed} still ahead, but the list is suddenly empty"
+            log.error("LL2 %s: refusing to mark them gone", what)
+            report.warnings.append(f"{what}; not marked gone")
+            return [], done.before
         if missing and len(missing) * 2 > len(covered):
             what = f"{len(missing)} of {len(covered)} stored {feed} missing from the list"
             if not result.clean:

@@ -59,6 +59,7 @@ class Fault:
     """A canned bad answer for the next request whose path contains ``path`` (any path when empty).
 
     ``after`` matching requests are answered normally first (e.g. ``after=1``: the second page fails).
+    With ``until`` the fault is an outage: it answers every matching request until the clock reaches ``until``.
     """
 
     status: int = 500
@@ -67,6 +68,7 @@ class Fault:
     path: str = ""
     content_type: str = "text/html"
     after: int = 0
+    until: datetime | None = None
 
 
 class FakeLL2:
@@ -162,12 +164,14 @@ class FakeLL2:
                 status=429,
                 headers={"Retry-After": str(wait)},
             )
+        self.faults = [f for f in self.faults if f.until is None or seen.at < f.until]
         for i, fault in enumerate(self.faults):
             if fault.path in request.path:
                 if fault.after > 0:
                     fault.after -= 1
                     break
-                del self.faults[i]
+                if fault.until is None:
+                    del self.faults[i]
                 seen.status = fault.status
                 return web.Response(
                     status=fault.status, text=fault.body, headers=fault.headers, content_type=fault.content_type
@@ -176,6 +180,12 @@ class FakeLL2:
 
     async def _throttle(self, request: web.Request) -> web.Response:
         seen = self._record(request, counted=False)
+        for fault in self.faults:
+            if fault.until is not None and seen.at < fault.until and fault.path in request.path:
+                seen.status = fault.status  # an outage takes the throttle endpoint down too
+                return web.Response(
+                    status=fault.status, text=fault.body, headers=fault.headers, content_type=fault.content_type
+                )
         used = self._used(seen.at)
         wait = int((used[0] + timedelta(hours=1) - seen.at).total_seconds()) if len(used) >= self.limit_per_hour else 0
         return web.json_response(
@@ -213,10 +223,11 @@ class FakeLL2:
             items = [x for x in items if x["id"] in wanted]
         now = self.clock()
         hide = query.get("hide_recent_previous", "false").lower() == "true"
-        items = [x for x in items if not _over(x) or (not hide and _parse(x["net"]) >= now - RECENT)]
+        items = [x for x in items if _listed(x, now, hide=hide)]
         if query.get("mode") == "detailed":
             items = [self._detailed(x) for x in items]
-        return self._paged(request, sorted(items, key=lambda x: x.get("net") or ""))
+        # str(): a fault test may put any JSON type in "net".
+        return self._paged(request, sorted(items, key=lambda x: str(x.get("net") or "")))
 
     def _detailed(self, launch: dict[str, Any]) -> dict[str, Any]:
         if "vid_urls" in launch:
@@ -262,6 +273,14 @@ class FakeLL2:
             since = _parse(request.query["docking__gte"])
             items = [d for d in items if _parse(d["docking"]) >= since]
         return self._paged(request, sorted(items, key=lambda d: d["docking"]))
+
+
+def _listed(launch: dict[str, Any], now: datetime, *, hide: bool) -> bool:
+    """Whether the upcoming list shows a launch; one with fields a fault test broke is shown as it is."""
+    try:
+        return not _over(launch) or (not hide and _parse(launch["net"]) >= now - RECENT)
+    except (AttributeError, TypeError, ValueError, KeyError):
+        return True
 
 
 def _over(launch: dict[str, Any]) -> bool:
