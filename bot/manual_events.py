@@ -21,9 +21,11 @@ from bot.db.events import (
     StoredEvent,
     get_event_by_source,
     mark_gone_in,
+    to_epoch,
     upsert_in,
 )
 from bot.db.manual import (
+    count_manual_events_ahead_in,
     event_by_id_in,
     live_manual_event_in,
     manual_events_ahead,
@@ -51,6 +53,8 @@ from bot.zones import load_zone
 
 FEED = "manual"
 NAME_MAX = 100
+# A hostile or careless admin cannot fill the database: upcoming hand-entered events per server.
+GUILD_EVENT_CAP = 200
 DESCRIPTION_MAX = 1000
 # Coverage normally starts shortly before what it covers; this is how far before an import may attach it.
 COVERAGE_ATTACH_WINDOW = timedelta(hours=12)
@@ -148,8 +152,23 @@ def _milestone(kind: MilestoneKind, parsed: ParsedTime) -> Milestone:
     return Milestone(kind, parsed.utc, parsed.precision)
 
 
+async def _check_cap(conn: aiosqlite.Connection, guild_id: int | None, adding: Sequence[Event], now: datetime) -> None:
+    """Refuse to give one server more than GUILD_EVENT_CAP upcoming hand-entered events (checked in the saving
+    transaction, so two admins at once cannot both pass it)."""
+    if guild_id is None or not adding:
+        return  # events for every server are made by the bot's owners only
+    ids = [e.source_id for e in adding]
+    ahead = await count_manual_events_ahead_in(conn, guild_id=guild_id, now=to_epoch(now), excluding=ids)
+    if ahead + len(adding) > GUILD_EVENT_CAP:
+        raise InputError(
+            f"This server already has {ahead} upcoming hand-entered events (at most {GUILD_EVENT_CAP}). "
+            "Remove some with `/event remove` first."
+        )
+
+
 async def _save(db: Database, bus: ChangeBus, event: Event, now: datetime) -> tuple[StoredEvent, list[Change]]:
     async with db.transaction() as conn:
+        await _check_cap(conn, event.guild_id, [event], now)
         changes = await upsert_in(conn, [event], feed=FEED, now=now, source=Source.MANUAL)
     await bus.publish(changes)
     stored = await get_event_by_source(db, Source.MANUAL, event.source_id)
@@ -482,6 +501,7 @@ async def save_import(
     ]
     # One upsert, one transaction: the mission's events are saved together or not at all.
     async with db.transaction() as conn:
+        await _check_cap(conn, actor.guild_id, events, now)
         changes = await upsert_in(conn, events, feed=FEED, now=now, source=Source.MANUAL)
         stored = await manual_events_by_source_ids_in(conn, [e.source_id for e in events])
     await bus.publish(changes)

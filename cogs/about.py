@@ -8,6 +8,7 @@ from discord.ext import commands
 
 from bot import __version__
 from bot.bot import TMinusBot
+from bot.cooldowns import COOLDOWNS
 from bot.db.events import count_events
 from bot.freshness import read_freshness
 from bot.render import humanize_duration
@@ -21,6 +22,7 @@ class About(commands.Cog):
     def __init__(self, bot: TMinusBot) -> None:
         self.bot = bot
 
+    @app_commands.checks.cooldown(*COOLDOWNS["about"])
     @app_commands.command(name="about", description="What T-Minus is, how fresh its launch data is, and its uptime")
     async def about(self, interaction: discord.Interaction[TMinusBot]) -> None:
         """Answer with an embed of version, data freshness, uptime and links."""

@@ -15,6 +15,7 @@ from discord.ext import commands
 
 from bot import manual_events
 from bot.bot import TMinusBot
+from bot.cooldowns import COOLDOWNS
 from bot.db.events import StoredEvent
 from bot.db.settings import effective_timezone
 from bot.errors import report_error
@@ -139,6 +140,7 @@ class Events(commands.GroupCog, group_name="event", group_description="Add and m
         )
         return [app_commands.Choice(name=truncate(f"#{s.id} {s.event.name}", 100), value=s.id) for s in events]
 
+    @app_commands.checks.cooldown(*COOLDOWNS["event add"])
     @app_commands.command(name="add", description="Add an event with a time written the way you would say it")
     @app_commands.describe(
         name="What it is, e.g. Progress MS-26 docking",
@@ -185,6 +187,7 @@ class Events(commands.GroupCog, group_name="event", group_description="Add and m
         embed = event_embed("Added", saved.stored, reader, _assumed_note(saved.parsed))
         await interaction.followup.send(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
+    @app_commands.checks.cooldown(*COOLDOWNS["event edit"])
     @app_commands.command(name="edit", description="Change a hand-entered event; a new time re-arms its alerts")
     @app_commands.describe(
         event="The event to change (start typing its name or number)",
@@ -229,6 +232,7 @@ class Events(commands.GroupCog, group_name="event", group_description="Add and m
         embed = event_embed("Updated", saved.stored, reader, _assumed_note(saved.parsed))
         await interaction.followup.send(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
+    @app_commands.checks.cooldown(*COOLDOWNS["event remove"])
     @app_commands.command(name="remove", description="Cancel a hand-entered event and its alerts")
     @app_commands.describe(event="The event to remove (start typing its name or number)")
     @app_commands.autocomplete(event=event_autocomplete)
@@ -244,6 +248,7 @@ class Events(commands.GroupCog, group_name="event", group_description="Add and m
             allowed_mentions=NO_MENTIONS,
         )
 
+    @app_commands.checks.cooldown(*COOLDOWNS["event list"])
     @app_commands.command(name="list", description="List this server's upcoming hand-entered events")
     async def list_(self, interaction: discord.Interaction[TMinusBot]) -> None:
         """Show the soonest events with their numbers (as many as one embed holds), for edit and remove."""
@@ -266,6 +271,7 @@ class Events(commands.GroupCog, group_name="event", group_description="Add and m
             embed=discord.Embed.from_dict(embed), ephemeral=True, allowed_mentions=NO_MENTIONS
         )
 
+    @app_commands.checks.cooldown(*COOLDOWNS["event import"])
     @app_commands.command(name="import", description="Paste an article or notice; I find its times for you to check")
     async def import_(self, interaction: discord.Interaction[TMinusBot]) -> None:
         """Open the paste modal."""

@@ -183,15 +183,15 @@ _MilestoneRows = dict[int, dict[MilestoneKind, aiosqlite.Row]]
 async def _load_with_rows(
     conn: aiosqlite.Connection, where: str, params: Sequence[Any]
 ) -> tuple[list[StoredEvent], _MilestoneRows]:
+    # ``where`` is one of this module's fixed fragments (values go in ``params``), never caller text.
     async with conn.execute(f"SELECT * FROM events WHERE {where} ORDER BY id", params) as cur:  # noqa: S608
         rows = list(await cur.fetchall())
     if not rows:
         return [], {}
     ids = [r["id"] for r in rows]
-    marks = ",".join("?" * len(ids))
     async with conn.execute(
-        f"SELECT * FROM milestones WHERE event_id IN ({marks}) ORDER BY event_id, kind",  # noqa: S608
-        ids,
+        "SELECT * FROM milestones WHERE event_id IN (SELECT value FROM json_each(?)) ORDER BY event_id, kind",
+        (json.dumps(ids),),
     ) as cur:
         by_event: dict[int, list[aiosqlite.Row]] = {}
         for m in await cur.fetchall():
@@ -214,6 +214,7 @@ async def _insert(conn: aiosqlite.Connection, event: Event, feed: str, now: int)
     cols.update(source=event.source.value, source_id=event.source_id, feed=feed, first_seen=now, updated_at=now)
     names = ", ".join(cols)
     marks = ", ".join(f":{k}" for k in cols)
+    # Column names are the fixed keys of _event_columns; every value is a named parameter.
     cur = await conn.execute(f"INSERT INTO events ({names}) VALUES ({marks})", cols)  # noqa: S608
     event_id = cur.lastrowid
     assert event_id is not None
@@ -295,7 +296,7 @@ async def _update(
             change(ChangeKind.MILESTONE_REMOVED, milestone=kind, old_at=from_epoch(row["at_utc"]))
 
     if changes or old_cols != new_cols or old.feed != feed:
-        sets = ", ".join(f"{k} = :{k}" for k in new_cols)
+        sets = ", ".join(f"{k} = :{k}" for k in new_cols)  # fixed column names; values are parameters
         await conn.execute(
             f"UPDATE events SET {sets}, feed = :feed, gone_at = NULL, updated_at = :now WHERE id = :id",  # noqa: S608
             {**new_cols, "feed": feed, "now": now, "id": old.id},
@@ -580,6 +581,7 @@ async def next_milestones(
         lowered = [p.lower() for p in providers]
         where.append(f"lower(e.provider) IN ({','.join('?' * len(lowered))})" if lowered else "0")
         params.extend(lowered)
+    # ``where`` holds only fixed fragments with ``?`` marks built above; every value is in ``params``.
     sql = (
         # CROSS JOIN keeps milestones the outer loop, read in time order from milestones_at until LIMIT rows
         # qualify. Without statistics SQLite otherwise starts from events_guild and sorts every milestone.
@@ -610,12 +612,12 @@ async def count_events(db: Database, *, visible_in: int | None = None, everythin
     With ``everything=False`` only what one guild may see is counted: global events plus ``visible_in``'s own
     (a server must not learn how many events other servers entered).
     """
-    scope = "" if everything else " AND (e.guild_id IS NULL OR e.guild_id = :guild)"
-    params = {"guild": visible_in}
+    params = {"guild": visible_in, "everything": int(everything)}
     counts: dict[str, int] = {}
     async with db.read() as conn:
         async with conn.execute(
-            f"SELECT source, count(*) AS n FROM events e WHERE gone_at IS NULL{scope} GROUP BY source",  # noqa: S608
+            "SELECT source, count(*) AS n FROM events e WHERE gone_at IS NULL "
+            "AND (:everything OR e.guild_id IS NULL OR e.guild_id = :guild) GROUP BY source",
             params,
         ) as cur:
             for row in await cur.fetchall():
@@ -623,8 +625,9 @@ async def count_events(db: Database, *, visible_in: int | None = None, everythin
         queries = (
             (
                 "milestones",
-                "SELECT count(*) FROM milestones m JOIN events e ON e.id = m.event_id "  # noqa: S608
-                f"WHERE m.removed_at IS NULL AND e.gone_at IS NULL{scope}",
+                "SELECT count(*) FROM milestones m JOIN events e ON e.id = m.event_id "
+                "WHERE m.removed_at IS NULL AND e.gone_at IS NULL "
+                "AND (:everything OR e.guild_id IS NULL OR e.guild_id = :guild)",
             ),
             ("subscriptions", "SELECT count(*) FROM subscriptions WHERE active = 1"),
             ("deliveries_pending", "SELECT count(*) FROM deliveries WHERE state = 'pending'"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -84,11 +85,11 @@ async def next_live_milestone_at(
     """The earliest live LL2 milestone at or after ``since`` with one of ``precisions``, of an event whose
     status is not one of ``final_statuses`` (epoch seconds), if any."""
     row = await db.fetchone(
-        "SELECT min(m.at_utc) FROM milestones m JOIN events e ON e.id = m.event_id "  # noqa: S608
+        "SELECT min(m.at_utc) FROM milestones m JOIN events e ON e.id = m.event_id "
         "WHERE e.source = 'll2' AND e.gone_at IS NULL AND m.removed_at IS NULL AND m.at_utc >= ? "
-        f"AND m.precision IN ({','.join('?' * len(precisions))}) "
-        f"AND e.status NOT IN ({','.join('?' * len(final_statuses))})",
-        (since, *precisions, *final_statuses),
+        "AND m.precision IN (SELECT value FROM json_each(?)) "
+        "AND e.status NOT IN (SELECT value FROM json_each(?))",
+        (since, json.dumps(list(precisions)), json.dumps(list(final_statuses))),
     )
     return int(row[0]) if row is not None and row[0] is not None else None
 

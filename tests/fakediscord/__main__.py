@@ -18,9 +18,9 @@ from .server import FakeDiscord
 READY_PREFIX = "FAKEDISCORD "
 
 
-async def serve(host: str, port: int, *, scene: bool, global_limit: int | None) -> None:
+async def serve(host: str, port: int, *, scene: bool, global_limit: int | None, token: str | None = None) -> None:
     """Serve until SIGTERM or Ctrl-C, printing where to point a client."""
-    fake = FakeDiscord()
+    fake = FakeDiscord() if token is None else FakeDiscord(token=token)
     if global_limit is not None:
         fake.set_rate_limits(global_limit=Limit(global_limit, 1.0))
     await fake.start(host, port)
@@ -63,9 +63,10 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--scene", action="store_true", help="build the standard test scene (a guild, people)")
     parser.add_argument("--global-limit", type=int, default=None, help="global requests per second (default 50)")
+    parser.add_argument("--token", default=None, help="the bot token the fake accepts (default fake-token)")
     args = parser.parse_args()
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(args.host, args.port, scene=args.scene, global_limit=args.global_limit))
+        asyncio.run(serve(args.host, args.port, scene=args.scene, global_limit=args.global_limit, token=args.token))
 
 
 if __name__ == "__main__":

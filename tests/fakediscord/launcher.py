@@ -142,9 +142,10 @@ class ControlClient:
 class FakeProcess:
     """``python -m tests.fakediscord`` in its own process; ``control`` drives it."""
 
-    def __init__(self, *, scene: bool = True, global_limit: int | None = None) -> None:
+    def __init__(self, *, scene: bool = True, global_limit: int | None = None, token: str | None = None) -> None:
         self.scene_wanted = scene
         self.global_limit = global_limit
+        self.token = token  # a distinctive token lets a test grep logs for it (default: the fake's own)
         self.process: asyncio.subprocess.Process | None = None
         self.info: dict[str, Any] = {}
         self.control = ControlClient("http://127.0.0.1:1/_control")
@@ -165,6 +166,8 @@ class FakeProcess:
             args.append("--scene")
         if self.global_limit is not None:
             args += ["--global-limit", str(self.global_limit)]
+        if self.token is not None:
+            args += ["--token", self.token]
         self.process = await asyncio.create_subprocess_exec(
             *args, cwd=REPO, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
         )
@@ -221,18 +224,18 @@ class BotProcess:
         from tests.cli_env import clean_env
 
         info = self.fake.info
-        return clean_env(
-            DISCORD_TOKEN=info["token"],
-            TMINUS_DB_PATH=str(self.db_path),
-            DISCORD_API_URL=info["base_url"],
-            DISCORD_GATEWAY_URL=info["gateway_url"],
-            LL2_BASE_URL=NO_LL2,
-            OWNER_IDS=info["owner_id"],
-            DEFAULT_TIMEZONE="UTC",
-            LOG_LEVEL="INFO",
-            PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
-            **self.extra_env,
-        )
+        defaults = {
+            "DISCORD_TOKEN": info["token"],
+            "TMINUS_DB_PATH": str(self.db_path),
+            "DISCORD_API_URL": info["base_url"],
+            "DISCORD_GATEWAY_URL": info["gateway_url"],
+            "LL2_BASE_URL": NO_LL2,
+            "OWNER_IDS": info["owner_id"],
+            "DEFAULT_TIMEZONE": "UTC",
+            "LOG_LEVEL": "INFO",
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+        }
+        return clean_env(**(defaults | self.extra_env))  # env= given to the launcher wins over the defaults
 
     @property
     def running(self) -> bool:

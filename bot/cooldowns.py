@@ -1,0 +1,19 @@
+"""Per-user cooldowns of the slash commands: (uses, per seconds) for each user, per command.
+
+They stop one member (or a script using their account) from making the bot work without pause: parsing pasted
+articles, writing rows, building embeds. The limits sit well above what a person does by hand. A user who hits
+one gets an ephemeral "Slow down a little: try again in N s." (``bot.errors``). The permission check runs
+first, so a refused member spends no uses. New commands add their line here (listed in SECURITY.md).
+"""
+
+from __future__ import annotations
+
+COOLDOWNS: dict[str, tuple[int, float]] = {
+    "about": (5, 30.0),
+    "event add": (30, 60.0),
+    "event edit": (30, 60.0),
+    "event remove": (30, 60.0),
+    "event list": (10, 60.0),
+    # Each import runs the extractor over up to 4,000 characters and keeps a review in memory.
+    "event import": (5, 60.0),
+}
