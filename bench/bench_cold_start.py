@@ -18,11 +18,14 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.figures import Figure
+
 LIMIT_S = 1.0
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def main(runs: int, root: Path) -> None:
+def measure(runs: int, root: Path) -> tuple[list[float], float, str]:
+    """(sorted wall times, peak MiB, which of discord/aiohttp got imported) of ``python -m bot check``."""
     with tempfile.TemporaryDirectory() as tmp:
         env = {k: v for k, v in os.environ.items() if k not in ("DISCORD_TOKEN",)}
         env["TMINUS_DB_PATH"] = str(Path(tmp) / "bench.sqlite3")
@@ -38,7 +41,20 @@ def main(runs: int, root: Path) -> None:
         loaded = subprocess.run(  # noqa: S603
             [sys.executable, "-c", probe], cwd=root, env=env, check=True, capture_output=True, text=True
         ).stdout.splitlines()[-1]
-    times.sort()
+    return sorted(times), peak_mib, loaded
+
+
+def figures(quick: bool) -> list[Figure]:
+    """For ``python -m bench``: the median wall time of ``python -m bot check``."""
+    times, peak_mib, _ = measure(2 if quick else 5, ROOT)
+    return [
+        Figure("`python -m bot check` (cold start of a one-shot command), median", statistics.median(times), "s",
+               LIMIT_S, note=f"peak {peak_mib:.0f} MiB"),
+    ]  # fmt: skip
+
+
+def main(runs: int, root: Path) -> None:
+    times, peak_mib, loaded = measure(runs, root)
     median = statistics.median(times)
     runs_text = " / ".join(f"{t:.2f}" for t in times)
     print(f"python -m bot check in {root}, {runs} runs: {runs_text} s (median {median:.2f})")

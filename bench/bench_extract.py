@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from datetime import date
 
+from bench.figures import Figure
 from bot.extract import extract_with_problems
 
 SIZES_KB = (10, 40, 100)
@@ -46,6 +47,20 @@ def seconds(text: str) -> float:
         extract_with_problems(text, published=PUBLISHED, tz="UTC")
         best = min(best, time.perf_counter() - start)
     return best
+
+
+def figures(quick: bool) -> list[Figure]:
+    """For ``python -m bench``: the longest paste's extraction time, and how far from linear 100 KB is."""
+    paste = seconds(paragraph(4))  # /event import takes up to 4,000 characters
+    small = seconds(paragraph(10)) / 10
+    big_kb = 40 if quick else 100
+    big = seconds(paragraph(big_kb)) / big_kb
+    return [
+        Figure("extraction of a 4 KB paste (the longest /event import)", paste, "s", 3.0,
+               note="limit: Discord's 3 s acknowledgement deadline"),
+        Figure(f"extraction rate at {big_kb} KB over the rate at 10 KB", big / small, "x linear", 2.0,
+               note="1.0 is linear; the old quadratic reading gave 10.7"),
+    ]  # fmt: skip
 
 
 def main() -> None:

@@ -18,6 +18,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bench.figures import Figure
 from bot.config import Settings
 from bot.db import Database
 from bot.ll2.sync import DirectoryFetcher, LL2Options, LL2Sync
@@ -61,6 +62,20 @@ async def one_run(root: Path) -> tuple[float, float, int, int]:
     assert first.ok, first.summary()
     assert again.ok, again.summary()
     return first_s, again_s, len(first.changes), len(again.changes)
+
+
+async def figures(quick: bool) -> list[Figure]:
+    """For ``python -m bench``: the worst unchanged re-sync of 5,000 launches (500 when quick)."""
+    n, runs = (500, 1) if quick else (5000, 3)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        write_launches(root, n)
+        results = [await one_run(root) for _ in range(runs)]
+    worst = max(r[1] for r in results)
+    return [
+        Figure(f"unchanged LL2 re-sync of {n:,} launches, worst of {runs}", worst, "s", POLL_GAP_S,
+               note="limit: the shortest LL2 poll gap"),
+    ]  # fmt: skip
 
 
 async def main(n: int, runs: int) -> None:

@@ -123,6 +123,20 @@ class TMinusBot(commands.Bot):
         log.info("synced %d commands %s", len(synced), f"to guild {guild.id}" if guild else "globally")
         return True
 
+    async def on_interaction(self, interaction: discord.Interaction[TMinusBot]) -> None:
+        """Answer a button press or form that nothing handles (a review that expired, a restart, a crafted
+        ``custom_id``) with a hint, instead of leaving the user with Discord's "This interaction failed"."""
+        if interaction.type not in (discord.InteractionType.component, discord.InteractionType.modal_submit):
+            return
+        if _has_handler(self, interaction) or interaction.response.is_done():
+            return
+        try:
+            await interaction.response.send_message(
+                STALE_COMPONENT, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+            )
+        except discord.HTTPException:
+            log.info("could not answer an unhandled component interaction %s", interaction.id)
+
     async def close(self) -> None:
         """Stop the scheduler and close the HTTP session and the database, then disconnect."""
         ll2 = getattr(self, "ll2", None)  # LL2 sync (issue 4): stopped before the session it uses closes
@@ -143,3 +157,30 @@ class TMinusBot(commands.Bot):
             await session.close()
         await super().close()
         await self.db.close()
+
+
+STALE_COMPONENT = "That button or form is no longer active (it expired, or the bot restarted). Run the command again."
+
+
+def _has_handler(bot: discord.Client, interaction: discord.Interaction[TMinusBot]) -> bool:
+    """Whether discord.py dispatched this component or modal to a view, a dynamic item or a modal.
+
+    discord.py offers no public way to ask, and dispatches (synchronously, before ``on_interaction``) only what
+    its view store knows; this reads the same store. If its layout ever changes, assume handled: a missed hint
+    is better than answering an interaction twice.
+    """
+    store = getattr(getattr(bot, "_connection", None), "_view_store", None)
+    data: dict[str, object] = dict(interaction.data or {})
+    custom_id = data.get("custom_id")
+    if store is None or not isinstance(custom_id, str):
+        return True
+    try:
+        if interaction.type is discord.InteractionType.modal_submit:
+            return custom_id in store._modals
+        if any(pattern.fullmatch(custom_id) for pattern in store._dynamic_items):
+            return True
+        key = (data.get("component_type"), custom_id)
+        message_id = interaction.message.id if interaction.message is not None else None
+        return key in store._views.get(message_id, {}) or key in store._views.get(None, {})
+    except (AttributeError, TypeError):
+        return True

@@ -1,0 +1,181 @@
+"""Hostile input through the fake Discord (issue 15): every slash-command argument, crafted custom_ids and
+modal values. Whatever is typed, the answer is a clear ephemeral message (never the apology for a bug, never a
+traceback, within Discord's 2,000 characters) and a refused command leaves the database as it was.
+
+Each example runs as a fresh admin, so the per-user cooldowns (which these floods would rightly hit) do not
+decide the outcome.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.bot import STALE_COMPONENT, TMinusBot
+from bot.errors import APOLOGY
+from tests.e2e.dbdump import user_data_dump
+from tests.fakediscord.interactions import InteractionResult
+from tests.fakediscord.pytest_plugin import FakeDiscordWithScene
+from tests.fakediscord.world import MANAGE_GUILD, User
+
+BotOnFake = tuple[FakeDiscordWithScene, TMinusBot]
+HOSTILE = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+INJECTION = st.sampled_from(
+    [
+        "'; DROP TABLE events; --",
+        '" OR 1=1 --',
+        "1; DELETE FROM subscriptions",
+        "@everyone",
+        "@here tomorrow 06:12 UTC",
+        "<@&123456789012345678>",
+        "<@123456789012345678>",
+        "**bold** __under__ ~~strike~~ `code` ||spoiler|| # heading",
+        "${jndi:ldap://example.org/a}",
+        "{{7*7}} %s %n",
+        "../../../etc/passwd",
+        "\u202etxt.exe",
+        "\x00\x01\x1b[31m",
+        "Z\u0334\u0321\u031ba\u0337l\u0337g\u0337o\u0337",
+        "https://evil.example/\u0000",
+        "javascript:alert(1)",
+        "tomorrow 06:12 Mars/Olympus",
+    ]
+)
+HUGE = st.builds(lambda c, n: c * n, st.characters(codec="utf-8"), st.integers(min_value=1000, max_value=6000))
+TEXT = st.one_of(st.text(min_size=1, max_size=200), INJECTION, HUGE)
+ZONES = st.one_of(st.none(), st.text(min_size=1, max_size=60), INJECTION, st.sampled_from(["UTC", "Etc/GMT+99"]))
+INTS = st.one_of(st.integers(min_value=-(2**53), max_value=2**53), st.sampled_from([0, -1, 2**31, 2**53, -(2**53)]))
+
+
+def fresh_admin(fake: FakeDiscordWithScene) -> User:
+    """A new member with Manage Server in the scene's guild."""
+    user = fake.world.create_user(f"admin{len(fake.world.users)}")
+    fake.world.add_member(fake.scene.guild, user, permissions=MANAGE_GUILD)
+    return user
+
+
+def answer_text(result: InteractionResult) -> str:
+    """Everything the user saw: the response and any follow-ups."""
+    parts = [result.content or ""] + [f.get("content") or "" for f in result.followups]
+    return "\n".join(p for p in parts if p)
+
+
+def assert_clear_answer(result: InteractionResult, caplog: pytest.LogCaptureFixture) -> None:
+    """Answered, and if it is a refusal: ephemeral, short, not the apology for a bug, no traceback."""
+    assert result.answered
+    text = answer_text(result)
+    assert APOLOGY not in text, text
+    assert "Traceback" not in text
+    assert len(result.content or "") <= 2000
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR and r.name.startswith(("bot", "cogs"))]
+    if not result.embeds:  # a refusal (a success answers with the event's embed)
+        assert result.ephemeral
+        assert text.strip()
+
+
+async def slash(fake: FakeDiscordWithScene, command: str, options: dict[str, Any]) -> InteractionResult:
+    scene = fake.scene
+    given_ = {k: v for k, v in options.items() if v is not None}
+    return await fake.slash(command, user=fresh_admin(fake), guild=scene.guild, channel=scene.general, options=given_)
+
+
+@HOSTILE
+@given(
+    name=TEXT,
+    kind=st.sampled_from(["liftoff", "docking", "spacewalk"]),
+    time=TEXT,
+    zone=ZONES,
+    coverage=st.none() | TEXT,
+    webcast=st.none() | TEXT,
+    description=st.none() | TEXT,
+)
+async def test_event_add_with_any_arguments_answers_clearly_and_half_writes_nothing(
+    tminus_bot: BotOnFake,
+    caplog: pytest.LogCaptureFixture,
+    name: str,
+    kind: str,
+    time: str,
+    zone: str | None,
+    coverage: str | None,
+    webcast: str | None,
+    description: str | None,
+) -> None:
+    fake, bot = tminus_bot
+    caplog.clear()
+    before = user_data_dump(bot.db.path)
+    options = {"name": name, "kind": kind, "time": time, "zone": zone, "coverage": coverage}
+    result = await slash(fake, "event add", options | {"webcast": webcast, "description": description})
+    assert_clear_answer(result, caplog)
+    if not result.embeds:
+        assert user_data_dump(bot.db.path) == before
+
+
+@HOSTILE
+@given(event=INTS, name=st.none() | TEXT, time=st.none() | TEXT, zone=ZONES, description=st.none() | TEXT)
+async def test_event_edit_and_remove_with_any_number_or_text_refuse_clearly(
+    tminus_bot: BotOnFake,
+    caplog: pytest.LogCaptureFixture,
+    event: int,
+    name: str | None,
+    time: str | None,
+    zone: str | None,
+    description: str | None,
+) -> None:
+    fake, bot = tminus_bot
+    caplog.clear()
+    before = user_data_dump(bot.db.path)  # no event exists: every number is someone else's or nobody's
+    edit = await slash(
+        fake, "event edit", {"event": event, "name": name, "time": time, "zone": zone, "description": description}
+    )
+    assert_clear_answer(edit, caplog)
+    assert not edit.embeds
+    remove = await slash(fake, "event remove", {"event": event})
+    assert_clear_answer(remove, caplog)
+    assert user_data_dump(bot.db.path) == before
+
+
+@HOSTILE
+@given(name=TEXT, article=TEXT, published=st.one_of(st.just(""), st.text(max_size=10), INJECTION))
+async def test_import_modal_with_any_values_answers_clearly(
+    tminus_bot: BotOnFake, caplog: pytest.LogCaptureFixture, name: str, article: str, published: str
+) -> None:
+    fake, bot = tminus_bot
+    caplog.clear()
+    before = user_data_dump(bot.db.path)
+    scene = fake.scene
+    user = fresh_admin(fake)
+    opened = await fake.slash("event import", user=user, guild=scene.guild, channel=scene.general)
+    values = {"import:name": name[:100], "import:article": article[:4000], "import:published": published[:10]}
+    result = await fake.submit_modal(opened, values, user=user)
+    assert_clear_answer(result, caplog)
+    assert user_data_dump(bot.db.path) == before  # the review saves nothing before Confirm
+
+
+@HOSTILE
+@given(custom_id=st.one_of(st.text(min_size=1, max_size=100), INJECTION.map(lambda s: s[:100])))
+async def test_a_crafted_custom_id_is_answered_as_no_longer_active(
+    tminus_bot: BotOnFake, caplog: pytest.LogCaptureFixture, custom_id: str
+) -> None:
+    fake, bot = tminus_bot
+    caplog.clear()
+    scene = fake.scene
+    before = user_data_dump(bot.db.path)
+    message = await fake.slash("about", user=fresh_admin(fake), guild=scene.guild, channel=scene.general)
+    assert message.original is not None
+    for kind, data in (
+        (3, {"custom_id": custom_id, "component_type": 2}),
+        (5, {"custom_id": custom_id, "components": []}),
+    ):
+        result = await fake.start_interaction(
+            kind, data, user=fresh_admin(fake), guild=scene.guild, channel=scene.general, message=message.original
+        )
+        await result.wait(lambda r: r.answered, 5.0)
+        assert result.content == STALE_COMPONENT
+        assert result.ephemeral
+    assert_clear_answer(message, caplog)
+    assert user_data_dump(bot.db.path) == before
