@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
 
+from bench.figures import Figure
 from bench.schedule import NOW, db_size, fill
 from bot.browse import Filters, View, fetch_page
 from bot.db import Database
@@ -49,7 +52,8 @@ CASES: list[tuple[str, View, Filters]] = [
 ]
 
 
-async def main(runs: int) -> None:
+async def main(runs: int) -> tuple[float, float]:
+    """Print the table; return the worst wall and CPU p99 over every filter (seconds)."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.sqlite3"
         async with Database(path) as db:
@@ -86,6 +90,17 @@ async def main(runs: int) -> None:
             print(f"{label:<48} {page.driver:<9} {len(page.items):>4} {row(wall, cpu)}")
     print(f"worst wall p99 {worst * 1e3:.2f} ms / {LIMIT_S * 1e3:.0f} ms limit: ratio {worst / LIMIT_S:.3f}")
     print(f"worst cpu p99 {worst_cpu * 1e3:.2f} ms / {LIMIT_S * 1e3:.0f} ms limit: ratio {worst_cpu / LIMIT_S:.3f}")
+    return worst, worst_cpu
+
+
+async def figures(quick: bool) -> list[Figure]:
+    """For ``python -m bench``: the worst p99 of any browse filter's page at 20,000 milestones (table to stderr)."""
+    with contextlib.redirect_stdout(sys.stderr):
+        worst, worst_cpu = await main(30 if quick else 300)
+    return [
+        Figure("browse page query, worst p99 over every filter", worst * 1e3, "ms", LIMIT_S * 1e3,
+               note=f"20,000 milestones; CPU p99 {worst_cpu * 1e3:.2f} ms"),
+    ]  # fmt: skip
 
 
 def p99(values: list[float]) -> float:

@@ -22,6 +22,7 @@ import aiosqlite
 from bot.db import browse as q
 from bot.db.database import Database
 from bot.db.events import HistoryEntry, StoredEvent, UpcomingMilestone, events_by_mission, to_epoch
+from bot.exceptions import InputError
 from bot.models import Event, EventStatus, EventType, Milestone, MilestoneKind, Precision, Source
 from bot.render import (
     Embed,
@@ -110,6 +111,17 @@ class View(enum.StrEnum):
 _NOUNS = {View.NEXT_DOCKING: "dockings", View.EVENTS: "station events"}
 
 
+DAYS_MAX = 366  # what /launches declares; Discord checks it, but a crafted interaction need not
+
+
+def check_days(days: int | None) -> None:
+    """Refuse a ``days`` filter outside 1..DAYS_MAX (it would overflow a date, or mean nothing)."""
+    if days is not None and not 1 <= days <= DAYS_MAX:
+        raise InputError(
+            f"`days` is a number from 1 to {DAYS_MAX}; leave it out for the next launches whatever their date."
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class Filters:
     """What a reader asked for; every part optional. Text parts match stored names anywhere, in any case."""
@@ -148,7 +160,7 @@ class Filters:
     def describe(self) -> str:
         """`provider “rocket lab”, within 7 days` for titles and empty answers."""
         parts = [
-            f"{label} “{value}”"
+            f"{label} “{truncate(value, 60)}”"  # typed text is echoed, but never at a length that breaks the embed
             for label, value in (
                 ("provider", self.provider),
                 ("rocket", self.rocket),

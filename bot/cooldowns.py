@@ -16,4 +16,15 @@ COOLDOWNS: dict[str, tuple[int, float]] = {
     "event list": (10, 60.0),
     # Each import runs the extractor over up to 4,000 characters and keeps a review in memory.
     "event import": (5, 60.0),
+    # Browsing reads a page of the schedule; paging buttons are not commands and are not counted here.
+    "nextlaunch": (30, 60.0),
+    "launches": (30, 60.0),
+    "nextdocking": (30, 60.0),
+    "events": (30, 60.0),
+    "launch": (30, 60.0),
+    # A calendar file holds every matching milestone: the heaviest read a member can ask for.
+    "calendar": (5, 60.0),
+    "timezone set": (10, 60.0),
+    "timezone server": (10, 60.0),
+    "timezone show": (10, 60.0),
 }

@@ -9,9 +9,11 @@ import discord
 from discord import app_commands
 
 from bot.exceptions import InputError
+from bot.render import truncate
 
 log = logging.getLogger(__name__)
 
+MESSAGE_MAX = 2000  # Discord's limit on a message's content
 APOLOGY = "Sorry, something went wrong on our side. It has been logged; please try again in a moment."
 
 
@@ -38,6 +40,8 @@ def user_message(error: app_commands.AppCommandError) -> str | None:
 async def send_ephemeral(interaction: discord.Interaction[Any], text: str) -> None:
     """Answer ``interaction`` with an ephemeral message, whether or not it was already answered."""
     mentions = discord.AllowedMentions.none()
+    # A message that quotes what the user typed must still fit Discord's 2,000 characters, or it is lost.
+    text = truncate(text, MESSAGE_MAX)
     if interaction.response.is_done():
         await interaction.followup.send(text, ephemeral=True, allowed_mentions=mentions)
     else:

@@ -21,7 +21,7 @@ from bot.browse import PORT_KINDS, STATION_KINDS, Filters, choose_driver, resolv
 from bot.db.browse import PageQuery, histories, page_in, snapshot_in, visible_event, with_events_in
 from bot.db.database import Database
 from bot.models import Event, Milestone, MilestoneKind, Precision, Source, ensure_utc, period_end
-from bot.render import coarse_period, inert
+from bot.render import coarse_period, inert, truncate
 
 PRODID = f"-//T-Minus//T-Minus {__version__}//EN"
 UID_DOMAIN = "t-minus.invalid"
@@ -221,7 +221,8 @@ async def calendar_for_filters(
     more = len(rows) > MAX_MILESTONES
     rows = rows[:MAX_MILESTONES]
     items = await _items(db, [(r.event, r.milestone, r.milestone_id) for r in rows], base_url=base_url)
-    what = label.lower() + (f" by providers matching “{provider}”" if provider else "")
+    # Typed text is echoed, but never at a length that breaks Discord's 2,000 characters.
+    what = label.lower() + (f" by providers matching “{truncate(provider, 60)}”" if provider else "")
     if not items:
         message = f"No upcoming {what} in the data; here is an empty calendar."
     else:

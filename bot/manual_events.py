@@ -47,7 +47,7 @@ from bot.models import (
     start_of_date,
 )
 from bot.pubsub import ChangeBus
-from bot.render import plain_instant
+from bot.render import plain_instant, truncate
 from bot.timeparse import ParsedTime, TimeParseError, parse_time
 from bot.zones import load_zone
 
@@ -100,7 +100,8 @@ def _read_time(text: str, *, what: str, zone: str, now: datetime) -> ParsedTime:
     try:
         return parse_time(text, tz=zone, ref=now)
     except TimeParseError as exc:
-        raise InputError(f"I couldn't read the {what} time {text!r}: {exc.message}. Try: {exc.suggestion}") from None
+        quoted = repr(truncate(text, 100))  # echo enough to recognise it, not a pasted novel
+        raise InputError(f"I couldn't read the {what} time {quoted}: {exc.message}. Try: {exc.suggestion}") from None
 
 
 def _check_name(name: str) -> str:

@@ -20,6 +20,7 @@ from discord.ext import commands
 from bot import browse
 from bot.bot import TMinusBot
 from bot.browse import Answer, Filters, View
+from bot.cooldowns import COOLDOWNS
 from bot.db import browse as browse_db
 from bot.db.settings import effective_timezone
 from bot.errors import report_error
@@ -249,6 +250,7 @@ class Browse(commands.Cog):
     def __init__(self, bot: TMinusBot) -> None:
         self.bot = bot
 
+    @app_commands.checks.cooldown(*COOLDOWNS["nextlaunch"])
     @app_commands.command(name="nextlaunch", description="The next launch, with its time in your zone")
     @app_commands.describe(
         provider="Launch provider, e.g. SpaceX or Rocket Lab (any part of the name or its abbreviation)",
@@ -269,6 +271,7 @@ class Browse(commands.Cog):
         """Show the next matching launch with Previous / Next and Add to calendar."""
         await run_browse(interaction, View.NEXT_LAUNCH, Filters(provider=provider, rocket=rocket, location=location))
 
+    @app_commands.checks.cooldown(*COOLDOWNS["launches"])
     @app_commands.command(name="launches", description="The launch schedule, 10 per page")
     @app_commands.describe(
         days="Only launches within this many days (default: the next launches, whatever their date)",
@@ -283,8 +286,10 @@ class Browse(commands.Cog):
         provider: TextOption | None = None,
     ) -> None:
         """List upcoming launches with paging buttons."""
+        browse.check_days(days)
         await run_browse(interaction, View.LAUNCHES, Filters(provider=provider, days=days))
 
+    @app_commands.checks.cooldown(*COOLDOWNS["nextdocking"])
     @app_commands.command(name="nextdocking", description="The next docking, undocking or berthing at a station")
     @app_commands.describe(station="Station, e.g. ISS or Tiangong (any part of the name)")
     @app_commands.autocomplete(station=station_autocomplete)
@@ -293,6 +298,7 @@ class Browse(commands.Cog):
         """Show the next port event with Previous / Next and Add to calendar."""
         await run_browse(interaction, View.NEXT_DOCKING, Filters(station=station))
 
+    @app_commands.checks.cooldown(*COOLDOWNS["events"])
     @app_commands.command(name="events", description="Upcoming station events: dockings, spacewalks and more")
     @app_commands.describe(kind="Only this kind of event")
     @app_commands.rename(kind="type")
@@ -311,6 +317,7 @@ class Browse(commands.Cog):
         found = await browse_db.search_events(self.bot.db, current, guild_id=interaction.guild_id)
         return [app_commands.Choice(name=plain_title(name, 100), value=f"#{eid}") for eid, name in found]
 
+    @app_commands.checks.cooldown(*COOLDOWNS["launch"])
     @app_commands.command(name="launch", description="Everything about one launch or event, with its slip history")
     @app_commands.describe(name="The launch or event (start typing its name)")
     @app_commands.autocomplete(name=launch_autocomplete)
@@ -343,6 +350,7 @@ class Browse(commands.Cog):
             )
         return found[0][0]
 
+    @app_commands.checks.cooldown(*COOLDOWNS["calendar"])
     @app_commands.command(name="calendar", description="Upcoming launches and events as a calendar file (.ics)")
     @app_commands.describe(kind="What to include (default: launches)", provider="Only this launch provider")
     @app_commands.choices(kind=CALENDAR_CHOICES)

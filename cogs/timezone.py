@@ -9,6 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.bot import TMinusBot
+from bot.cooldowns import COOLDOWNS
 from bot.db.settings import get_guild_timezone, get_user_timezone, set_guild_timezone, set_user_timezone
 from bot.exceptions import InputError
 from bot.models import Precision
@@ -34,6 +35,7 @@ class Timezone(commands.GroupCog, group_name="timezone", group_description="Your
         self.bot = bot
         super().__init__()
 
+    @app_commands.checks.cooldown(*COOLDOWNS["timezone set"])
     @app_commands.command(name="set", description="Set your time zone (a city or an IANA zone)")
     @app_commands.describe(zone="Your city or zone, e.g. New York, Mumbai or Europe/Berlin")
     @app_commands.autocomplete(zone=zone_autocomplete)
@@ -49,6 +51,7 @@ class Timezone(commands.GroupCog, group_name="timezone", group_description="Your
             allowed_mentions=NO_MENTIONS,
         )
 
+    @app_commands.checks.cooldown(*COOLDOWNS["timezone server"])
     @app_commands.command(name="server", description="Manage Server: the zone for members who chose none")
     @app_commands.describe(zone="The server's city or zone, e.g. Houston or America/Chicago")
     @app_commands.autocomplete(zone=zone_autocomplete)
@@ -68,6 +71,7 @@ class Timezone(commands.GroupCog, group_name="timezone", group_description="Your
             allowed_mentions=NO_MENTIONS,
         )
 
+    @app_commands.checks.cooldown(*COOLDOWNS["timezone show"])
     @app_commands.command(name="show", description="Show the time zone plain-text times are written in for you")
     async def show(self, interaction: discord.Interaction[TMinusBot]) -> None:
         """Say which zone applies and where it comes from."""

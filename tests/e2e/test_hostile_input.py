@@ -179,3 +179,34 @@ async def test_a_crafted_custom_id_is_answered_as_no_longer_active(
         assert result.ephemeral
     assert_clear_answer(message, caplog)
     assert user_data_dump(bot.db.path) == before
+
+
+@HOSTILE
+@given(text=TEXT, days=INTS, zone=st.one_of(st.text(min_size=1, max_size=100), INJECTION, HUGE))
+async def test_browsing_and_zone_commands_with_any_arguments_answer_clearly(
+    tminus_bot: BotOnFake, caplog: pytest.LogCaptureFixture, text: str, days: int, zone: str
+) -> None:
+    fake, bot = tminus_bot
+    caplog.clear()
+    before = [row for row in user_data_dump(bot.db.path) if not row.startswith("browse_queries:")]
+    for command, options in (
+        ("nextlaunch", {"provider": text, "rocket": text, "location": text}),
+        ("launches", {"days": days, "provider": text}),
+        ("nextdocking", {"station": text}),
+        ("launch", {"name": text}),
+        ("calendar", {"provider": text}),
+    ):
+        result = await slash(fake, command, options)
+        assert result.answered, command
+        shown = answer_text(result)
+        assert APOLOGY not in shown, command
+        assert len(result.content or "") <= 2000, command
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR and r.name.startswith(("bot", "cogs"))]
+    # Browsing writes nothing about anyone (browse_queries keeps the filters its buttons page through).
+    assert [row for row in user_data_dump(bot.db.path) if not row.startswith("browse_queries:")] == before
+    for command in ("timezone set", "timezone server"):
+        result = await slash(fake, command, {"zone": zone})
+        assert_clear_answer(result, caplog)
+        if "time zone is now" not in (result.content or ""):
+            rows = [row for row in user_data_dump(bot.db.path) if not row.startswith("browse_queries:")]
+            assert rows == before, command
