@@ -19,13 +19,64 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 import tempfile
 from pathlib import Path
 
+from bench.figures import Figure
 from tests.fakell2.simulation import AFTER, FAR, NEAR, STATION_END, STATION_FAR, STATION_NEAR, Result, run, summary
 
+PER_HOUR = 15  # the free tier, LL2_REQUESTS_PER_HOUR's default
 P95_LIMIT_MIN = 5.0
 MAX_LIMIT_MIN = 8.0
+
+
+async def _results(hours: float, seeds: list[int], *, stations: bool) -> list[Result]:
+    results: list[Result] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for seed in seeds:
+            results.append(await run(seed, hours=hours, tmp=Path(tmp), per_hour=PER_HOUR, stations=stations))
+            print("\n".join(summary(results[-1])), file=sys.stderr, flush=True)
+    return results
+
+
+async def figures(quick: bool) -> list[Figure]:
+    """For ``python -m bench``: both scenarios' worst near-T-0 figures and busiest hour (details to stderr)."""
+    hours, seeds = (12.0, [1]) if quick else (48.0, [1, 2, 3, 4, 5])
+    note = f"simulated {hours:g} h, worst of {len(seeds)} seeds"
+    out: list[Figure] = []
+    for stations in (False, True):
+        results = await _results(hours, seeds, stations=stations)
+        what = "launches and station events" if stations else "launches only"
+        out.append(
+            Figure(
+                f"LL2 freshness near T-0, p95 ({what})",
+                max(r.figures(NEAR)[2] for r in results),
+                "min",
+                P95_LIMIT_MIN,
+                note=note,
+            )
+        )
+        if not stations:  # with station events the max is reported only (they take turns with launches)
+            out.append(
+                Figure(
+                    f"LL2 freshness near T-0, max ({what})",
+                    max(r.figures(NEAR)[3] for r in results),
+                    "min",
+                    MAX_LIMIT_MIN,
+                    note=note,
+                )
+            )
+        out.append(
+            Figure(
+                f"LL2 requests in the busiest rolling hour ({what})",
+                max(r.busiest_hour for r in results),
+                "requests",
+                PER_HOUR,
+                note=note,
+            )
+        )
+    return out  # fmt: skip
 
 
 async def main(hours: float, seeds: list[int], per_hour: int, stations: bool = True) -> int:

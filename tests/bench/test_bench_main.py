@@ -12,7 +12,14 @@ from bench.figures import Figure
 
 def test_every_benchmark_module_reports_figures_to_the_table() -> None:
     names = modules()
-    assert {"bench_extract", "bench_repository", "bench_sync", "bench_cold_start", "bench_startup"} <= set(names)
+    assert {
+        "bench_extract",
+        "bench_repository",
+        "bench_sync",
+        "bench_cold_start",
+        "bench_startup",
+        "bench_freshness",
+    } <= set(names)
     for name in names:
         assert callable(getattr(importlib.import_module(f"bench.{name}"), "figures", None)), name
 
