@@ -8,12 +8,17 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from bot.db.database import DatabaseError
 from bot.exceptions import InputError
 from bot.render import truncate
 
 log = logging.getLogger(__name__)
 
 MESSAGE_MAX = 2000  # Discord's limit on a message's content
+STORAGE_TROUBLE = (
+    "I can't save or read that right now: the bot's storage has a problem (the operator has been told). "
+    "Nothing was changed; please try again later."
+)
 APOLOGY = "Sorry, something went wrong on our side. It has been logged; please try again in a moment."
 
 
@@ -52,6 +57,11 @@ async def report_error(interaction: discord.Interaction[Any], error: BaseExcepti
     """Answer the user for any error of a command, button or modal: a hint if expected, else log and apologise."""
     if isinstance(error, InputError):
         text: str | None = error.message
+    elif isinstance(error, DatabaseError):
+        # The disk or the file, not the user and not a bug in the command: one line for the operator.
+        command = interaction.command.qualified_name if interaction.command else "?"
+        log.error("storage fault during /%s: %s", command, error)
+        text = STORAGE_TROUBLE
     elif isinstance(error, app_commands.AppCommandError):
         text = user_message(error)
     else:

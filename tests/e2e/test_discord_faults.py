@@ -1,0 +1,67 @@
+"""Discord faults during command handling (issue 15): the gateway dropped, told to RECONNECT or INVALID_SESSION
+while the bot is in the middle of a command. The command is still answered exactly once, its row written once,
+and the bot answers the next command after it reconnects. (During an alert fan-out: with the alert engine.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import pytest
+
+from bot.bot import TMinusBot
+from tests.fakediscord.interactions import build_command_data
+from tests.fakediscord.pytest_plugin import FakeDiscordWithScene
+
+BotOnFake = tuple[FakeDiscordWithScene, TMinusBot]
+
+
+async def _reconnect(fake: FakeDiscordWithScene) -> None:
+    await fake.gateway.send_reconnect()
+
+
+async def _invalid_session(fake: FakeDiscordWithScene) -> None:
+    await fake.gateway.invalidate_session(resumable=False)
+
+
+async def _tcp_drop(fake: FakeDiscordWithScene) -> None:
+    fake.gateway.drop_connections()
+
+
+async def _close_frame(fake: FakeDiscordWithScene) -> None:
+    await fake.gateway.close_abruptly()
+
+
+FAULTS: dict[str, Callable[[FakeDiscordWithScene], Awaitable[None]]] = {
+    "RECONNECT": _reconnect,
+    "INVALID_SESSION": _invalid_session,
+    "dropped": _tcp_drop,
+    "closed": _close_frame,
+}
+
+
+@pytest.mark.parametrize("fault", list(FAULTS))
+async def test_a_command_in_progress_when_the_gateway_fails_is_answered_once_and_saved_once(
+    tminus_bot: BotOnFake, fault: str
+) -> None:
+    fake, bot = tminus_bot
+    scene = fake.scene
+    sessions = fake.gateway.identifies + fake.gateway.resumes
+    data_options = {"name": f"Gateway {fault}", "kind": "docking", "time": "tomorrow 06:12 UTC"}
+    data = build_command_data(fake.command("event", scene.guild), ["add"], data_options, {})
+    result = await fake.start_interaction(2, data, user=scene.moderator, guild=scene.guild, channel=scene.general)
+    await result.wait(lambda r: r.callback is not None, 5.0)  # deferred: the bot is now working on it
+    await FAULTS[fault](fake)
+    await result.wait(lambda r: r.answered, 10.0)
+    assert result.embeds[0]["title"].startswith("Added"), result.content
+    assert len(result.followups) <= 1
+    rows = await bot.db.fetchall("SELECT name FROM events WHERE source = 'manual'")
+    assert [r[0] for r in rows] == [f"Gateway {fault}"]
+    # Back on the gateway (a RESUME, or a new IDENTIFY after INVALID_SESSION), answering as before.
+    await fake.gateway.wait_for(
+        lambda: fake.gateway.identifies + fake.gateway.resumes > sessions and bool(fake.gateway.live_sessions), 10.0
+    )
+    await fake.wait_for(bot.is_ready)
+    after = await fake.slash("about", user=scene.member, guild=scene.guild, channel=scene.general)
+    assert after.embeds
+    assert fake.ledger.duplicates() == []
