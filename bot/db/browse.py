@@ -99,6 +99,7 @@ async def _count_in(db: Database, conn: aiosqlite.Connection, key: tuple[int, in
     names: dict[str, list[NameCount]] = {}
     for name in FIELDS:
         extra = ", provider_abbrev" if name == "provider" else ""
+        # ``name`` is one of FIELDS (our column and index names): identifiers cannot be bound as parameters.
         sql = (
             f"SELECT {name} AS value{extra}, count(*) AS n FROM events INDEXED BY events_live_{name} "  # noqa: S608
             f"WHERE gone_at IS NULL AND guild_id IS NULL AND {name} IS NOT NULL GROUP BY {name}{extra}"
@@ -208,6 +209,7 @@ async def with_events_in(conn: aiosqlite.Connection, picks: Sequence[tuple[int, 
         return []
     ids = sorted({eid for _, eid in picks})
     marks = ",".join("?" * len(ids))
+    # Only "?" marks, one per id (a fixed-size list the planner reads as a rowid lookup); values are bound.
     rows = await conn.execute_fetchall(f"SELECT * FROM events WHERE id IN ({marks})", ids)  # noqa: S608
     by_event: dict[int, list[aiosqlite.Row]] = {}
     for m in await conn.execute_fetchall(
@@ -237,6 +239,7 @@ async def count_matching_events_in(
             raise ValueError(f"unknown browse field {name!r}")
         where.append(f"e.{name} IN ({','.join('?' * len(values))})" if values else "0")
         params.extend(values)
+    # ``driver`` and the names in ``where`` are checked against FIELDS above; values are bound.
     sql = (
         f"SELECT count(*) FROM (SELECT 1 FROM events e INDEXED BY events_live_{driver} "  # noqa: S608
         f"WHERE {' AND '.join(where)} LIMIT ?)"
@@ -254,14 +257,13 @@ async def last_sync(db: Database) -> datetime | None:
 async def search_events(db: Database, text: str, *, guild_id: int | None, limit: int = 25) -> list[tuple[int, str]]:
     """Live events visible here whose name contains ``text`` (any case), soonest next milestone first."""
     like = "%" + text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    scope = "e.guild_id IS NULL" if guild_id is None else "(e.guild_id IS NULL OR e.guild_id = ?)"
-    params: list[Any] = [like] + ([guild_id] if guild_id is not None else []) + [limit]
     # The name test runs on every live event (a LIKE no index can serve); about 1 ms per 10,000 events.
     rows = await db.fetchall(
-        "SELECT e.id, e.name, (SELECT min(m.at_utc) FROM milestones m WHERE m.event_id = e.id "  # noqa: S608
+        "SELECT e.id, e.name, (SELECT min(m.at_utc) FROM milestones m WHERE m.event_id = e.id "
         "AND m.removed_at IS NULL) AS next_at FROM events e "
-        f"WHERE e.gone_at IS NULL AND e.name LIKE ? ESCAPE '\\' AND {scope} ORDER BY next_at, e.id LIMIT ?",
-        params,
+        "WHERE e.gone_at IS NULL AND e.name LIKE ? ESCAPE '\\' AND (e.guild_id IS NULL OR e.guild_id = ?) "
+        "ORDER BY next_at, e.id LIMIT ?",
+        (like, guild_id, limit),  # guild_id None matches only global events: NULL = NULL is not true
     )
     return [(int(r["id"]), str(r["name"])) for r in rows]
 
@@ -283,9 +285,9 @@ async def histories(db: Database, milestone_ids: Sequence[int]) -> dict[int, lis
     if not milestone_ids:
         return {}
     rows = await db.fetchall(
-        "SELECT milestone_id, at_utc, precision, status, recorded_at FROM milestone_history "  # noqa: S608
-        f"WHERE milestone_id IN ({','.join('?' * len(milestone_ids))}) ORDER BY milestone_id, id",
-        list(milestone_ids),
+        "SELECT milestone_id, at_utc, precision, status, recorded_at FROM milestone_history "
+        "WHERE milestone_id IN (SELECT value FROM json_each(?)) ORDER BY milestone_id, id",
+        (json.dumps(list(milestone_ids)),),
     )
     out: dict[int, list[HistoryEntry]] = {mid: [] for mid in milestone_ids}
     for r in rows:

@@ -296,7 +296,8 @@ async def _update(
             change(ChangeKind.MILESTONE_REMOVED, milestone=kind, old_at=from_epoch(row["at_utc"]))
 
     if changes or old_cols != new_cols or old.feed != feed:
-        sets = ", ".join(f"{k} = :{k}" for k in new_cols)  # fixed column names; values are parameters
+        sets = ", ".join(f"{k} = :{k}" for k in new_cols)
+        # Fixed column names of _event_columns; every value is a named parameter.
         await conn.execute(
             f"UPDATE events SET {sets}, feed = :feed, gone_at = NULL, updated_at = :now WHERE id = :id",  # noqa: S608
             {**new_cols, "feed": feed, "now": now, "id": old.id},
@@ -585,6 +586,7 @@ async def next_milestones(
     sql = (
         # CROSS JOIN keeps milestones the outer loop, read in time order from milestones_at until LIMIT rows
         # qualify. Without statistics SQLite otherwise starts from events_guild and sorts every milestone.
+        # ``where`` holds only the fixed fragments with "?" marks built above; every value is in ``params``.
         "SELECT m.id AS mid, m.event_id FROM milestones m CROSS JOIN events e ON e.id = m.event_id "  # noqa: S608
         f"WHERE {' AND '.join(where)} ORDER BY m.at_utc, m.id LIMIT ?"
     )

@@ -112,13 +112,13 @@ class TimedMilestone:
 
 async def timed_milestones(db: Database, *, start: datetime, end: datetime) -> list[TimedMilestone]:
     """Timed milestones (not webcast starts) of LL2 events still listed, with ``start <= at <= end``, soonest first."""
-    marks = ",".join("?" * len(TIMED_PRECISIONS))
     rows = await db.fetchall(
-        "SELECT e.source_id, e.feed, e.status, m.kind, m.at_utc, m.precision "  # noqa: S608 - only "?" marks
+        "SELECT e.source_id, e.feed, e.status, m.kind, m.at_utc, m.precision "
         "FROM milestones m JOIN events e ON e.id = m.event_id "
         "WHERE e.source = 'll2' AND e.gone_at IS NULL AND m.removed_at IS NULL AND m.kind != ? "
-        f"AND m.precision IN ({marks}) AND m.at_utc BETWEEN ? AND ? ORDER BY m.at_utc, e.source_id",
-        (MilestoneKind.COVERAGE_START.value, *TIMED_PRECISIONS, to_epoch(start), to_epoch(end)),
+        "AND m.precision IN (SELECT value FROM json_each(?)) AND m.at_utc BETWEEN ? AND ? "
+        "ORDER BY m.at_utc, e.source_id",
+        (MilestoneKind.COVERAGE_START.value, json.dumps(list(TIMED_PRECISIONS)), to_epoch(start), to_epoch(end)),
     )
     return [
         TimedMilestone(
@@ -138,11 +138,16 @@ async def next_timed_milestone(db: Database, *, after: datetime, feeds: Sequence
     or over."""
     done = [s.value for s in EventStatus if s.is_final or s is EventStatus.IN_FLIGHT]
     row = await db.fetchone(
-        "SELECT min(m.at_utc) FROM milestones m JOIN events e ON e.id = m.event_id "  # noqa: S608 - only "?" marks
+        "SELECT min(m.at_utc) FROM milestones m JOIN events e ON e.id = m.event_id "
         "WHERE e.source = 'll2' AND e.gone_at IS NULL AND m.removed_at IS NULL AND m.kind != ? "
-        f"AND m.precision IN ({','.join('?' * len(TIMED_PRECISIONS))}) "
-        f"AND e.status NOT IN ({','.join('?' * len(done))}) AND e.feed IN ({','.join('?' * len(feeds))}) "
-        "AND m.at_utc > ?",
-        (MilestoneKind.COVERAGE_START.value, *TIMED_PRECISIONS, *done, *feeds, to_epoch(after)),
+        "AND m.precision IN (SELECT value FROM json_each(?)) AND e.status NOT IN (SELECT value FROM json_each(?)) "
+        "AND e.feed IN (SELECT value FROM json_each(?)) AND m.at_utc > ?",
+        (
+            MilestoneKind.COVERAGE_START.value,
+            json.dumps(list(TIMED_PRECISIONS)),
+            json.dumps(done),
+            json.dumps(list(feeds)),
+            to_epoch(after),
+        ),
     )
     return None if row is None or row[0] is None else from_epoch(int(row[0]))
