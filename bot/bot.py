@@ -8,6 +8,7 @@ import hashlib
 import json
 import logging
 import pkgutil
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import aiohttp
@@ -178,9 +179,21 @@ def _has_handler(bot: discord.Client, interaction: discord.Interaction[TMinusBot
         if interaction.type is discord.InteractionType.modal_submit:
             return custom_id in store._modals
         if any(pattern.fullmatch(custom_id) for pattern in store._dynamic_items):
-            return True
+            # discord.py drops a dynamic item's press unless the message really shows that component.
+            return interaction.message is not None and custom_id in _custom_ids(interaction.message.components)
         key = (data.get("component_type"), custom_id)
         message_id = interaction.message.id if interaction.message is not None else None
         return key in store._views.get(message_id, {}) or key in store._views.get(None, {})
     except (AttributeError, TypeError):
         return True
+
+
+def _custom_ids(components: Sequence[object]) -> set[str]:
+    """Every custom_id among message components and their children (action rows hold buttons)."""
+    found: set[str] = set()
+    for component in components:
+        custom_id = getattr(component, "custom_id", None)
+        if isinstance(custom_id, str):
+            found.add(custom_id)
+        found |= _custom_ids(getattr(component, "children", []) or [])
+    return found

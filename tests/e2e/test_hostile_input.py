@@ -210,3 +210,40 @@ async def test_browsing_and_zone_commands_with_any_arguments_answer_clearly(
         if "time zone is now" not in (result.content or ""):
             rows = [row for row in user_data_dump(bot.db.path) if not row.startswith("browse_queries:")]
             assert rows == before, command
+
+
+BIG = st.one_of(st.integers(min_value=0, max_value=2**63), st.integers(min_value=2**63, max_value=10**40))
+BROWSE_IDS = st.one_of(
+    st.builds(
+        "tm:b:{}:{}:{}:{}:{}".format,
+        st.sampled_from(["nl", "ls", "nd", "ev"]),
+        st.one_of(st.just("-"), st.text("0123456789abcdef", min_size=16, max_size=16)),
+        st.sampled_from(["n", "p"]),
+        BIG,
+        BIG,
+    ),
+    st.builds("tm:ics:{}".format, BIG),
+)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(custom_id=BROWSE_IDS)
+async def test_a_crafted_browse_button_id_is_answered_clearly(
+    tminus_bot: BotOnFake, caplog: pytest.LogCaptureFixture, custom_id: str
+) -> None:
+    fake, bot = tminus_bot
+    caplog.clear()
+    scene = fake.scene
+    message = await fake.slash("nextlaunch", user=fresh_admin(fake), guild=scene.guild, channel=scene.general)
+    assert message.original is not None
+    before = user_data_dump(bot.db.path)
+    data = {"custom_id": custom_id, "component_type": 2}
+    result = await fake.start_interaction(
+        3, data, user=fresh_admin(fake), guild=scene.guild, channel=scene.general, message=message.original
+    )
+    await result.wait(lambda r: r.answered, 5.0)
+    # Not a button of that message (the bot made none with such values): the same hint as any stale button.
+    assert result.content == STALE_COMPONENT, custom_id
+    assert result.ephemeral
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR and r.name.startswith(("bot", "cogs"))]
+    assert user_data_dump(bot.db.path) == before
