@@ -247,3 +247,33 @@ async def test_a_crafted_browse_button_id_is_answered_clearly(
     assert result.ephemeral
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR and r.name.startswith(("bot", "cogs"))]
     assert user_data_dump(bot.db.path) == before
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(value=st.one_of(st.text(max_size=200), INJECTION.map(lambda s: s[:200])))
+async def test_the_import_reviews_edit_form_with_any_value_answers_clearly(
+    tminus_bot: BotOnFake, caplog: pytest.LogCaptureFixture, value: str
+) -> None:
+    fake, bot = tminus_bot
+    caplog.clear()
+    scene = fake.scene
+    user = fresh_admin(fake)
+    opened = await fake.slash("event import", user=user, guild=scene.guild, channel=scene.general)
+    article = "The crew will dock at 06:12 UTC on March 3, 2031, and coverage begins at 05:30 UTC."
+    values = {"import:name": "Hostile", "import:article": article, "import:published": "2031-03-01"}
+    review = await fake.submit_modal(opened, values, user=user, guild=scene.guild, channel=scene.general)
+    assert review.message is not None
+    edit = next(
+        c["custom_id"] for row in review.message["components"] for c in row["components"] if c.get("label") == "Edit"
+    )
+    form = await fake.press_button(review.message, edit, user=user)
+    assert form.modal is not None
+    before = user_data_dump(bot.db.path)
+    fields = [row["components"][0]["custom_id"] for row in form.modal["components"]]
+    result = await fake.submit_modal(form, dict.fromkeys(fields, value), user=user, guild=scene.guild)
+    assert result.answered
+    text = answer_text(result)
+    assert APOLOGY not in text
+    assert "Traceback" not in text
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR and r.name.startswith(("bot", "cogs"))]
+    assert user_data_dump(bot.db.path) == before  # the form only changes the review; Confirm saves
