@@ -10,6 +10,7 @@ import logging
 import pkgutil
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import aiohttp
 import discord
@@ -81,6 +82,7 @@ class TMinusBot(commands.Bot):
     async def setup_hook(self) -> None:
         """Open resources, load cogs, and sync the command tree if it changed."""
         await self.db.connect()
+        _watch_view_store(self)
         self.http_session = aiohttp.ClientSession(headers={"User-Agent": f"T-Minus/{__version__} (Discord bot)"})
         self.scheduler.start()
         # Browsing (issue 9): SQLite's advice for a long-lived connection, once a day (and at close).
@@ -127,9 +129,10 @@ class TMinusBot(commands.Bot):
     async def on_interaction(self, interaction: discord.Interaction[TMinusBot]) -> None:
         """Answer a button press or form that nothing handles (a review that expired, a restart, a crafted
         ``custom_id``) with a hint, instead of leaving the user with Discord's "This interaction failed"."""
+        _watch_view_store(self)  # again, in case discord.py replaced its store (a fresh login): for the next ones
         if interaction.type not in (discord.InteractionType.component, discord.InteractionType.modal_submit):
             return
-        if _has_handler(self, interaction) or interaction.response.is_done():
+        if interaction.extras.get(HANDLED, True) or interaction.response.is_done():
             return
         try:
             await interaction.response.send_message(
@@ -160,10 +163,34 @@ class TMinusBot(commands.Bot):
         await self.db.close()
 
 
+HANDLED = "tminus.handled"  # interaction.extras key: whether discord.py had a view, item or modal for it
+
+
+def _watch_view_store(bot: discord.Client) -> None:
+    """Note on each component or modal interaction, before discord.py dispatches it, whether anything will
+    handle it. Checked before dispatch because a handler may stop its view (leaving the store) before
+    ``on_interaction`` runs. If discord.py's internals differ, nothing is noted and no hint is ever sent."""
+    store = getattr(getattr(bot, "_connection", None), "_view_store", None)
+    if store is None or getattr(store, "_tminus_watched", False):
+        return
+    dispatch_view, dispatch_modal = store.dispatch_view, store.dispatch_modal
+
+    def watched_view(component_type: int, custom_id: str, interaction: discord.Interaction[Any]) -> None:
+        interaction.extras[HANDLED] = _has_handler(bot, interaction)
+        dispatch_view(component_type, custom_id, interaction)
+
+    def watched_modal(custom_id: str, interaction: discord.Interaction[Any], *args: Any) -> None:
+        interaction.extras[HANDLED] = _has_handler(bot, interaction)
+        dispatch_modal(custom_id, interaction, *args)
+
+    store.dispatch_view, store.dispatch_modal = watched_view, watched_modal
+    store._tminus_watched = True
+
+
 STALE_COMPONENT = "That button or form is no longer active (it expired, or the bot restarted). Run the command again."
 
 
-def _has_handler(bot: discord.Client, interaction: discord.Interaction[TMinusBot]) -> bool:
+def _has_handler(bot: discord.Client, interaction: discord.Interaction[Any]) -> bool:
     """Whether discord.py dispatched this component or modal to a view, a dynamic item or a modal.
 
     discord.py offers no public way to ask, and dispatches (synchronously, before ``on_interaction``) only what

@@ -27,4 +27,5 @@ COOLDOWNS: dict[str, tuple[int, float]] = {
     "timezone set": (10, 60.0),
     "timezone server": (10, 60.0),
     "timezone show": (10, 60.0),
+    "forget me": (3, 60.0),
 }

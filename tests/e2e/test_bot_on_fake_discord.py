@@ -46,9 +46,10 @@ async def test_command_tree_sync_uploads_every_command_with_descriptions(tminus_
         "subscribe",
         "subscriptions",
         "unsubscribe",
+        "forget",
     }
     # The browsing commands work everywhere, also installed to a user: guilds, the bot's DM, private channels.
-    for name in ("nextlaunch", "launches", "nextdocking", "events", "launch", "calendar", "timezone"):
+    for name in ("nextlaunch", "launches", "nextdocking", "events", "launch", "calendar", "timezone", "forget"):
         assert uploaded[name]["integration_types"] == [0, 1], name
         assert uploaded[name]["contexts"] == [0, 1, 2], name
     event = uploaded["event"]

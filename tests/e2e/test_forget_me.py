@@ -1,0 +1,48 @@
+"""``/forget me`` end to end through the fake Discord: it says what is held, deletes nothing before the button,
+Cancel keeps everything, Delete removes the user's zone, DM alerts and delivery history and nobody else's."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.bot import TMinusBot
+from bot.db.privacy import held_about
+from tests.bot.db.test_privacy import seed_user
+from tests.e2e.dbdump import user_data_dump
+from tests.fakediscord.pytest_plugin import FakeDiscordWithScene
+
+BotOnFake = tuple[FakeDiscordWithScene, TMinusBot]
+
+
+def button(message: dict[str, Any], label: str) -> str:
+    return next(c["custom_id"] for row in message["components"] for c in row["components"] if c.get("label") == label)
+
+
+async def test_forget_me_asks_then_deletes_only_what_is_the_users(tminus_bot: BotOnFake) -> None:
+    fake, bot = tminus_bot
+    scene = fake.scene
+    me, other = scene.member, scene.moderator
+    await seed_user(bot.db, me.id)
+    await seed_user(bot.db, other.id)
+    before = user_data_dump(bot.db.path)
+    asked = await fake.slash("forget me", user=me, guild=scene.guild, channel=scene.general)
+    assert asked.ephemeral
+    assert "your time zone" in (asked.content or "")
+    assert "1 DM alert subscription(s) and 2 delivery record(s)" in (asked.content or "")
+    assert user_data_dump(bot.db.path) == before  # nothing deleted before the button
+    assert asked.message is not None
+    cancelled = await fake.press_button(asked.message, button(asked.message, "Cancel"), user=me)
+    assert cancelled.message is not None
+    assert cancelled.message["content"] == "Cancelled: nothing was deleted."
+    assert user_data_dump(bot.db.path) == before
+    again = await fake.slash("forget me", user=me, guild=scene.guild, channel=scene.general)
+    assert again.message is not None
+    done = await fake.press_button(again.message, button(again.message, "Delete it all"), user=me)
+    assert done.message is not None
+    assert done.message["content"].startswith("Done. Deleted:")
+    assert not done.message.get("components")
+    assert (await held_about(bot.db, me.id)).nothing
+    assert all(str(me.id) not in row for row in user_data_dump(bot.db.path))
+    assert not (await held_about(bot.db, other.id)).nothing
+    nothing = await fake.slash("forget me", user=me)  # in a DM, too
+    assert (nothing.content or "").startswith("T-Minus holds nothing about you")
