@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Sequence
@@ -26,6 +28,7 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
+from bench.figures import Figure
 from bot.alerts.jobs import MARGIN_S
 from bot.alerts.planner import reconcile
 from bot.alerts.rules import WHAT_KINDS
@@ -96,7 +99,8 @@ async def run_bot(
     return send_times(fake, users)
 
 
-async def fanout(n: int, limit: float) -> None:
+async def fanout(n: int, limit: float) -> tuple[float, float]:
+    """Print the fan-out figures; return ((N/L)/total, last recipient's send - due in seconds)."""
     config = RateLimitConfig(global_limit=Limit(int(limit), 1.0), default_limit=Limit(int(limit), 1.0))
     async with fake_discord_running(with_scene=False, ratelimits=config) as fake:
         users = [fake.world.create_user(f"user{i}") for i in range(n)]
@@ -119,9 +123,13 @@ async def fanout(n: int, limit: float) -> None:
     print(f"total {total:.2f} s (first -> last send); N/L = {n / limit:.2f} s; (N/L)/total = {n / limit / total:.3f}")
     print(f"last recipient vs due: {last - due:+.3f} s; first: {first - due:+.3f} s")
     print(f"429s: {statuses.count(429)}; duplicates (ledger): {duplicates}; losses: {losses}")
+    if duplicates or losses:
+        raise SystemExit(f"fan-out lost {losses} or duplicated {duplicates} alerts")
+    return n / limit / total, last - due
 
 
-async def timeliness(fire_count: int, per: int) -> None:
+async def timeliness(fire_count: int, per: int) -> tuple[float, float]:
+    """Print the timeliness figures; return (p50, p99) of send - due in milliseconds."""
     async with fake_discord_running(with_scene=False) as fake:
         users = [fake.world.create_user(f"user{i}") for i in range(fire_count * per)]
         with tempfile.TemporaryDirectory() as tmp:
@@ -147,9 +155,11 @@ async def timeliness(fire_count: int, per: int) -> None:
     )
     print(f"first send - due, per fire time: p50 {p(first_late, 50):+.1f} ms, p99 {p(first_late, 99):+.1f} ms")
     print(f"p99 lateness / 100 ms target: ratio {max(p(late, 99), 0) / 100:.3f}")
+    return p(late, 50), p(late, 99)
 
 
-async def reconcile_bench(n_subs: int, n_launches: int) -> None:
+async def reconcile_bench(n_subs: int, n_launches: int) -> float:
+    """Print the reconcile figures; return the worst of five runs in seconds."""
     now = datetime.now(UTC)
     day_ago = now - timedelta(days=1)
     with tempfile.TemporaryDirectory() as tmp:
@@ -181,6 +191,26 @@ async def reconcile_bench(n_subs: int, n_launches: int) -> None:
     )
     print(f"median {statistics.median(times) * 1000:.0f} ms, worst {max(times) * 1000:.0f} ms of 5")
     print(f"worst / {MARGIN_S} s start margin: ratio {max(times) / MARGIN_S:.2f}")
+    return max(times)
+
+
+async def figures(quick: bool) -> list[Figure]:
+    """For ``python -m bench``: fan-out, timeliness and reconcile (details to stderr). Quick: small sizes."""
+    n, fires, subs = (500, 20, 500) if quick else (5_000, 100, 5_000)
+    with contextlib.redirect_stdout(sys.stderr):
+        ratio, last = await fanout(n, 50)
+        p50, p99 = await timeliness(fires, 5)
+        worst = await reconcile_bench(subs, 300)
+    return [
+        Figure("fan-out: (N/L) / first-to-last send time", ratio, "", 0.9, higher_is_better=True,
+               note=f"{n:,} DM subscribers, global limit 50/s"),
+        Figure("fan-out: last recipient's send - due (negative: early)", last, "s", 0.1,
+               note=f"{n:,} DM subscribers"),
+        Figure("alert timeliness, send - due, p50 (negative: early)", p50, "ms", 100, note=f"{fires * 5} alerts"),
+        Figure("alert timeliness, send - due, p99 (negative: early)", p99, "ms", 100, note=f"{fires * 5} alerts"),
+        Figure("reconcile from rows, worst of 5", worst, "s", MARGIN_S,
+               note=f"{subs:,} subscriptions x 600 milestones; limit: the job's start margin"),
+    ]  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -28,4 +28,8 @@ COOLDOWNS: dict[str, tuple[int, float]] = {
     "timezone server": (10, 60.0),
     "timezone show": (10, 60.0),
     "forget me": (3, 60.0),
+    # Subscriptions write rows and make the alert engine reconcile.
+    "subscribe": (10, 60.0),
+    "subscriptions": (10, 60.0),
+    "unsubscribe": (10, 60.0),
 }

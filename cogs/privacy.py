@@ -18,10 +18,12 @@ CONFIRM_S = 120.0
 def describe(held: Held) -> str:
     """What is held, in words, one line per kind."""
     lines = []
-    if held.zone:
-        lines.append("• your time zone")
+    if held.settings:
+        lines.append("• your settings (time zone, DM alert settings)")
     if held.dm_subscriptions:
-        lines.append(f"• {held.dm_subscriptions} DM alert subscription(s) and {held.deliveries} delivery record(s)")
+        lines.append(f"• {held.dm_subscriptions} DM alert subscription(s)")
+    if held.deliveries:
+        lines.append(f"• {held.deliveries} record(s) of alerts and notices DMed or due to you")
     if held.server_subscriptions:
         lines.append(
             f"• your id on {held.server_subscriptions} server alert(s) you set up "
@@ -53,6 +55,7 @@ class ForgetConfirm(discord.ui.View):
         except Exception as error:
             await report_error(interaction, error)
             return
+        interaction.client.alerts.hint()  # the alert engine drops the jobs of what was deleted
         done = describe(held) or "• nothing (it was already gone)"
         await interaction.response.edit_message(
             content=f"Done. Deleted:\n{done}\nT-Minus keeps nothing else about you.",

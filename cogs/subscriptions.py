@@ -13,6 +13,7 @@ from discord.ext import commands
 from bot.alerts import rules
 from bot.alerts import subscriptions as core
 from bot.bot import TMinusBot
+from bot.cooldowns import COOLDOWNS
 from bot.db import alerts as store
 from bot.db.events import to_epoch
 from bot.errors import report_error
@@ -163,6 +164,7 @@ class Subscriptions(commands.Cog):
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(RemoveButton, MuteButton, AlertMeButton)
 
+    @app_commands.checks.cooldown(*COOLDOWNS["subscribe"])
     @app_commands.command(name="subscribe", description="Get a DM before launches, dockings, spacewalks or coverage")
     @app_commands.describe(
         what="Which moments to be alerted about",
@@ -200,11 +202,13 @@ class Subscriptions(commands.Cog):
         names = await store.match_suggestions(self.bot.db, current, guild_id=interaction.guild_id)
         return [app_commands.Choice(name=truncate(n, 100), value=n[:100]) for n in names]
 
+    @app_commands.checks.cooldown(*COOLDOWNS["subscriptions"])
     @app_commands.command(name="subscriptions", description="Your alert subscriptions, with Remove and Mute buttons")
     async def subscriptions(self, interaction: discord.Interaction[TMinusBot]) -> None:
         embed, view = await listing(self.bot, interaction.user.id)
         await interaction.response.send_message(embed=embed, view=view, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
+    @app_commands.checks.cooldown(*COOLDOWNS["unsubscribe"])
     @app_commands.command(name="unsubscribe", description="Remove one of your alert subscriptions")
     @app_commands.describe(subscription="Which one (start typing to see yours)")
     async def unsubscribe(self, interaction: discord.Interaction[TMinusBot], subscription: str) -> None:

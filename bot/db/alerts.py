@@ -237,6 +237,7 @@ async def dm_channels(db: Database, user_ids: Iterable[int]) -> dict[int, int]:
     found: dict[int, int] = {}
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
+        # Only "?" marks, one per id of a chunk of at most 500; every value is bound.
         rows = await db.fetchall(
             f"SELECT user_id, dm_channel_id FROM alert_recipients WHERE dm_channel_id IS NOT NULL "  # noqa: S608
             f"AND user_id IN ({','.join('?' * len(chunk))})",
@@ -258,6 +259,7 @@ _SINCE = """(
 
 async def milestone_facts(db: Database, *, not_before: int) -> list[MilestoneFacts]:
     """Every live milestone at or after ``not_before``, with the event fields the rules read."""
+    # _SINCE is a fixed SQL expression of this module; every value is bound.
     rows = await db.fetchall(
         f"SELECT m.id AS mid, m.event_id, m.kind, m.at_utc, m.precision, e.status, e.name, e.guild_id, "  # noqa: S608
         f"e.mission_key, e.provider, e.vehicle, e.mission, e.station, e.gone_at, e.first_seen, {_SINCE} AS since "
@@ -319,6 +321,7 @@ async def delivery_targets(db: Database, milestone_ids: Iterable[int]) -> dict[t
     found: dict[tuple[int, int, int], dict[int, str]] = {}
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
+        # Only "?" marks, one per id of a chunk; every value is bound.
         rows = await db.fetchall(
             "SELECT recipient_id, milestone_id, lead_seconds, target_at, state FROM deliveries "  # noqa: S608
             f"WHERE milestone_id IN ({','.join('?' * len(chunk))})",
@@ -461,6 +464,7 @@ _NOTICE_STATUSES = tuple(s.value for s in EventStatus if status_notice_reason(s)
 
 async def sent_alerts(db: Database, *, sent_since: int) -> list[SentAlert]:
     """Alerts delivered since ``sent_since`` and not superseded, with their milestone as it is now."""
+    # Built only from fixed fragments of this module; every value is bound.
     rows = await db.fetchall(
         "SELECT d.*, m.kind, m.precision AS cur_precision, m.at_utc AS cur_at, e.name, e.status, e.id AS eid "  # noqa: S608
         "FROM deliveries d JOIN milestones m ON m.id = d.milestone_id JOIN events e ON e.id = m.event_id "

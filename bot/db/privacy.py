@@ -3,9 +3,10 @@
 ``PERSONAL_COLUMNS`` names every column that holds a Discord user id; a test checks the schema against it, so a
 table added later (alerts, digests) cannot hold user ids that ``forget_user`` does not know about.
 
-What happens to each: the user's zone and their DM subscriptions are deleted with every delivery of them (the
-delivery history); server alerts the user created belong to the server and stay, with the creator's id
-replaced by 0 (no one); hand-entered events stay (they are the server's) without their creator's id.
+What happens to each: the user's zone, their DM subscriptions, every alert and notice DMed (or due) to them
+(the delivery history) and their DM settings (DM channel, mute, pause) are deleted; server alerts the user
+created belong to the server and stay, with the creator's id replaced by 0 (no one); hand-entered events stay
+(they are the server's) without their creator's id.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ PERSONAL_COLUMNS = frozenset(
         ("user_settings", "user_id"),
         ("subscriptions", "owner_id"),
         ("events", "created_by"),
+        ("deliveries", "recipient_id"),
+        ("alert_notices", "recipient_id"),
+        ("alert_recipients", "user_id"),
     }
 )
 
@@ -30,7 +34,7 @@ PERSONAL_COLUMNS = frozenset(
 class Held:
     """How much the database holds about a user."""
 
-    zone: bool
+    settings: bool  # a time zone or DM alert settings
     dm_subscriptions: int
     deliveries: int
     server_subscriptions: int
@@ -40,16 +44,21 @@ class Held:
     def nothing(self) -> bool:
         """Whether there is nothing to forget."""
         return not (
-            self.zone or self.dm_subscriptions or self.deliveries or self.server_subscriptions or self.events_created
+            self.settings
+            or self.dm_subscriptions
+            or self.deliveries
+            or self.server_subscriptions
+            or self.events_created
         )
 
 
 _HELD_SQL = (
     "SELECT "
-    "(SELECT count(*) FROM user_settings WHERE user_id = :u), "
+    "(SELECT count(*) FROM user_settings WHERE user_id = :u) "
+    " + (SELECT count(*) FROM alert_recipients WHERE user_id = :u), "
     "(SELECT count(*) FROM subscriptions WHERE owner_id = :u AND target = 'dm'), "
-    "(SELECT count(*) FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id "
-    " WHERE s.owner_id = :u AND s.target = 'dm'), "
+    "(SELECT count(*) FROM deliveries WHERE recipient_id = :u) "
+    " + (SELECT count(*) FROM alert_notices WHERE recipient_id = :u), "
     "(SELECT count(*) FROM subscriptions WHERE owner_id = :u AND target <> 'dm'), "
     "(SELECT count(*) FROM events WHERE created_by = :u)"
 )
@@ -76,11 +85,9 @@ async def forget_user(db: Database, user_id: int) -> Held:
     params = {"u": user_id}
     async with db.transaction() as conn:
         held = await _held_in(conn, user_id)
-        await conn.execute(
-            "DELETE FROM deliveries WHERE subscription_id IN "
-            "(SELECT id FROM subscriptions WHERE owner_id = :u AND target = 'dm')",
-            params,
-        )
+        await conn.execute("DELETE FROM deliveries WHERE recipient_id = :u", params)
+        await conn.execute("DELETE FROM alert_notices WHERE recipient_id = :u", params)
+        await conn.execute("DELETE FROM alert_recipients WHERE user_id = :u", params)
         await conn.execute("DELETE FROM subscriptions WHERE owner_id = :u AND target = 'dm'", params)
         await conn.execute("UPDATE subscriptions SET owner_id = 0 WHERE owner_id = :u", params)
         await conn.execute("DELETE FROM user_settings WHERE user_id = :u", params)

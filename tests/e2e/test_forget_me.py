@@ -27,8 +27,9 @@ async def test_forget_me_asks_then_deletes_only_what_is_the_users(tminus_bot: Bo
     before = user_data_dump(bot.db.path)
     asked = await fake.slash("forget me", user=me, guild=scene.guild, channel=scene.general)
     assert asked.ephemeral
-    assert "your time zone" in (asked.content or "")
-    assert "1 DM alert subscription(s) and 2 delivery record(s)" in (asked.content or "")
+    assert "your settings (time zone, DM alert settings)" in (asked.content or "")
+    assert "1 DM alert subscription(s)" in (asked.content or "")
+    assert "3 record(s) of alerts and notices DMed or due to you" in (asked.content or "")
     assert user_data_dump(bot.db.path) == before  # nothing deleted before the button
     assert asked.message is not None
     cancelled = await fake.press_button(asked.message, button(asked.message, "Cancel"), user=me)

@@ -20,7 +20,7 @@ USER_ID_COLUMN = re.compile(r"^(user_id|owner_id|created_by|recipient_id|author_
 
 
 async def seed_user(db: Database, user: int) -> None:
-    """A zone, a DM subscription with two deliveries, a server alert and a hand-entered event, all by ``user``."""
+    """A zone, DM settings, a DM subscription, two alerts and a notice to them, a server alert and an event."""
     await set_user_timezone(db, user, "Europe/Berlin", now=NOW)
     async with db.transaction() as conn:
         cur = await conn.execute(
@@ -34,10 +34,7 @@ async def seed_user(db: Database, user: int) -> None:
             (event_id,),
         )
         milestone_id = cur.lastrowid
-        cur = await conn.execute(
-            "INSERT INTO subscriptions (owner_id, target, created_at) VALUES (?, 'dm', 0)", (user,)
-        )
-        dm = cur.lastrowid
+        await conn.execute("INSERT INTO subscriptions (owner_id, target, created_at) VALUES (?, 'dm', 0)", (user,))
         await conn.execute(
             "INSERT INTO subscriptions (owner_id, guild_id, target, channel_id, created_at) "
             "VALUES (?, 5, 'channel', 6, 0)",
@@ -45,10 +42,18 @@ async def seed_user(db: Database, user: int) -> None:
         )
         for lead in (0, 600):
             await conn.execute(
-                "INSERT INTO deliveries (subscription_id, milestone_id, lead_seconds, target_at, fire_at, nonce, "
-                "created_at, updated_at) VALUES (?, ?, ?, 2000000000, 2000000000, ?, 0, 0)",
-                (dm, milestone_id, lead, f"n{user}-{lead}"),
+                "INSERT INTO deliveries (recipient_id, milestone_id, lead_seconds, target_at, fire_at, subscribed_at, "
+                "nonce, created_at, updated_at) VALUES (?, ?, ?, 2000000000, 2000000000, 0, ?, 0, 0)",
+                (user, milestone_id, lead, f"n{user % 9973}-{lead}"),
             )
+        await conn.execute(
+            "INSERT INTO alert_notices (recipient_id, milestone_id, reason, key, body, nonce, created_at, updated_at) "
+            "VALUES (?, ?, 'hold', 'h', 'On hold', ?, 0, 0)",
+            (user, milestone_id, f"h{user % 9973}"),
+        )
+        await conn.execute(
+            "INSERT INTO alert_recipients (user_id, dm_channel_id, updated_at) VALUES (?, 9, 0)", (user,)
+        )
 
 
 async def test_every_column_holding_a_user_id_is_known_to_forget(db: Database) -> None:
@@ -65,8 +70,8 @@ async def test_forget_removes_zone_dm_alerts_and_deliveries_and_strips_the_id_el
     await seed_user(db, OTHER)
     others_before = [row for row in user_data_dump(db.path) if str(OTHER) in row]
     held = await held_about(db, ME)
-    assert (held.zone, held.dm_subscriptions, held.deliveries, held.server_subscriptions, held.events_created) == (
-        True, 1, 2, 1, 1,
+    assert (held.settings, held.dm_subscriptions, held.deliveries, held.server_subscriptions, held.events_created) == (
+        True, 1, 3, 1, 1,
     )  # fmt: skip
     assert await forget_user(db, ME) == held
     assert all(str(ME) not in row for row in user_data_dump(db.path))  # no trace of the id anywhere
