@@ -277,3 +277,24 @@ async def test_the_import_reviews_edit_form_with_any_value_answers_clearly(
     assert "Traceback" not in text
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR and r.name.startswith(("bot", "cogs"))]
     assert user_data_dump(bot.db.path) == before  # the form only changes the review; Confirm saves
+
+
+@HOSTILE
+@given(match=st.none() | TEXT, leads=st.none() | TEXT, which=st.one_of(TEXT, INTS.map(str)))
+async def test_subscription_commands_with_any_arguments_answer_clearly(
+    tminus_bot: BotOnFake, caplog: pytest.LogCaptureFixture, match: str | None, leads: str | None, which: str
+) -> None:
+    fake, bot = tminus_bot
+    caplog.clear()
+    before = user_data_dump(bot.db.path)
+    what = next(o for o in fake.command("subscribe")["options"] if o["name"] == "what")["choices"][0]["value"]
+    subscribed = await slash(fake, "subscribe", {"what": what, "match": match, "leads": leads})
+    assert subscribed.answered
+    assert APOLOGY not in answer_text(subscribed)
+    assert len(subscribed.content or "") <= 2000
+    if not subscribed.embeds and "Subscribed" not in answer_text(subscribed):
+        assert subscribed.ephemeral
+        assert user_data_dump(bot.db.path) == before  # a refused subscription wrote nothing
+    removed = await slash(fake, "unsubscribe", {"subscription": which})
+    assert_clear_answer(removed, caplog)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR and r.name.startswith(("bot", "cogs"))]
