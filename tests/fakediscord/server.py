@@ -19,7 +19,7 @@ import yarl
 from aiohttp import web
 from discord.ui.view import ViewStore
 
-from . import limits
+from . import limits, mentions
 from .control import Control
 from .faults import TIMEOUT, Fault, Faults, Phase
 from .gateway import Gateway
@@ -47,8 +47,10 @@ from .world import (
     DM,
     GUILD_ANNOUNCEMENT,
     GUILD_FORUM,
+    MANAGE_CHANNELS,
     MANAGE_EVENTS,
     MANAGE_MESSAGES,
+    MANAGE_THREADS,
     PUBLIC_THREAD,
     READ_MESSAGE_HISTORY,
     SEND_MESSAGES,
@@ -65,6 +67,10 @@ from .world import (
 API_PREFIX = "/api/v10"
 LOADING = 1 << 7  # message flag of a deferred ("thinking") response
 CROSSPOSTED = 1 << 0
+# Guild scheduled events: at most this many scheduled or active per guild; status changes Discord allows
+# (SCHEDULED -> ACTIVE or CANCELED, ACTIVE -> COMPLETED; COMPLETED and CANCELED are final).
+MAX_SCHEDULED_EVENTS = 100
+EVENT_TRANSITIONS = frozenset({(1, 2), (1, 4), (2, 3)})
 # Discord documents "the past few minutes" for enforce_nonce; five is the figure client libraries assume.
 NONCE_WINDOW_S = 300.0
 # Without a client handle (FakeDiscord.clients empty), how long the client gets to process an HTTP
@@ -859,7 +865,14 @@ class FakeDiscord:
         candidate = copy.deepcopy(message)
         self._apply_edit(candidate, body, ctx.files)
         self._check_not_empty(candidate, [], ctx.request)
+        channel = self.world.channels.get(int(message["channel_id"]))
+        if channel is not None and ("content" in body or "allowed_mentions" in body):
+            self._mentions(channel, candidate.get("content") or "", body.get("allowed_mentions")).apply(candidate)
         return candidate
+
+    def _mentions(self, channel: Channel, content: str, allowed: dict[str, Any] | None) -> mentions.Mentions:
+        """Who a message pings."""
+        return mentions.compute(self.world, channel, content, allowed)
 
     # World access with Discord's errors -----------------------------------------------------
 
@@ -904,6 +917,7 @@ class FakeDiscord:
         message_type: int = 0,
     ) -> dict[str, Any]:
         world = self.world
+        pings = self._mentions(channel, str(body.get("content") or ""), body.get("allowed_mentions"))
         mid = message_id or world.snowflake()
         message: dict[str, Any] = {
             "id": str(mid),
@@ -927,6 +941,7 @@ class FakeDiscord:
             if body.get(key) is not None:
                 message[key] = body[key]
         message["embeds"] = [{"type": "rich", **e} for e in message["embeds"]]
+        pings.apply(message)
         if body.get("nonce") is not None:
             message["nonce"] = body["nonce"]
         if channel.guild_id:
@@ -1011,6 +1026,7 @@ class FakeDiscord:
             ("PATCH", w + "/messages/{message_id}"): self._webhook_edit,
             ("DELETE", w + "/messages/{message_id}"): self._webhook_delete,
             ("GET", c): self._get_channel,
+            ("PATCH", c): self._edit_channel,
             ("GET", c + "/messages"): self._list_messages,
             ("POST", c + "/messages"): self._create_message,
             ("GET", c + "/messages/{message_id}"): self._get_message,
@@ -1307,6 +1323,36 @@ class FakeDiscord:
     async def _get_channel(self, ctx: Ctx) -> web.Response:
         return json_response(self._channel(ctx.id("channel_id")).to_dict())
 
+    async def _edit_channel(self, ctx: Ctx) -> web.Response:
+        """Rename (or archive / lock) a thread, or rename / re-topic a guild channel."""
+        channel = self._channel(ctx.id("channel_id"))
+        body: dict[str, Any] = ctx.body or {}
+        if channel.type == DM:
+            raise FakeHTTPError(400, 50024, "Cannot execute action on this channel type")
+        served = (
+            {"name", "archived", "locked", "auto_archive_duration"}
+            if channel.type in THREAD_TYPES
+            else {"name", "topic"}
+        )
+        extra = sorted(set(body) - served)
+        if extra:
+            self._violation(
+                "unimplemented", ctx.request, [f"the fake does not apply {extra} on this channel type"], body
+            )
+        if channel.type in THREAD_TYPES:
+            # A thread's owner may edit it; anyone else needs Manage Threads (Discord's rule).
+            if channel.owner_id != self.world.bot_user.id:
+                self._require(channel, MANAGE_THREADS)
+        else:
+            self._require(channel, MANAGE_CHANNELS)
+        if "name" in body:
+            channel.name = body["name"]
+        if "topic" in body:
+            channel.topic = body["topic"]
+        event = "THREAD_UPDATE" if channel.type in THREAD_TYPES else "CHANNEL_UPDATE"
+        await self.gateway.dispatch(event, channel.to_dict(), intent=GUILDS)
+        return json_response(channel.to_dict())
+
     async def _list_messages(self, ctx: Ctx) -> web.Response:
         channel = self._channel(ctx.id("channel_id"))
         self._require(channel, READ_MESSAGE_HISTORY)
@@ -1385,6 +1431,8 @@ class FakeDiscord:
         if message["flags"] & CROSSPOSTED:
             raise FakeHTTPError(400, 40033, "This message has already been crossposted.")
         message["flags"] |= CROSSPOSTED
+        # Discord tells clients holding the Guild Messages intent that the flags changed.
+        await self._dispatch_message("MESSAGE_UPDATE", channel, message)
         return json_response(message)
 
     def _new_thread(self, parent: Channel, name: str, thread_type: int, thread_id: int | None = None) -> Channel:
@@ -1466,8 +1514,15 @@ class FakeDiscord:
             raise FakeHTTPError(404, 10070, "Unknown Guild Scheduled Event")
         return event
 
-    def _check_event(self, ctx: Ctx, event: dict[str, Any]) -> None:
-        """Rules the schema cannot express: external events need a location and an end time."""
+    @staticmethod
+    def _form_error(field_name: str, code: str, message: str) -> FakeHTTPError:
+        return FakeHTTPError(
+            400, 50035, "Invalid Form Body", {field_name: {"_errors": [{"code": code, "message": message}]}}
+        )
+
+    def _check_event(self, ctx: Ctx, event: dict[str, Any], before: dict[str, Any] | None = None) -> None:
+        """Rules the schema cannot express: external events need a location and an end time; the start is in
+        the future (when set or moved) and before the end; status moves only as Discord documents."""
         if event.get("entity_type") == 3:
             missing = []
             if not (event.get("entity_metadata") or {}).get("location"):
@@ -1482,11 +1537,24 @@ class FakeDiscord:
                 }
                 raise FakeHTTPError(400, 50035, "Invalid Form Body", errors)
         elif event.get("channel_id") is None:
-            raise FakeHTTPError(
-                400,
-                50035,
-                "Invalid Form Body",
-                {"channel_id": {"_errors": [{"code": "BASE_TYPE_REQUIRED", "message": "This field is required"}]}},
+            raise self._form_error("channel_id", "BASE_TYPE_REQUIRED", "This field is required")
+        start = datetime.fromisoformat(event["scheduled_start_time"]).timestamp()
+        moved = before is None or before["scheduled_start_time"] != event["scheduled_start_time"]
+        if moved and event.get("status") == 1 and start <= self.now_s():
+            raise self._form_error(
+                "scheduled_start_time", "GUILD_SCHEDULED_EVENT_SCHEDULE_PAST", "Cannot schedule event in the past."
+            )
+        end = event.get("scheduled_end_time")
+        if end and datetime.fromisoformat(end).timestamp() <= start:
+            raise self._form_error(
+                "scheduled_end_time",
+                "GUILD_SCHEDULED_EVENT_END_BEFORE_START",
+                "Cannot schedule event to end before starting.",
+            )
+        changed = before is not None and event.get("status") != before["status"]
+        if changed and before is not None and (before["status"], event.get("status")) not in EVENT_TRANSITIONS:
+            raise self._form_error(
+                "status", "GUILD_SCHEDULED_EVENT_INVALID_STATUS_TRANSITION", "Invalid status transition."
             )
 
     async def _list_events(self, ctx: Ctx) -> web.Response:
@@ -1516,6 +1584,11 @@ class FakeDiscord:
             "recurrence_rule": body.get("recurrence_rule"),
         }
         self._check_event(ctx, event)
+        open_events = sum(1 for e in guild.scheduled_events.values() if e["status"] in (1, 2))
+        if open_events >= MAX_SCHEDULED_EVENTS:
+            raise FakeHTTPError(
+                400, 30038, f"Maximum number of uncompleted guild scheduled events reached ({MAX_SCHEDULED_EVENTS})"
+            )
         guild.scheduled_events[event_id] = event
         await self.gateway.dispatch("GUILD_SCHEDULED_EVENT_CREATE", event, intent=GUILD_SCHEDULED_EVENTS)
         return json_response(event)
@@ -1529,7 +1602,7 @@ class FakeDiscord:
         updated = {**event, **{k: v for k, v in (ctx.body or {}).items() if k != "image"}}
         if updated.get("channel_id") is not None:
             updated["channel_id"] = str(updated["channel_id"])
-        self._check_event(ctx, updated)
+        self._check_event(ctx, updated, before=event)
         event.update(updated)
         await self.gateway.dispatch("GUILD_SCHEDULED_EVENT_UPDATE", event, intent=GUILD_SCHEDULED_EVENTS)
         return json_response(event)

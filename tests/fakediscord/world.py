@@ -114,6 +114,8 @@ class Role:
     name: str
     permissions: int
     position: int = 0
+    # Anyone may ping a mentionable role; others only with Mention Everyone (as on Discord).
+    mentionable: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """The role object as Discord serialises it."""
@@ -128,7 +130,7 @@ class Role:
             "position": self.position,
             "permissions": str(self.permissions),
             "managed": False,
-            "mentionable": False,
+            "mentionable": self.mentionable,
             "flags": 0,
         }
 
@@ -350,9 +352,9 @@ class World:
         self.add_member(guild, self.bot_user, roles=[bot_role])
         return guild
 
-    def create_role(self, guild: Guild, name: str, permissions: int) -> Role:
+    def create_role(self, guild: Guild, name: str, permissions: int, *, mentionable: bool = False) -> Role:
         """A role in guild, above the existing ones."""
-        role = Role(self.snowflake(), guild.id, name, permissions, position=len(guild.roles))
+        role = Role(self.snowflake(), guild.id, name, permissions, position=len(guild.roles), mentionable=mentionable)
         guild.roles[role.id] = role
         return role
 

@@ -31,7 +31,7 @@ ROUTES: dict[str, tuple[str, ...]] = {
     "/webhooks/{webhook_id}/{webhook_token}": ("post",),
     "/webhooks/{webhook_id}/{webhook_token}/messages/@original": ("get", "patch", "delete"),
     "/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}": ("get", "patch", "delete"),
-    "/channels/{channel_id}": ("get",),
+    "/channels/{channel_id}": ("get", "patch"),
     "/channels/{channel_id}/messages": ("get", "post"),
     "/channels/{channel_id}/messages/{message_id}": ("get", "patch", "delete"),
     "/channels/{channel_id}/messages/{message_id}/crosspost": ("post",),
