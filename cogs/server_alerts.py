@@ -1,0 +1,169 @@
+"""``/alerts``: a server's own alerts (Manage Server). Thin adapter over ``bot.guild_events`` and friends."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine, Sequence
+from datetime import UTC
+from functools import partial
+from typing import Any
+
+import discord
+from apscheduler.triggers.interval import IntervalTrigger
+from discord import app_commands
+from discord.ext import commands
+
+from bot import guild_events
+from bot.bot import TMinusBot
+from bot.db import guild_events as mirror_store
+from bot.db.events import to_epoch
+from bot.db.settings import set_guild_timezone
+from bot.exceptions import InputError
+from bot.models import Change
+from bot.server_ports import DiscordEventsPort, dm_user
+from bot.zones import canonical_zone
+from cogs.events import zone_autocomplete
+
+log = logging.getLogger(__name__)
+NO_MENTIONS = discord.AllowedMentions.none()
+MIRROR_JOB = "guild-events-reconcile"
+MIRROR_EVERY_S = 600
+MIRROR_WHAT_CHOICES = [app_commands.Choice(name=w, value=w) for w in guild_events.WHAT_KINDS]
+
+
+def _missing_event_permissions(interaction: discord.Interaction[TMinusBot]) -> list[str]:
+    """What the bot lacks to mirror events in this server (from the interaction: Discord computes it fresh)."""
+    perms = interaction.app_permissions
+    return [] if perms.manage_events or perms.create_events else ["Manage Events"]
+
+
+def _nothing() -> None:
+    return None
+
+
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_guild=True)
+class ServerAlerts(commands.GroupCog, group_name="alerts", group_description="This server's alerts and events"):
+    """Server-wide alert settings: the zone of its posts, the Scheduled Events mirror."""
+
+    events = app_commands.Group(name="events", description="Mirror upcoming launches as Discord Scheduled Events")
+
+    def __init__(self, bot: TMinusBot) -> None:
+        self.bot = bot
+        self.mirror = guild_events.EventMirror(bot.db, DiscordEventsPort(bot), bot.clock.now, partial(dm_user, bot))
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._unsubscribe: Callable[[], None] = _nothing
+        super().__init__()
+
+    async def cog_load(self) -> None:
+        # The mirror follows every sync (ChangeBus), a timer (events after the fact, new ones in the window),
+        # and runs once at start-up (found again by stored id or marker after a restart).
+        self._unsubscribe = self.bot.changes.subscribe(self._on_changes)
+        self.bot.scheduler.add_job(
+            self.reconcile_mirror,
+            IntervalTrigger(seconds=MIRROR_EVERY_S, timezone=UTC),
+            id=MIRROR_JOB,
+            replace_existing=True,
+            misfire_grace_time=None,
+            coalesce=True,
+            max_instances=1,
+        )
+        self._background(self.reconcile_mirror())
+
+    async def cog_unload(self) -> None:
+        self._unsubscribe()
+        if self.bot.scheduler.get_job(MIRROR_JOB) is not None:
+            self.bot.scheduler.remove_job(MIRROR_JOB)
+        for task in list(self._tasks):
+            task.cancel()
+
+    def _background(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def reconcile_mirror(self) -> None:
+        """Reconcile the Scheduled Events mirror; a failure is logged, the timer tries again."""
+        try:
+            await self.mirror.reconcile()
+        except Exception:
+            log.exception("scheduled events mirror reconcile failed")
+
+    async def _on_changes(self, changes: Sequence[Change]) -> None:
+        await self.reconcile_mirror()
+
+    async def _can_manage(self, interaction: discord.Interaction[TMinusBot]) -> bool:
+        return interaction.permissions.manage_guild or await self.bot.is_owner(interaction.user)
+
+    async def interaction_check(self, interaction: discord.Interaction[TMinusBot]) -> bool:  # type: ignore[override]
+        # default_permissions only hides the commands; a server can re-grant them, so check at run time too.
+        if await self._can_manage(interaction):
+            return True
+        raise app_commands.MissingPermissions(["manage_guild"])
+
+    async def _reply(self, interaction: discord.Interaction[TMinusBot], text: str) -> None:
+        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    @app_commands.command(name="timezone", description="The zone for plain-text times in this server's posts")
+    @app_commands.describe(zone="An IANA zone such as America/New_York or Europe/Paris")
+    @app_commands.autocomplete(zone=zone_autocomplete)
+    async def timezone(self, interaction: discord.Interaction[TMinusBot], zone: app_commands.Range[str, 1, 64]) -> None:
+        assert interaction.guild_id is not None
+        name = canonical_zone(zone)
+        if name is None:
+            raise InputError(f"{zone!r} is not a time zone I know. Pick one from the list, e.g. `Europe/Berlin`.")
+        await set_guild_timezone(self.bot.db, interaction.guild_id, name, now=self.bot.clock.now())
+        await self._reply(interaction, f"This server's posts and digests now show plain-text times in **{name}**.")
+
+    @events.command(name="on", description="Mirror upcoming launches and dockings as Scheduled Events")
+    @app_commands.describe(
+        days=f"How far ahead, in days (default {guild_events.DEFAULT_DAYS})",
+        what=f"Which milestones (default: {guild_events.DEFAULT_WHAT})",
+        match="Only events whose provider, rocket, mission or station contains this",
+    )
+    @app_commands.choices(what=MIRROR_WHAT_CHOICES)
+    async def events_on(
+        self,
+        interaction: discord.Interaction[TMinusBot],
+        days: app_commands.Range[int, 1, guild_events.MAX_DAYS] = guild_events.DEFAULT_DAYS,
+        what: app_commands.Choice[str] | None = None,
+        match: app_commands.Range[str, 1, 100] | None = None,
+    ) -> None:
+        assert interaction.guild_id is not None
+        missing = _missing_event_permissions(interaction)
+        if missing:
+            raise InputError(
+                f"I need the **{', '.join(missing)}** permission to create Scheduled Events here. "
+                "Give it to my role in Server Settings → Roles, then run `/alerts events on` again."
+            )
+        chosen = what.value if what is not None else guild_events.DEFAULT_WHAT
+        await guild_events.enable(
+            self.bot.db,
+            guild_id=interaction.guild_id,
+            days=days,
+            what=chosen,
+            match=match,
+            user_id=interaction.user.id,
+            now=to_epoch(self.bot.clock.now()),
+        )
+        scope = f" matching “{match}”" if match else ""
+        await self._reply(
+            interaction,
+            f"Mirroring {chosen}{scope} in the next {days} days as Scheduled Events. "
+            "Members press **Interested** and Discord reminds them.",
+        )
+        self._background(self.reconcile_mirror())
+
+    @events.command(name="off", description="Stop the Scheduled Events mirror and remove its events")
+    async def events_off(self, interaction: discord.Interaction[TMinusBot]) -> None:
+        assert interaction.guild_id is not None
+        removed = await mirror_store.remove_mirror(self.bot.db, interaction.guild_id)
+        text = "Stopped: I'm removing the Scheduled Events I made." if removed else "The mirror was not on here."
+        await self._reply(interaction, text)
+        self._background(self.reconcile_mirror())
+
+
+async def setup(bot: TMinusBot) -> None:
+    """Extension entry point."""
+    await bot.add_cog(ServerAlerts(bot))
