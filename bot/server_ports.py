@@ -12,6 +12,7 @@ from typing import Any
 import aiohttp
 import discord
 
+from bot import digests as dg
 from bot import guild_events as ge
 
 UNKNOWN_EVENT = 10070
@@ -76,3 +77,45 @@ async def dm_user(client: discord.Client, user_id: int, text: str) -> None:
     channel = await client.http.start_private_message(user_id)
     messageable = client.get_partial_messageable(int(channel["id"]), type=discord.ChannelType.private)
     await messageable.send(text, allowed_mentions=NO_MENTIONS)
+
+
+_REASONS = {
+    50007: "your DMs are closed to me",
+    50013: "I lack the Send Messages permission there",
+    50001: "I cannot see that channel any more",
+    10003: "the channel was deleted",
+}
+
+
+def _send_error(exc: BaseException) -> Exception:
+    match exc:
+        case discord.HTTPException() if exc.status >= 500 or exc.status == 429:
+            return dg.TransientSendError(f"{exc.status}: {exc.text}")
+        case discord.HTTPException():
+            return dg.UndeliverableError(_REASONS.get(exc.code, f"Discord refused it ({exc.status} {exc.code})"))
+    return dg.TransientSendError(f"{type(exc).__name__}: {exc}")
+
+
+class DiscordDigestTransport:
+    """:class:`bot.digests.DigestTransport` over a logged-in client: nonce-checked sends, no pings."""
+
+    def __init__(self, client: discord.Client) -> None:
+        self.client = client
+
+    async def open_dm(self, user_id: int) -> int:
+        try:
+            data = await asyncio.wait_for(self.client.http.start_private_message(user_id), TIMEOUT_S)
+        except _CAUGHT as exc:
+            raise _send_error(exc) from exc
+        return int(data["id"])
+
+    async def post(self, channel_id: int, content: str, nonce: str) -> int:
+        # discord.py sends enforce_nonce with every nonce: a retry returns the message Discord already made.
+        channel = self.client.get_partial_messageable(channel_id)
+        try:
+            message = await asyncio.wait_for(
+                channel.send(content, nonce=nonce, allowed_mentions=NO_MENTIONS), TIMEOUT_S
+            )
+        except _CAUGHT as exc:
+            raise _send_error(exc) from exc
+        return message.id
