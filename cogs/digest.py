@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from functools import partial
 
@@ -45,14 +46,19 @@ class Digest(commands.GroupCog, group_name="digest", group_description="A daily 
         super().__init__()
 
     async def cog_load(self) -> None:
-        await self.service.sync_jobs()
-        # A digest due while the bot was down is sent now (late), once; pending rows are retried.
+        # In the background: a command answers while a slow catch-up sends.
+        self.started = asyncio.create_task(self._start(), name="digests.start")
+
+    async def _start(self) -> None:
         try:
+            await self.service.sync_jobs()
+            # A digest due while the bot was down is sent now (late), once; pending rows are retried.
             await self.service.catch_up()
         except Exception:
-            log.exception("digest catch-up at start-up failed")
+            log.exception("digest start-up (jobs, catch-up) failed")
 
     async def cog_unload(self) -> None:
+        self.started.cancel()
         for job_id in self.service.job_ids():
             self.bot.scheduler.remove_job(job_id)
 

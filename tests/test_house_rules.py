@@ -17,7 +17,7 @@ from tests.cli_env import clean_env
 ROOT = Path(__file__).resolve().parents[1]
 
 # Modules that translate between Discord and the core, and so may import discord.py.
-ADAPTERS = frozenset({"bot.bot", "bot.errors", "bot.alerts.transport"})
+ADAPTERS = frozenset({"bot.bot", "bot.errors", "bot.alerts.transport", "bot.server_ports"})
 HEAVY = ("discord", "aiohttp", "bot.timeparse", "bot.extract", "bot.ll2.sync")
 
 

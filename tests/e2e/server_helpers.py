@@ -92,6 +92,8 @@ async def bot_on_manual_clock(
     bot = TMinusBot(settings, clock=clock)
     async with bot, bot_running(fake, bot):
         await fake.wait_for(lambda: bool(fake.global_commands), timeout_s=START_TIMEOUT_S)
+        # The digests' start-up (jobs from rows, catch-up) runs in the background: tests start after it.
+        await getattr(bot.get_cog("Digest"), "started")  # noqa: B009
         yield bot
 
 

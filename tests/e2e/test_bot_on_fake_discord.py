@@ -47,6 +47,8 @@ async def test_command_tree_sync_uploads_every_command_with_descriptions(tminus_
         "subscriptions",
         "unsubscribe",
         "forget",
+        "alerts",
+        "digest",
     }
     # The browsing commands work everywhere, also installed to a user: guilds, the bot's DM, private channels.
     for name in ("nextlaunch", "launches", "nextdocking", "events", "launch", "calendar", "timezone", "forget"):

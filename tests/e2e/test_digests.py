@@ -169,10 +169,10 @@ async def test_a_digest_missed_while_down_is_sent_late_once_at_start_up(
         await slash(fake, "digest daily", fake.scene.member, time="08:00")
     # The member set no zone: the bot's default (UTC). Down over the 08:00 slot; back 70 minutes later.
     clock.set(datetime(2027, 3, 12, 9, 10, tzinfo=ZoneInfo("UTC")))
-    async with bot_on_manual_clock(fake, db_path, clock):
-        pass
-    async with bot_on_manual_clock(fake, db_path, clock):
-        pass  # a second restart owes nothing more
+    async with bot_on_manual_clock(fake, db_path, clock) as bot:
+        await service(bot).started
+    async with bot_on_manual_clock(fake, db_path, clock) as bot:
+        await service(bot).started  # a second restart owes nothing more
     (dm,) = fake.ledger.to_recipient(fake.scene.member.id)
     assert "Late" in dm.content
 

@@ -284,3 +284,17 @@ async def test_restart_finds_events_again_and_never_duplicates(
         )
     creates = fake.requests_to("POST", "/guilds/{guild_id}/scheduled-events")
     assert len(creates) == 2
+
+
+async def test_alerts_is_for_server_managers_and_digest_for_anyone(env: Env) -> None:
+    fake, _, _ = env
+    upload = fake.requests_to("PUT", "/applications/{application_id}/commands")[-1]
+    commands = {c["name"]: c for c in upload.body}
+    alerts, digest = commands["alerts"], commands["digest"]
+    assert str(alerts["default_member_permissions"]) == "32"  # Manage Server
+    assert alerts["contexts"] == [0]  # servers only
+    assert digest.get("default_member_permissions") is None
+    assert {o["name"] for o in alerts["options"]} >= {"timezone", "events"}
+    events = next(o for o in alerts["options"] if o["name"] == "events")
+    assert {o["name"] for o in events["options"]} == {"on", "off"}
+    assert {o["name"] for o in digest["options"]} == {"daily", "weekly", "off"}
