@@ -11,7 +11,9 @@ from typing import Any
 
 import aiohttp
 import discord
+from discord.http import Route
 
+from bot import channel_alerts as ca
 from bot import digests as dg
 from bot import guild_events as ge
 
@@ -119,3 +121,83 @@ class DiscordDigestTransport:
         except _CAUGHT as exc:
             raise _send_error(exc) from exc
         return message.id
+
+
+# Channel alerts -----------------------------------------------------------------------------------
+
+ALREADY_CROSSPOSTED = 40033
+UNKNOWN_CHANNEL = 10003
+# A week: a mission's forum post stays open between its launch alerts and its docking.
+FORUM_ARCHIVE_MINUTES = 10_080
+
+
+def _channel_error(exc: BaseException) -> Exception:
+    match exc:
+        case discord.Forbidden():
+            return ca.ChannelForbiddenError(f"{exc.code}: {exc.text}")
+        case discord.NotFound() if exc.code == UNKNOWN_CHANNEL:
+            return ca.ChannelGoneError(str(exc))
+        case discord.HTTPException() if exc.status >= 500 or exc.status == 429:
+            return ca.ChannelTransientError(f"{exc.status}: {exc.text}")
+        case discord.HTTPException():
+            return ca.ChannelRefusedError(f"{exc.status} {exc.code}: {exc.text}")
+    return ca.ChannelTransientError(f"{type(exc).__name__}: {exc}")
+
+
+class DiscordChannelTransport:
+    """Posts channel alerts with the exact JSON of :mod:`bot.channel_alerts` (raw routes: no mention merging)."""
+
+    def __init__(self, client: discord.Client) -> None:
+        self.client = client
+
+    async def _call(self, route: Route, **kwargs: Any) -> Any:
+        try:
+            return await asyncio.wait_for(self.client.http.request(route, **kwargs), TIMEOUT_S)
+        except _CAUGHT as exc:
+            raise _channel_error(exc) from exc
+
+    async def post(self, channel_id: int, post: ca.Post, nonce: str) -> int:
+        """Send in a text channel, thread or announcement channel; the message id."""
+        route = Route("POST", "/channels/{channel_id}/messages", channel_id=channel_id)
+        data = await self._call(route, json=ca.post_payload(post, nonce))
+        return int(data["id"])
+
+    async def publish(self, channel_id: int, message_id: int) -> None:
+        """Crosspost to following servers; one already published (a retry after a crash) is fine."""
+        route = Route(
+            "POST",
+            "/channels/{channel_id}/messages/{message_id}/crosspost",
+            channel_id=channel_id,
+            message_id=message_id,
+        )
+        try:
+            await self._call(route)
+        except ca.ChannelRefusedError as exc:
+            if str(ALREADY_CROSSPOSTED) not in str(exc):
+                raise
+
+    async def create_forum_post(self, forum_id: int, title: str, post: ca.Post) -> tuple[int, int]:
+        """A new post (thread) in a forum channel, the alert as its first message: (thread id, message id)."""
+        route = Route("POST", "/channels/{channel_id}/threads", channel_id=forum_id)
+        body = {"name": title, "auto_archive_duration": FORUM_ARCHIVE_MINUTES, "message": ca.post_payload(post, None)}
+        data = await self._call(route, json=body)
+        thread_id = int(data["id"])
+        message = data.get("message") or {}
+        return thread_id, int(message.get("id", thread_id))
+
+    async def rename(self, thread_id: int, title: str) -> None:
+        """Retitle a forum post (the bot owns it, so no Manage Threads is needed)."""
+        await self._call(Route("PATCH", "/channels/{channel_id}", channel_id=thread_id), json={"name": title})
+
+    async def active_threads(self, guild_id: int) -> list[ca.ActiveThread]:
+        """The guild's active threads."""
+        data = await self._call(Route("GET", "/guilds/{guild_id}/threads/active", guild_id=guild_id))
+        return [
+            ca.ActiveThread(
+                int(t["id"]),
+                int(t["parent_id"]) if t.get("parent_id") else None,
+                str(t.get("name") or ""),
+                int(t["owner_id"]) if t.get("owner_id") else None,
+            )
+            for t in data.get("threads", [])
+        ]

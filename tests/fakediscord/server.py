@@ -1037,6 +1037,7 @@ class FakeDiscord:
             ("POST", c + "/threads"): self._create_thread,
             ("GET", g): self._get_guild,
             ("GET", g + "/channels"): self._get_guild_channels,
+            ("GET", g + "/threads/active"): self._active_threads,
             ("GET", g + "/members/{user_id}"): self._get_member,
             ("GET", g + "/scheduled-events"): self._list_events,
             ("POST", g + "/scheduled-events"): self._create_event,
@@ -1469,6 +1470,8 @@ class FakeDiscord:
             self._check_limits(starter_body, ctx.request)
             thread = self._new_thread(parent, body["name"], PUBLIC_THREAD)
             starter = self._new_message(thread, starter_body, ctx.files, message_id=thread.id)
+            # A forum post's first message is a delivered message like any other (the ledger counts it).
+            self.ledger.record(starter, None, self.now_s())
             data = {**thread.to_dict(), "message": starter}
         else:
             self._require(parent, CREATE_PUBLIC_THREADS)
@@ -1495,6 +1498,17 @@ class FakeDiscord:
     async def _get_guild_channels(self, ctx: Ctx) -> web.Response:
         guild = self._guild(ctx.id("guild_id"))
         return json_response([c.to_dict() for c in guild.channels.values() if c.type not in THREAD_TYPES])
+
+    async def _active_threads(self, ctx: Ctx) -> web.Response:
+        """Every thread of the guild the bot can see (the fake never archives threads)."""
+        guild = self._guild(ctx.id("guild_id"))
+        bot = self.world.bot_user
+        threads = [
+            c.to_dict()
+            for c in guild.channels.values()
+            if c.type in THREAD_TYPES and self.world.permissions(bot, c) & VIEW_CHANNEL
+        ]
+        return json_response({"threads": threads, "members": []})
 
     async def _get_member(self, ctx: Ctx) -> web.Response:
         member = self._guild(ctx.id("guild_id")).members.get(ctx.id("user_id"))

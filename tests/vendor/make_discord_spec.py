@@ -39,6 +39,7 @@ ROUTES: dict[str, tuple[str, ...]] = {
     "/channels/{channel_id}/threads": ("post",),
     "/guilds/{guild_id}": ("get",),
     "/guilds/{guild_id}/channels": ("get",),
+    "/guilds/{guild_id}/threads/active": ("get",),
     "/guilds/{guild_id}/members/{user_id}": ("get",),
     "/guilds/{guild_id}/scheduled-events": ("get", "post"),
     "/guilds/{guild_id}/scheduled-events/{guild_scheduled_event_id}": ("get", "patch", "delete"),

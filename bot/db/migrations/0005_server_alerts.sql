@@ -65,3 +65,23 @@ CREATE TABLE digest_runs (
     updated_at  INTEGER NOT NULL,
     PRIMARY KEY (digest_id, slot)
 );
+
+-- Channel alerts: a channel subscription is a subscriptions row with target 'channel' or 'thread' (0001); when
+-- a post fails for good (a permission taken away) it is paused with the reason, not retried forever.
+ALTER TABLE subscriptions ADD COLUMN paused_reason TEXT;
+
+-- Forum channels get one post (thread) per mission. The row is written before the create request (thread_id
+-- NULL) with the title it is created with, so a post made just before a crash is found again among the
+-- guild's active threads (same forum, same title, made by the bot) instead of being made twice.
+CREATE TABLE forum_posts (
+    forum_id    INTEGER NOT NULL,
+    mission     TEXT    NOT NULL,   -- the mission key, or 'event:<id>' for an event without one
+    guild_id    INTEGER NOT NULL,
+    thread_id   INTEGER,
+    title       TEXT    NOT NULL,   -- as last sent to Discord
+    milestone_id INTEGER NOT NULL,  -- whose name and time the title shows (retitled when it slips)
+    first_nonce TEXT    NOT NULL,   -- the alert whose post made it: its starter message is that alert
+    created_at  INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL,
+    PRIMARY KEY (forum_id, mission)
+);
