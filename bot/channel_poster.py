@@ -37,6 +37,10 @@ class ChannelTransport(Protocol):
 
     async def active_threads(self, guild_id: int) -> list[ca.ActiveThread]: ...
 
+    def missing_permissions(
+        self, guild_id: int, channel_id: int, kind: ca.ChannelKind, role_id: int | None
+    ) -> list[str]: ...
+
 
 @dataclass(frozen=True, slots=True)
 class Target:
@@ -68,9 +72,22 @@ class ChannelPoster:
         self.now = now
 
     async def deliver(
-        self, target: Target, post: ca.Post, nonce: str, forum: ForumContext | None = None
+        self,
+        target: Target,
+        post: ca.Post,
+        nonce: str,
+        forum: ForumContext | None = None,
+        *,
+        role_id: int | None = None,
     ) -> tuple[int, int]:
-        """Send one alert; (channel or thread id, message id)."""
+        """Send one alert; (channel or thread id, message id).
+
+        Permissions are checked first: Discord drops an embed without Embed Links and a role ping without
+        Mention Everyone silently, so waiting for a 403 would not catch those.
+        """
+        missing = self.transport.missing_permissions(target.guild_id, target.channel_id, target.kind, role_id)
+        if missing:
+            raise ca.ChannelForbiddenError(f"I need {', '.join(ca.missing_labels(missing))} there")
         match target.kind:
             case ca.ChannelKind.FORUM:
                 assert forum is not None

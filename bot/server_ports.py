@@ -134,7 +134,8 @@ FORUM_ARCHIVE_MINUTES = 10_080
 def _channel_error(exc: BaseException) -> Exception:
     match exc:
         case discord.Forbidden():
-            return ca.ChannelForbiddenError(f"{exc.code}: {exc.text}")
+            why = "I cannot see that channel" if exc.code == 50001 else "I lack a permission there"
+            return ca.ChannelForbiddenError(f"{why} (Discord: {exc.code} {exc.text})")
         case discord.NotFound() if exc.code == UNKNOWN_CHANNEL:
             return ca.ChannelGoneError(str(exc))
         case discord.HTTPException() if exc.status >= 500 or exc.status == 429:
@@ -188,6 +189,19 @@ class DiscordChannelTransport:
     async def rename(self, thread_id: int, title: str) -> None:
         """Retitle a forum post (the bot owns it, so no Manage Threads is needed)."""
         await self._call(Route("PATCH", "/channels/{channel_id}", channel_id=thread_id), json={"name": title})
+
+    def missing_permissions(
+        self, guild_id: int, channel_id: int, kind: ca.ChannelKind, role_id: int | None
+    ) -> list[str]:
+        """What the bot lacks in the channel, from discord.py's cache (kept fresh by the gateway); [] if uncached."""
+        guild = self.client.get_guild(guild_id)
+        channel = guild.get_channel_or_thread(channel_id) if guild is not None else None
+        if guild is None or channel is None or guild.me is None:
+            return []
+        role = guild.get_role(role_id) if role_id is not None else None
+        mentionable = None if role_id is None else bool(role is not None and role.mentionable)
+        perms = channel.permissions_for(guild.me)
+        return [name for name in ca.needed_permissions(kind, role_mentionable=mentionable) if not getattr(perms, name)]
 
     async def active_threads(self, guild_id: int) -> list[ca.ActiveThread]:
         """The guild's active threads."""

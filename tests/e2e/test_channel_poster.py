@@ -23,6 +23,7 @@ from tests.fakediscord.world import Overwrite
 AT = int(datetime(datetime.now(UTC).year + 1, 3, 3, 14, 0, tzinfo=UTC).timestamp())
 UTC_ZONE = ZoneInfo("UTC")
 Env = tuple[FakeDiscordWithScene, ChannelPoster, Database]
+CLIENTS: dict[int, discord.Client] = {}
 
 
 @pytest.fixture
@@ -32,7 +33,9 @@ async def env(fake_discord: FakeDiscordWithScene, tmp_path: Path) -> AsyncIterat
         assert client.user is not None
         me = client.user.id
         poster = ChannelPoster(db, DiscordChannelTransport(client), lambda: me, lambda: datetime.now(UTC))
+        CLIENTS[id(poster)] = client
         yield fake_discord, poster, db
+        del CLIENTS[id(poster)]
 
 
 def alert(name: str = "Falcon 9 | Starlink 10-1", *, role_id: int | None = None, lead: int = 3_600) -> ca.Post:
@@ -155,3 +158,33 @@ async def test_a_channel_without_send_messages_is_a_forbidden_error(env: Env) ->
     scene.forum.overwrites.append(Overwrite(bot_role.id, 0, deny=1 << 11))
     with pytest.raises(ca.ChannelForbiddenError):
         await poster.deliver(Target(scene.guild.id, scene.forum.id, ca.ChannelKind.FORUM), alert(), "n2", forum_ctx())
+
+
+async def test_a_role_that_cannot_be_pinged_stops_the_post_instead_of_a_silent_no_ping(env: Env) -> None:
+    fake, poster, _ = env
+    scene = fake.scene
+    quiet = fake.world.create_role(scene.guild, "quiet", 0, mentionable=False)
+    await fake.gateway.dispatch(
+        "GUILD_ROLE_CREATE", {"guild_id": str(scene.guild.id), "role": quiet.to_dict()}, intent=1
+    )
+    guild = CLIENTS[id(poster)].get_guild(scene.guild.id)
+    assert guild is not None
+    await fake.wait_for(lambda: guild.get_role(quiet.id) is not None)
+    target = Target(scene.guild.id, scene.general.id, ca.ChannelKind.TEXT)
+    with pytest.raises(ca.ChannelForbiddenError, match="Mention @everyone"):
+        await poster.deliver(target, alert(role_id=quiet.id), "n1", role_id=quiet.id)
+    assert fake.ledger.in_channel(scene.general.id) == []
+
+
+async def test_embed_links_taken_away_is_caught_before_posting(env: Env) -> None:
+    fake, poster, _ = env
+    scene = fake.scene
+    bot_role = next(r for r in scene.guild.roles.values() if r.name == fake.world.bot_user.username)
+    scene.general.overwrites.append(Overwrite(bot_role.id, 0, deny=1 << 14))
+    await fake.gateway.dispatch("CHANNEL_UPDATE", scene.general.to_dict(), intent=1)
+    guild = CLIENTS[id(poster)].get_guild(scene.guild.id)
+    assert guild is not None
+    await fake.wait_for(lambda: not guild.get_channel(scene.general.id).permissions_for(guild.me).embed_links)  # type: ignore[union-attr]
+    target = Target(scene.guild.id, scene.general.id, ca.ChannelKind.TEXT)
+    with pytest.raises(ca.ChannelForbiddenError, match="Embed Links"):
+        await poster.deliver(target, alert(), "n1")
