@@ -23,7 +23,6 @@ from tests.fakediscord.world import Overwrite
 AT = int(datetime(datetime.now(UTC).year + 1, 3, 3, 14, 0, tzinfo=UTC).timestamp())
 UTC_ZONE = ZoneInfo("UTC")
 Env = tuple[FakeDiscordWithScene, ChannelPoster, Database]
-CLIENTS: dict[int, discord.Client] = {}
 
 
 @pytest.fixture
@@ -33,9 +32,16 @@ async def env(fake_discord: FakeDiscordWithScene, tmp_path: Path) -> AsyncIterat
         assert client.user is not None
         me = client.user.id
         poster = ChannelPoster(db, DiscordChannelTransport(client), lambda: me, lambda: datetime.now(UTC))
-        CLIENTS[id(poster)] = client
         yield fake_discord, poster, db
-        del CLIENTS[id(poster)]
+
+
+def cached_guild(poster: ChannelPoster, guild_id: int) -> discord.Guild:
+    """The guild as the poster's client caches it (what its permission check reads)."""
+    transport = poster.transport
+    assert isinstance(transport, DiscordChannelTransport)
+    guild = transport.client.get_guild(guild_id)
+    assert guild is not None
+    return guild
 
 
 def alert(name: str = "Falcon 9 | Starlink 10-1", *, role_id: int | None = None, lead: int = 3_600) -> ca.Post:
@@ -167,8 +173,7 @@ async def test_a_role_that_cannot_be_pinged_stops_the_post_instead_of_a_silent_n
     await fake.gateway.dispatch(
         "GUILD_ROLE_CREATE", {"guild_id": str(scene.guild.id), "role": quiet.to_dict()}, intent=1
     )
-    guild = CLIENTS[id(poster)].get_guild(scene.guild.id)
-    assert guild is not None
+    guild = cached_guild(poster, scene.guild.id)
     await fake.wait_for(lambda: guild.get_role(quiet.id) is not None)
     target = Target(scene.guild.id, scene.general.id, ca.ChannelKind.TEXT)
     with pytest.raises(ca.ChannelForbiddenError, match="Mention @everyone"):
@@ -182,8 +187,7 @@ async def test_embed_links_taken_away_is_caught_before_posting(env: Env) -> None
     bot_role = next(r for r in scene.guild.roles.values() if r.name == fake.world.bot_user.username)
     scene.general.overwrites.append(Overwrite(bot_role.id, 0, deny=1 << 14))
     await fake.gateway.dispatch("CHANNEL_UPDATE", scene.general.to_dict(), intent=1)
-    guild = CLIENTS[id(poster)].get_guild(scene.guild.id)
-    assert guild is not None
+    guild = cached_guild(poster, scene.guild.id)
     await fake.wait_for(lambda: not guild.get_channel(scene.general.id).permissions_for(guild.me).embed_links)  # type: ignore[union-attr]
     target = Target(scene.guild.id, scene.general.id, ca.ChannelKind.TEXT)
     with pytest.raises(ca.ChannelForbiddenError, match="Embed Links"):
