@@ -16,17 +16,19 @@ import hashlib
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.db import digests as store
 from bot.db.database import Database
 from bot.db.events import UpcomingMilestone, from_epoch, next_milestones, to_epoch
+from bot.db.settings import get_guild_timezone, get_user_timezone
 from bot.exceptions import InputError
 from bot.inert import inert
 from bot.render import plain_instant, truncate
@@ -35,6 +37,7 @@ log = logging.getLogger(__name__)
 
 JOB_PREFIX = "digest:"
 RETRY_JOB = "digests-retry"
+RESYNC_JOB = "digests-resync"
 RETRY_AFTER = timedelta(seconds=60)
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _CRON_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -152,7 +155,9 @@ class DigestService:
         transport: DigestTransport,
         clock_now: Callable[[], datetime],
         notify: Notify,
+        default_zone: str = "UTC",
     ) -> None:
+        self.default_zone = default_zone
         self.db = db
         self.scheduler = scheduler
         self.transport = transport
@@ -160,9 +165,25 @@ class DigestService:
         self.notify = notify
         self._lock = asyncio.Lock()
 
+    async def owner_zone(self, d: store.Digest) -> str:
+        """The zone a digest follows now: its server's (channel digests) or its owner's (DM), else the default."""
+        if d.channel_id is not None and d.guild_id is not None:
+            zone = await get_guild_timezone(self.db, d.guild_id)
+        else:
+            zone = await get_user_timezone(self.db, d.owner_id)
+        return zone or self.default_zone
+
     async def sync_jobs(self) -> None:
-        """Exactly one cron job per active digest (id = row key), rebuilt from the rows."""
-        digests = {d.id: d for d in await store.all_digests(self.db) if d.paused_reason is None}
+        """Exactly one cron job per active digest (id = row key), rebuilt from the rows, each in its owner's
+        current zone (a zone changed with /timezone or /alerts timezone moves the job)."""
+        digests: dict[int, store.Digest] = {}
+        for stored in await store.all_digests(self.db):
+            if stored.paused_reason is not None:
+                continue
+            zone = await self.owner_zone(stored)
+            if zone != stored.zone:
+                await store.set_zone(self.db, stored.id, zone, to_epoch(self.now()))
+            digests[stored.id] = replace(stored, zone=zone)
         for job in self.scheduler.get_jobs():
             if job.id.startswith(JOB_PREFIX) and int(job.id.removeprefix(JOB_PREFIX)) not in digests:
                 job.remove()
@@ -179,6 +200,18 @@ class DigestService:
                 coalesce=True,
                 max_instances=1,
             )
+
+    def start_resync(self, every: timedelta = timedelta(minutes=10)) -> None:
+        """Re-read zones and rows now and then, so a zone changed elsewhere moves the digests within minutes."""
+        self.scheduler.add_job(
+            self.sync_jobs,
+            IntervalTrigger(seconds=every.total_seconds(), timezone=UTC),
+            id=RESYNC_JOB,
+            replace_existing=True,
+            misfire_grace_time=None,
+            coalesce=True,
+            max_instances=1,
+        )
 
     def job_ids(self) -> list[str]:
         """Ids of the digest jobs (tests and the log)."""

@@ -41,7 +41,12 @@ class Digest(commands.GroupCog, group_name="digest", group_description="A daily 
     def __init__(self, bot: TMinusBot) -> None:
         self.bot = bot
         self.service = digests.DigestService(
-            bot.db, bot.scheduler, DiscordDigestTransport(bot), bot.clock.now, partial(dm_user, bot)
+            bot.db,
+            bot.scheduler,
+            DiscordDigestTransport(bot),
+            bot.clock.now,
+            partial(dm_user, bot),
+            bot.settings.default_timezone,
         )
         super().__init__()
 
@@ -52,6 +57,7 @@ class Digest(commands.GroupCog, group_name="digest", group_description="A daily 
     async def _start(self) -> None:
         try:
             await self.service.sync_jobs()
+            self.service.start_resync()
             # A digest due while the bot was down is sent now (late), once; pending rows are retried.
             await self.service.catch_up()
         except Exception:
@@ -59,8 +65,9 @@ class Digest(commands.GroupCog, group_name="digest", group_description="A daily 
 
     async def cog_unload(self) -> None:
         self.started.cancel()
-        for job_id in self.service.job_ids():
-            self.bot.scheduler.remove_job(job_id)
+        for job_id in [*self.service.job_ids(), digests.RESYNC_JOB]:
+            if self.bot.scheduler.get_job(job_id) is not None:
+                self.bot.scheduler.remove_job(job_id)
 
     async def _target(
         self, interaction: discord.Interaction[TMinusBot], channel: Postable | None

@@ -16,7 +16,6 @@ from discord.ext import commands
 
 from bot import guild_events
 from bot.bot import TMinusBot
-from bot.db import digests as digest_store
 from bot.db import guild_events as mirror_store
 from bot.db.events import to_epoch
 from bot.db.settings import set_guild_timezone
@@ -116,11 +115,10 @@ class ServerAlerts(commands.GroupCog, group_name="alerts", group_description="Th
         if name is None:
             raise InputError(f"{zone!r} is not a time zone I know. Pick one from the list, e.g. `Europe/Berlin`.")
         await set_guild_timezone(self.bot.db, interaction.guild_id, name, now=self.bot.clock.now())
-        # The server's channel digests follow its zone (their cron jobs are rebuilt in it).
-        if await digest_store.set_guild_zone(self.bot.db, interaction.guild_id, name, to_epoch(self.bot.clock.now())):
-            service = getattr(self.bot.get_cog("Digest"), "service", None)
-            if isinstance(service, DigestService):
-                await service.sync_jobs()
+        # The server's channel digests follow its zone at once (their cron jobs are rebuilt in it).
+        service = getattr(self.bot.get_cog("Digest"), "service", None)
+        if isinstance(service, DigestService):
+            await service.sync_jobs()
         await self._reply(interaction, f"This server's posts and digests now show plain-text times in **{name}**.")
 
     @events.command(name="on", description="Mirror upcoming launches and dockings as Scheduled Events")

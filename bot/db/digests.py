@@ -98,12 +98,9 @@ async def get_digest(db: Database, digest_id: int) -> Digest | None:
     return _digest(row) if row else None
 
 
-async def set_guild_zone(db: Database, guild_id: int, zone: str, now: int) -> int:
-    """A server changed its zone: its channel digests follow it."""
-    return await db.execute(
-        "UPDATE digests SET zone = ?, updated_at = ? WHERE guild_id = ? AND channel_id IS NOT NULL",
-        (zone, now, guild_id),
-    )
+async def set_zone(db: Database, digest_id: int, zone: str, now: int) -> None:
+    """The owner's zone changed: the digest follows it."""
+    await db.execute("UPDATE digests SET zone = ?, updated_at = ? WHERE id = ?", (zone, now, digest_id))
 
 
 async def pause_digest(db: Database, digest_id: int, reason: str, now: int) -> None:

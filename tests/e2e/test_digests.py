@@ -202,3 +202,17 @@ async def test_digest_off_stops_dm_digests(env: Env) -> None:
     assert answer.content == "Stopped 2 digests."
     assert await store.all_digests(bot.db) == []
     assert service(bot).service.job_ids() == []
+
+
+async def test_a_dm_digest_follows_its_owners_zone_when_it_changes(env: Env) -> None:
+    fake, bot, clock = env
+    await slash(fake, "digest daily", fake.scene.member, time="08:00")
+    (d,) = await store.all_digests(bot.db)
+    assert d.zone == "UTC"
+    await set_user_timezone(bot.db, fake.scene.member.id, "Australia/Sydney", now=clock.now())
+    await service(bot).service.sync_jobs()  # what the resync timer runs
+    (moved,) = await store.all_digests(bot.db)
+    assert moved.zone == "Australia/Sydney"
+    job = bot.scheduler.get_job(f"digest:{d.id}")
+    assert job is not None
+    assert str(job.trigger.timezone) == "Australia/Sydney"
