@@ -170,9 +170,7 @@ async def test_a_role_that_cannot_be_pinged_stops_the_post_instead_of_a_silent_n
     fake, poster, _ = env
     scene = fake.scene
     quiet = fake.world.create_role(scene.guild, "quiet", 0, mentionable=False)
-    await fake.gateway.dispatch(
-        "GUILD_ROLE_CREATE", {"guild_id": str(scene.guild.id), "role": quiet.to_dict()}, intent=1
-    )
+    await fake.role_changed(quiet, created=True)
     guild = cached_guild(poster, scene.guild.id)
     await fake.wait_for(lambda: guild.get_role(quiet.id) is not None)
     target = Target(scene.guild.id, scene.general.id, ca.ChannelKind.TEXT)
@@ -186,7 +184,7 @@ async def test_embed_links_taken_away_is_caught_before_posting(env: Env) -> None
     scene = fake.scene
     bot_role = next(r for r in scene.guild.roles.values() if r.name == fake.world.bot_user.username)
     scene.general.overwrites.append(Overwrite(bot_role.id, 0, deny=1 << 14))
-    await fake.gateway.dispatch("CHANNEL_UPDATE", scene.general.to_dict(), intent=1)
+    await fake.channel_changed(scene.general)
     guild = cached_guild(poster, scene.guild.id)
     await fake.wait_for(lambda: not guild.get_channel(scene.general.id).permissions_for(guild.me).embed_links)  # type: ignore[union-attr]
     target = Target(scene.guild.id, scene.general.id, ca.ChannelKind.TEXT)

@@ -59,6 +59,7 @@ from .world import (
     VIEW_CHANNEL,
     Channel,
     Guild,
+    Role,
     User,
     World,
     iso,
@@ -418,6 +419,16 @@ class FakeDiscord:
     async def _notify(self) -> None:
         async with self._changed:
             self._changed.notify_all()
+
+    async def role_changed(self, role: Role, *, created: bool = False) -> None:
+        """Tell gateway clients that a role was made or changed, as Discord does (world edits are silent)."""
+        event = "GUILD_ROLE_CREATE" if created else "GUILD_ROLE_UPDATE"
+        await self.gateway.dispatch(event, {"guild_id": str(role.guild_id), "role": role.to_dict()}, intent=GUILDS)
+
+    async def channel_changed(self, channel: Channel) -> None:
+        """Tell gateway clients that a channel's settings (permission overwrites...) changed."""
+        event = "THREAD_UPDATE" if channel.type in THREAD_TYPES else "CHANNEL_UPDATE"
+        await self.gateway.dispatch(event, channel.to_dict(), intent=GUILDS)
 
     async def wait_for(self, predicate: Callable[[], bool], timeout_s: float = 5.0) -> None:
         """Wait until predicate() holds; it is re-checked after every request."""
