@@ -10,6 +10,7 @@ import logging
 import pkgutil
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import aiohttp
@@ -20,14 +21,17 @@ from discord.ext import commands
 
 import cogs
 from bot import __version__
+from bot.alerts.channels import ChannelAlerts
 from bot.alerts.engine import AlertEngine
 from bot.alerts.transport import DiscordTransport
+from bot.channel_poster import ChannelPoster
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.db import Database
 from bot.errors import on_app_command_error
 from bot.ll2 import LL2Sync
 from bot.pubsub import ChangeBus
+from bot.server_ports import DiscordChannelTransport, dm_user
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +99,7 @@ class TMinusBot(commands.Bot):
             self.scheduler,
             DiscordTransport(self),
             global_limit=self.settings.discord_global_rate_limit,
+            channel_alerts=self._channel_alerts(),
         )
         self.changes.subscribe(self.alerts.on_changes)
         self._alerts_start = asyncio.create_task(self.alerts.start(), name="alerts.start")
@@ -104,6 +109,15 @@ class TMinusBot(commands.Bot):
         self.ll2 = LL2Sync(self.db, self.http_session, self.settings, self.changes, now=self.clock.now)
         await self.ll2.start()
         await self.sync_commands()
+
+    def _channel_alerts(self) -> ChannelAlerts:
+        """Channel alerts (issue 11): posts in text, announcement, thread and forum channels; DMs to admins."""
+        poster = ChannelPoster(self.db, DiscordChannelTransport(self), self._own_id, self.clock.now)
+        return ChannelAlerts(self.db, poster, partial(dm_user, self), self.settings.default_timezone)
+
+    def _own_id(self) -> int:
+        assert self.user is not None, "channel alerts run after login"
+        return self.user.id
 
     def _tree_payload(self) -> list[dict[str, object]]:
         return sorted(

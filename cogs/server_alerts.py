@@ -14,14 +14,20 @@ from apscheduler.triggers.interval import IntervalTrigger
 from discord import app_commands
 from discord.ext import commands
 
+from bot import channel_alerts as ca
 from bot import guild_events
+from bot.alerts import channels as channel_core
+from bot.alerts import rules
 from bot.bot import TMinusBot
+from bot.channel_poster import Target
+from bot.db import channel_alerts as channel_store
 from bot.db import guild_events as mirror_store
 from bot.db.events import to_epoch
 from bot.db.settings import set_guild_timezone
 from bot.digests import DigestService
 from bot.exceptions import InputError
 from bot.models import Change
+from bot.render import truncate
 from bot.server_ports import DiscordEventsPort, dm_user
 from bot.zones import canonical_zone
 from cogs.events import zone_autocomplete
@@ -41,6 +47,36 @@ def _missing_event_permissions(interaction: discord.Interaction[TMinusBot]) -> l
 
 def _nothing() -> None:
     return None
+
+
+Postable = discord.TextChannel | discord.Thread | discord.ForumChannel
+ALERT_WHAT_CHOICES = [app_commands.Choice(name=w, value=w) for w in rules.WHAT_KINDS]
+
+
+def channel_kind(channel: Postable) -> ca.ChannelKind:
+    """How alerts are posted in ``channel``."""
+    if isinstance(channel, discord.Thread):
+        return ca.ChannelKind.THREAD
+    if isinstance(channel, discord.ForumChannel):
+        return ca.ChannelKind.FORUM
+    return ca.ChannelKind.ANNOUNCEMENT if channel.is_news() else ca.ChannelKind.TEXT
+
+
+def check_postable(interaction: discord.Interaction[TMinusBot], channel: Postable, role: discord.Role | None) -> None:
+    """Refuse (with what to grant) a channel the bot cannot post in, or a role it cannot ping."""
+    guild = interaction.guild
+    assert guild is not None
+    if role is not None and role.is_default():
+        raise InputError("Pick a role to ping, not @everyone: members who want alerts can take the role.")
+    if role is not None and role.guild.id != guild.id:
+        raise InputError("That role is not one of this server's.")
+    perms = channel.permissions_for(guild.me)
+    mentionable = None if role is None else role.mentionable
+    missing = [
+        p for p in ca.needed_permissions(channel_kind(channel), role_mentionable=mentionable) if not getattr(perms, p)
+    ]
+    if missing:
+        raise InputError(ca.missing_text(channel.mention, missing, role=role.mention if role else None))
 
 
 @app_commands.guild_only()
@@ -105,6 +141,107 @@ class ServerAlerts(commands.GroupCog, group_name="alerts", group_description="Th
 
     async def _reply(self, interaction: discord.Interaction[TMinusBot], text: str) -> None:
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    @app_commands.command(name="add", description="Post alerts in a channel, thread, announcement or forum channel")
+    @app_commands.describe(
+        channel="Where to post (a forum channel gets one post per mission)",
+        what="Which moments",
+        role="A role to ping with each alert (nobody else is pinged)",
+        match="Only these: text in the provider, rocket, station or mission name",
+        leads="How long before, e.g. 24h, 1h, 10m, 0 (default 1h, 10m; at most 6, up to 14 days)",
+    )
+    @app_commands.choices(what=ALERT_WHAT_CHOICES)
+    async def add(
+        self,
+        interaction: discord.Interaction[TMinusBot],
+        channel: Postable,
+        what: app_commands.Choice[str],
+        role: discord.Role | None = None,
+        match: app_commands.Range[str, 1, 100] | None = None,
+        leads: app_commands.Range[str, 1, 100] | None = None,
+    ) -> None:
+        assert interaction.guild_id is not None
+        check_postable(interaction, channel, role)
+        sub = await channel_core.add_channel_alert(
+            self.bot.db,
+            added_by=interaction.user.id,
+            guild_id=interaction.guild_id,
+            channel_id=channel.id,
+            kind=channel_kind(channel),
+            role_id=role.id if role is not None else None,
+            what=what.value,
+            match=match,
+            leads=leads,
+            now=to_epoch(self.bot.clock.now()),
+        )
+        self.bot.alerts.hint()
+        await self._reply(
+            interaction, f"Added {channel_core.describe(sub)}. `/alerts test` shows what members will see."
+        )
+
+    @app_commands.command(name="list", description="This server's channel alerts")
+    async def list_(self, interaction: discord.Interaction[TMinusBot]) -> None:
+        assert interaction.guild_id is not None
+        subs = await channel_store.guild_channel_subscriptions(self.bot.db, interaction.guild_id)
+        lines = [channel_core.describe(s) for s in subs]
+        await self._reply(
+            interaction, truncate("\n".join(lines) or "No channel alerts yet: add one with `/alerts add`.", 2_000)
+        )
+
+    @app_commands.command(name="remove", description="Remove one of this server's channel alerts")
+    @app_commands.describe(alert="Which one (start typing its channel, kind or number)")
+    async def remove(self, interaction: discord.Interaction[TMinusBot], alert: str) -> None:
+        assert interaction.guild_id is not None
+        hint = "Pick an alert from the list (`/alerts list` shows them all)."
+        if not alert.strip().lstrip("#").isdigit():
+            raise InputError(hint)
+        sub_id = int(alert.strip().lstrip("#"))
+        if not await channel_store.remove_channel_subscription(self.bot.db, interaction.guild_id, sub_id):
+            raise InputError(f"This server has no channel alert #{sub_id}. {hint}")
+        self.bot.alerts.hint()
+        await self._reply(interaction, f"Removed channel alert #{sub_id}.")
+
+    @remove.autocomplete("alert")
+    async def remove_autocomplete(
+        self, interaction: discord.Interaction[TMinusBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        # discord.py runs no interaction_check for autocomplete: only managers see the server's alerts.
+        if interaction.guild_id is None or not await self._can_manage(interaction):
+            return []
+        guild = interaction.guild
+        needle = current.casefold().lstrip("#")
+        subs = await channel_store.guild_channel_subscriptions(self.bot.db, interaction.guild_id)
+        choices = []
+        for sub in subs:
+            channel = guild.get_channel_or_thread(sub.channel_id) if guild is not None else None
+            label = f"#{sub.rule.id} {('#' + channel.name) if channel else sub.channel_id} · {sub.what}"
+            if sub.paused_reason:
+                label += " · paused"
+            if needle in label.casefold():
+                choices.append(app_commands.Choice(name=truncate(label, 100), value=str(sub.rule.id)))
+        return choices[:25]
+
+    @app_commands.command(name="test", description="Post a sample alert so you see what members will see")
+    @app_commands.describe(channel="The channel to post the sample in")
+    async def test(self, interaction: discord.Interaction[TMinusBot], channel: Postable) -> None:
+        assert interaction.guild_id is not None
+        role_id = await channel_store.first_role(self.bot.db, interaction.guild_id, channel.id)
+        role = interaction.guild.get_role(role_id) if interaction.guild and role_id else None
+        check_postable(interaction, channel, role)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        target = Target(interaction.guild_id, channel.id, channel_kind(channel))
+        try:
+            await channel_core.post_sample(
+                self.bot.alerts.channel_alerts, target, role_id, interaction.id, self.bot.clock.now()
+            )
+        except ca.ChannelSendError as exc:
+            await interaction.followup.send(
+                f"I couldn't post in {channel.mention}: {exc}.", ephemeral=True, allowed_mentions=NO_MENTIONS
+            )
+            return
+        await interaction.followup.send(
+            f"Posted a sample in {channel.mention}.", ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
 
     @app_commands.command(name="timezone", description="The zone for plain-text times in this server's posts")
     @app_commands.describe(zone="An IANA zone such as America/New_York or Europe/Paris")

@@ -13,15 +13,26 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from bot.alerts.jobs import MARGIN_S, head_start
 from bot.alerts.messages import alert_text, superseded_text
 from bot.alerts.rules import is_late, is_over
+from bot.channel_alerts import (
+    ChannelForbiddenError,
+    ChannelGoneError,
+    ChannelSendError,
+    ChannelTransientError,
+)
+from bot.channel_poster import Target
 from bot.clock import Clock
 from bot.db import alerts as store
+from bot.db import channel_alerts as channel_store
 from bot.db.database import Database
 from bot.db.events import to_epoch
+
+if TYPE_CHECKING:
+    from bot.alerts.channels import ChannelAlerts
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -107,7 +118,9 @@ class Dispatcher:
         rate: float,
         workers: int = WORKERS,
         retry_delays: Sequence[float] = RETRY_DELAYS_S,
+        channel_alerts: ChannelAlerts | None = None,
     ) -> None:
+        self.channel_alerts = channel_alerts
         self.db = db
         self.transport = transport
         self.clock = clock
@@ -134,8 +147,11 @@ class Dispatcher:
         rows = [d for d in pending if not is_over(d.target_at, now)]
         if not rows:
             return report
-        channels = await store.dm_channels(self.db, {d.recipient_id for d in rows})
-        await self._wait_for_start(due_by, len(rows) + sum(1 for d in rows if d.recipient_id not in channels))
+        # Channel alerts (issue 11): the recipient is a channel; the rest are DMs.
+        targets = await self.channel_alerts.targets() if self.channel_alerts is not None else {}
+        channels = await store.dm_channels(self.db, {d.recipient_id for d in rows if d.recipient_id not in targets})
+        opens = sum(1 for d in rows if d.recipient_id not in channels and d.recipient_id not in targets)
+        await self._wait_for_start(due_by, len(rows) + opens)
         paused: set[int] = set()
         queue: asyncio.Queue[store.Delivery] = asyncio.Queue()
         for d in rows:
@@ -144,7 +160,11 @@ class Dispatcher:
         async def worker() -> None:
             while not queue.empty() and not self.stopping:
                 d = queue.get_nowait()
-                if d.recipient_id not in paused:
+                if d.recipient_id in paused:
+                    continue
+                if d.recipient_id in targets:
+                    await self._deliver_to_channel(d, targets[d.recipient_id], paused, report)
+                else:
                     await self._deliver(d, channels, paused, report)
 
         try:
@@ -174,7 +194,7 @@ class Dispatcher:
         for delay in self.retry_delays:
             try:
                 return await call()
-            except TransientError as exc:
+            except (TransientError, ChannelTransientError) as exc:
                 log.warning("transient Discord error, retrying in %.1fs with the same nonce: %s", delay, exc)
                 await asyncio.sleep(delay)
                 await self.pacer.take()
@@ -230,14 +250,94 @@ class Dispatcher:
         report.sent += 1
         await self._flush_sent()
 
+    async def _deliver_to_channel(
+        self, d: store.Delivery, target: Target, paused: set[int], report: DispatchReport
+    ) -> None:
+        """A channel alert: posted (role ping, publish, forum post) with the row's nonce; a refusal pauses it."""
+        assert self.channel_alerts is not None
+        alerts = self.channel_alerts
+        late = d.late or is_late(d.fire_at, self._now())
+        try:
+            await self.pacer.take()
+            channel, message_id = await self._with_retries(
+                lambda: alerts.deliver(
+                    target=target,
+                    delivery_id=d.id,
+                    name=d.event_name,
+                    kind=d.kind,
+                    lead=d.lead,
+                    at=d.target_at,
+                    precision=d.precision,
+                    nonce=d.nonce,
+                    late=late,
+                )
+            )
+        except (ChannelForbiddenError, ChannelGoneError) as exc:
+            # Told to whoever added it, by DM; never an error posted in the channel, never retried forever.
+            paused.add(d.recipient_id)
+            report.paused.append(d.recipient_id)
+            await store.note_delivery_attempt(self.db, d.id, str(exc), self._now(), final=True)
+            await alerts.pause(target, str(exc))
+            return
+        except ChannelTransientError as exc:
+            final = d.attempts + 1 >= MAX_ATTEMPTS
+            await store.note_delivery_attempt(self.db, d.id, str(exc), self._now(), final=final)
+            report.failed += final
+            report.left += not final
+            return
+        except ChannelSendError as exc:
+            log.warning("channel alert %s in %s refused: %s", d.id, d.recipient_id, exc)
+            await store.note_delivery_attempt(self.db, d.id, str(exc), self._now(), final=True)
+            report.failed += 1
+            return
+        # Recorded at once, not batched: a forum post made by this alert must be known before the next one.
+        await store.mark_deliveries_sent(self.db, [(d.id, channel, message_id, self._now())])
+        report.sent += 1
+
+    async def _notice_to_channel(self, n: store.Notice, target: Target | None, report: DispatchReport) -> None:
+        """A notice for a channel's alerts: in the channel, or in the mission's forum post."""
+        assert self.channel_alerts is not None
+        alerts = self.channel_alerts
+        if target is None:  # the channel's alerts are paused: nothing goes there
+            await store.note_notice_attempt(self.db, n.id, "channel alerts paused", self._now(), final=True)
+            report.failed += 1
+            return
+        milestone_id = await channel_store.notice_milestone_id(self.db, n.id)
+        try:
+            await self.pacer.take()
+            posted = await self._with_retries(lambda: alerts.notice(target, milestone_id, n.body, n.nonce))
+        except ChannelTransientError as exc:
+            await store.note_notice_attempt(self.db, n.id, str(exc), self._now(), final=n.attempts + 1 >= MAX_ATTEMPTS)
+            report.left += 1
+            return
+        except ChannelSendError as exc:
+            await store.note_notice_attempt(self.db, n.id, str(exc), self._now(), final=True)
+            report.failed += 1
+            return
+        if posted is None:
+            await store.note_notice_attempt(self.db, n.id, "no forum post for this mission", self._now(), final=True)
+            return
+        await store.mark_notice_sent(self.db, n.id, posted[0], posted[1], self._now())
+        report.sent += 1
+
     async def send_notices(self) -> DispatchReport:
         """Send every pending notice (slips, holds, scrubs, outcomes)."""
         report = DispatchReport()
         notices = await store.pending_notices(self.db)
         if not notices:
             return report
-        channels = await store.dm_channels(self.db, {n.recipient_id for n in notices})
+        targets: dict[int, Target] = {}
+        channel_ids: set[int] = set()
+        if self.channel_alerts is not None:
+            targets = await self.channel_alerts.targets()
+            channel_ids = await channel_store.alert_channel_ids(self.db)
+        channels = await store.dm_channels(
+            self.db, {n.recipient_id for n in notices if n.recipient_id not in channel_ids}
+        )
         for n in notices:
+            if n.recipient_id in channel_ids:
+                await self._notice_to_channel(n, targets.get(n.recipient_id), report)
+                continue
             try:
                 channel = await self._channel(n.recipient_id, channels)
                 await self.pacer.take()

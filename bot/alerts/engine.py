@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from apscheduler.schedulers.base import BaseScheduler
 
+from bot.alerts.channels import ChannelAlerts
 from bot.alerts.dispatcher import Dispatcher, DispatchReport, Transport
 from bot.alerts.jobs import AlertJobs
 from bot.alerts.planner import Reconciled, reconcile
@@ -49,11 +50,13 @@ class AlertEngine:
         transport: Transport,
         *,
         global_limit: float = GLOBAL_LIMIT_PER_S,
+        channel_alerts: ChannelAlerts | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
         self.rate = global_limit * PACING_SHARE
-        self.dispatcher = Dispatcher(db, transport, clock, rate=self.rate)
+        self.channel_alerts = channel_alerts
+        self.dispatcher = Dispatcher(db, transport, clock, rate=self.rate, channel_alerts=channel_alerts)
         self.jobs = AlertJobs(scheduler, self.fire, self.poke, rate=self.rate)
         self._lock = asyncio.Lock()
         self._hints: set[asyncio.Task[None]] = set()
@@ -139,6 +142,12 @@ class AlertEngine:
                 return report
             notices = await self.dispatcher.send_notices()
             edits = await self.dispatcher.supersede(reconciled.supersede)
+            if self.channel_alerts is not None:
+                # Forum posts are titled with their mission's NET: a slip retitles them now, not at the next alert.
+                try:
+                    await self.channel_alerts.retitle()
+                except Exception:
+                    log.exception("retitling forum posts failed; the next run tries again")
             if alerts.paused:
                 # Paused users' other pending rows are owed nothing now: a second reconcile drops them.
                 reconciled = await reconcile(self.db, now=to_epoch(self.clock.now()), due_by=until)

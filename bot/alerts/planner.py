@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from bot.alerts import rules
 from bot.alerts.messages import delivery_nonce, moved_text, notice_nonce, status_text
 from bot.db import alerts as store
+from bot.db import channel_alerts as channel_store
 from bot.db.database import Database
 from bot.models import EventStatus, MilestoneKind
 
@@ -105,6 +106,10 @@ async def reconcile(db: Database, *, now: int, due_by: int) -> Reconciled:
     for alert in planned:
         rows = targets.get((alert.recipient_id, alert.milestone_id, alert.lead), {})
         if alert.target_at in rows:
+            if rows[alert.target_at] == "pending" and alert.fire_at > due_by:
+                # Written by a fan-out that started early and was cut short (a crash before the due time):
+                # still owed, so its fire time keeps a job.
+                ahead.append(alert)
             continue
         if rules.already_covered(alert, [t for t, state in rows.items() if state == "sent"]):
             continue
@@ -125,9 +130,10 @@ async def reconcile(db: Database, *, now: int, due_by: int) -> Reconciled:
         result.missed = sum(1 for d in due if d.state == "missed")
     result.dropped = await store.drop_unplanned(db, (a.key for a in planned), fire_from, fire_until)
     cached = await store.dm_channels(db, {a.recipient_id for a in ahead})
+    channel_ids = await channel_store.alert_channel_ids(db)  # a channel alert opens no DM
     costs: dict[int, int] = defaultdict(int)
     for alert in ahead:
-        costs[alert.fire_at] += 1 if alert.recipient_id in cached else 2
+        costs[alert.fire_at] += 1 if alert.recipient_id in cached or alert.recipient_id in channel_ids else 2
     result.fire_times = dict(costs)
     await _notices(db, now, result)
     mark = await db.get_state(WATERMARK_KEY)

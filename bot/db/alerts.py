@@ -17,6 +17,7 @@ from bot.alerts.rules import (
     Subscription,
     status_notice_reason,
 )
+from bot.db.channel_alerts import active_channel_subscriptions
 from bot.db.database import Database
 from bot.db.events import StoredEvent, load_events_in
 from bot.exceptions import InputError
@@ -131,7 +132,9 @@ async def add_subscription(
         if value is not None:
             filters[key] = value
     async with db.transaction() as conn:
-        async with conn.execute("SELECT count(*) FROM subscriptions WHERE owner_id = ?", (owner_id,)) as cur:
+        async with conn.execute(
+            "SELECT count(*) FROM subscriptions WHERE owner_id = ? AND target = 'dm'", (owner_id,)
+        ) as cur:
             row = await cur.fetchone()
         if row is not None and row[0] >= MAX_SUBSCRIPTIONS:
             raise InputError(
@@ -161,19 +164,26 @@ async def add_subscription(
 
 async def list_subscriptions(db: Database, owner_id: int) -> list[StoredSubscription]:
     """The user's own subscriptions, oldest first."""
-    rows = await db.fetchall("SELECT * FROM subscriptions WHERE owner_id = ? ORDER BY id", (owner_id,))
+    rows = await db.fetchall(
+        "SELECT * FROM subscriptions WHERE owner_id = ? AND target = 'dm' ORDER BY id", (owner_id,)
+    )
     return [_subscription(r) for r in rows]
 
 
 async def remove_subscription(db: Database, owner_id: int, subscription_id: int) -> bool:
     """Delete the subscription if ``owner_id`` owns it; False when it is not theirs or no longer exists."""
-    return await db.execute("DELETE FROM subscriptions WHERE id = ? AND owner_id = ?", (subscription_id, owner_id)) > 0
+    return (
+        await db.execute(
+            "DELETE FROM subscriptions WHERE id = ? AND owner_id = ? AND target = 'dm'", (subscription_id, owner_id)
+        )
+        > 0
+    )
 
 
 async def active_subscriptions(db: Database) -> list[Subscription]:
-    """Every active DM subscription."""
+    """Every active subscription: DM ones, and channel alerts (issue 11) whose recipient is their channel."""
     rows = await db.fetchall("SELECT * FROM subscriptions WHERE active = 1 AND target = 'dm' ORDER BY id")
-    return [_subscription(r).rule for r in rows]
+    return [_subscription(r).rule for r in rows] + [c.rule for c in await active_channel_subscriptions(db)]
 
 
 # DM recipients ---------------------------------------------------------------------------------
