@@ -132,3 +132,20 @@ async def test_reconcile_looks_only_at_fire_times_up_to_its_horizon(tmp_path: Pa
         assert (await reconcile(db, now=to_epoch(T0), due_by=to_epoch(T0))).fire_times == {}, "7 h ahead: later"
         later = to_epoch(T0 + timedelta(hours=1, minutes=1))
         assert (await reconcile(db, now=later, due_by=later)).fire_times == {to_epoch(T0 + timedelta(hours=7)): 2}
+
+
+async def test_rows_written_early_by_a_cut_short_fan_out_keep_their_fire_time(tmp_path: Path) -> None:
+    # A fan-out starts its paced length before the due time; a crash then leaves rows pending whose fire time
+    # is still ahead. After the restart (before that time) the plan must keep a job for it, or they wait for
+    # the next timer.
+    async with Database(tmp_path / "t.sqlite3") as db:
+        await subscribe(db, 1, T0, leads=(HOUR,))
+        await upsert_events(db, [launch(T0 + timedelta(hours=2))], feed="launches", now=T0, complete=False)
+        fire = to_epoch(T0 + timedelta(hours=1))
+        early = fire - 5
+        written = await reconcile(db, now=early, due_by=fire)  # the job, running 5 s early
+        assert written.written == 1
+        restarted = await reconcile(db, now=early + 2, due_by=early + 2)
+        assert fire in restarted.fire_times
+        (row,) = await store.deliveries_of(db, 1)
+        assert row["state"] == "pending"
