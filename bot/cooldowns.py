@@ -32,4 +32,18 @@ COOLDOWNS: dict[str, tuple[int, float]] = {
     "subscribe": (10, 60.0),
     "subscriptions": (10, 60.0),
     "unsubscribe": (10, 60.0),
+    # Server alerts (Manage Server): each change writes rows and makes the engine or the mirror reconcile.
+    "alerts add": (10, 60.0),
+    "alerts list": (10, 60.0),
+    "alerts remove": (10, 60.0),
+    # A sample post goes to a channel: few, so a manager cannot make the bot flood one.
+    "alerts test": (3, 60.0),
+    "alerts timezone": (10, 60.0),
+    # Each switch reconciles the guild's Scheduled Events with Discord (several requests).
+    "alerts events on": (3, 60.0),
+    "alerts events off": (3, 60.0),
+    # Digests rebuild the cron jobs.
+    "digest daily": (10, 60.0),
+    "digest weekly": (10, 60.0),
+    "digest off": (10, 60.0),
 }

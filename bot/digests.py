@@ -293,6 +293,8 @@ class DigestService:
             job.remove()
         if digest.channel_id is None:
             return  # the owner's DMs are what failed: nothing else reaches them
+        if digest.owner_id == 0:
+            return  # who set it used /forget me: no one to tell
         where = f"in <#{digest.channel_id}>"
         try:
             await self.notify(digest.owner_id, PAUSED_TEXT.format(cadence=digest.cadence, where=where, why=why))

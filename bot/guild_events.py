@@ -282,6 +282,8 @@ class EventMirror:
     async def _pause(self, mirror: store.Mirror, why: str, now: int) -> None:
         await store.pause_mirror(self.db, mirror.guild_id, why, now)
         log.info("event mirror of guild %s paused: %s", mirror.guild_id, why)
+        if mirror.enabled_by == 0:
+            return  # who turned it on used /forget me: no one to tell
         try:
             await self.notify(mirror.enabled_by, PAUSED_TEXT.format(guild=mirror.guild_id, why=why))
         except Exception:

@@ -12,6 +12,7 @@ from discord.ext import commands
 
 from bot import digests
 from bot.bot import TMinusBot
+from bot.cooldowns import COOLDOWNS
 from bot.db import digests as store
 from bot.db.events import to_epoch
 from bot.db.settings import get_guild_timezone, get_user_timezone
@@ -33,6 +34,20 @@ def missing_post_permissions(channel: discord.abc.GuildChannel | discord.Thread,
     else:
         needed.append(("Send Messages", perms.send_messages))
     return [name for name, ok in needed if not ok]
+
+
+async def manage_server_for_a_channel(interaction: discord.Interaction[TMinusBot]) -> bool:
+    """A channel digest is the server's: Manage Server (or a bot owner) at run time, whatever the server's
+    command permissions say. A check, so it runs before the cooldown (a refused member spends no uses) and
+    before the time is read (the refusal is the answer, not a hint about the time)."""
+    if getattr(interaction.namespace, "channel", None) is None or interaction.guild is None:
+        return True  # a DM digest is anyone's; a channel named in a DM is explained by the command
+    if interaction.permissions.manage_guild or await interaction.client.is_owner(interaction.user):
+        return True
+    raise app_commands.MissingPermissions(["manage_guild"])
+
+
+CHANNEL_IN_DM = "A channel digest is set in the server it posts in; in DMs, leave `channel` out."
 
 
 class Digest(commands.GroupCog, group_name="digest", group_description="A daily or weekly list of what is coming"):
@@ -77,9 +92,8 @@ class Digest(commands.GroupCog, group_name="digest", group_description="A daily 
             zone = await get_user_timezone(self.bot.db, interaction.user.id)
             return None, None, zone or self.bot.settings.default_timezone
         if interaction.guild is None:
-            raise InputError("A channel digest is set in the server it posts in; in DMs, leave `channel` out.")
-        if not (interaction.permissions.manage_guild or await self.bot.is_owner(interaction.user)):
-            raise app_commands.MissingPermissions(["manage_guild"])
+            raise InputError(CHANNEL_IN_DM)
+        # Who may: manage_server_for_a_channel, before anything else.
         missing = missing_post_permissions(channel, interaction.guild.me)
         if missing:
             raise InputError(
@@ -121,8 +135,10 @@ class Digest(commands.GroupCog, group_name="digest", group_description="A daily 
             allowed_mentions=NO_MENTIONS,
         )
 
+    @app_commands.checks.cooldown(*COOLDOWNS["digest daily"])
     @app_commands.command(name="daily", description="Every day at a time, the milestones of the next 24 hours")
     @app_commands.describe(time="Local time of day, e.g. 08:00 or 7:30 pm", channel="Post in this channel (admins)")
+    @app_commands.check(manage_server_for_a_channel)
     async def daily(
         self,
         interaction: discord.Interaction[TMinusBot],
@@ -131,6 +147,7 @@ class Digest(commands.GroupCog, group_name="digest", group_description="A daily 
     ) -> None:
         await self._set(interaction, cadence="daily", weekday=None, time=time, channel=channel)
 
+    @app_commands.checks.cooldown(*COOLDOWNS["digest weekly"])
     @app_commands.command(name="weekly", description="Once a week, the milestones of the next 7 days")
     @app_commands.describe(
         day="Day of the week",
@@ -138,6 +155,7 @@ class Digest(commands.GroupCog, group_name="digest", group_description="A daily 
         channel="Post in this channel (admins)",
     )
     @app_commands.choices(day=DAY_CHOICES)
+    @app_commands.check(manage_server_for_a_channel)
     async def weekly(
         self,
         interaction: discord.Interaction[TMinusBot],
@@ -147,13 +165,13 @@ class Digest(commands.GroupCog, group_name="digest", group_description="A daily 
     ) -> None:
         await self._set(interaction, cadence="weekly", weekday=day.value, time=time, channel=channel)
 
+    @app_commands.checks.cooldown(*COOLDOWNS["digest off"])
     @app_commands.command(name="off", description="Stop your DM digests, or a channel's digests")
     @app_commands.describe(channel="The channel whose digests to stop (admins); leave out for your DMs")
+    @app_commands.check(manage_server_for_a_channel)
     async def off(self, interaction: discord.Interaction[TMinusBot], channel: Postable | None = None) -> None:
-        if channel is not None and not (
-            interaction.permissions.manage_guild or await self.bot.is_owner(interaction.user)
-        ):
-            raise app_commands.MissingPermissions(["manage_guild"])
+        if channel is not None and interaction.guild is None:
+            raise InputError(CHANNEL_IN_DM)
         removed = await store.remove_digests(
             self.bot.db, owner_id=interaction.user.id, channel_id=channel.id if channel else None
         )

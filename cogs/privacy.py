@@ -23,7 +23,9 @@ def describe(held: Held) -> str:
     if held.dm_subscriptions:
         lines.append(f"• {held.dm_subscriptions} DM alert subscription(s)")
     if held.deliveries:
-        lines.append(f"• {held.deliveries} record(s) of alerts and notices DMed or due to you")
+        lines.append(f"• {held.deliveries} record(s) of alerts, notices and digests DMed or due to you")
+    if held.dm_digests:
+        lines.append(f"• {held.dm_digests} DM digest(s)")
     if held.server_subscriptions:
         lines.append(
             f"• your id on {held.server_subscriptions} server alert(s) you set up "
@@ -31,6 +33,11 @@ def describe(held: Held) -> str:
         )
     if held.events_created:
         lines.append(f"• your id on {held.events_created} hand-entered event(s) (the events stay)")
+    if held.server_setups:
+        lines.append(
+            f"• your id on {held.server_setups} channel digest(s) or Scheduled Events mirror(s) you set up "
+            "(they stay: they are the server's)"
+        )
     return "\n".join(lines)
 
 
@@ -93,13 +100,13 @@ class Privacy(commands.Cog):
         self.bot = bot
 
     @app_commands.checks.cooldown(*COOLDOWNS["forget me"])
-    @forget.command(name="me", description="Delete your time zone, DM alerts and their delivery history")
+    @forget.command(name="me", description="Delete your time zone, DM alerts, DM digests and their history")
     async def me(self, interaction: discord.Interaction[TMinusBot]) -> None:
         """Show what is held and ask for confirmation; nothing is deleted before the button."""
         held = await held_about(self.bot.db, interaction.user.id)
         if held.nothing:
             await interaction.response.send_message(
-                "T-Minus holds nothing about you: no time zone, no alerts, no delivery history.",
+                "T-Minus holds nothing about you: no time zone, no alerts, no digests, no delivery history.",
                 ephemeral=True,
                 allowed_mentions=NO_MENTIONS,
             )

@@ -20,6 +20,7 @@ from bot.alerts import channels as channel_core
 from bot.alerts import rules
 from bot.bot import TMinusBot
 from bot.channel_poster import Target
+from bot.cooldowns import COOLDOWNS
 from bot.db import channel_alerts as channel_store
 from bot.db import guild_events as mirror_store
 from bot.db.events import to_epoch
@@ -142,6 +143,7 @@ class ServerAlerts(commands.GroupCog, group_name="alerts", group_description="Th
     async def _reply(self, interaction: discord.Interaction[TMinusBot], text: str) -> None:
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
+    @app_commands.checks.cooldown(*COOLDOWNS["alerts add"])
     @app_commands.command(name="add", description="Post alerts in a channel, thread, announcement or forum channel")
     @app_commands.describe(
         channel="Where to post (a forum channel gets one post per mission)",
@@ -179,6 +181,7 @@ class ServerAlerts(commands.GroupCog, group_name="alerts", group_description="Th
             interaction, f"Added {channel_core.describe(sub)}. `/alerts test` shows what members will see."
         )
 
+    @app_commands.checks.cooldown(*COOLDOWNS["alerts list"])
     @app_commands.command(name="list", description="This server's channel alerts")
     async def list_(self, interaction: discord.Interaction[TMinusBot]) -> None:
         assert interaction.guild_id is not None
@@ -188,6 +191,7 @@ class ServerAlerts(commands.GroupCog, group_name="alerts", group_description="Th
             interaction, truncate("\n".join(lines) or "No channel alerts yet: add one with `/alerts add`.", 2_000)
         )
 
+    @app_commands.checks.cooldown(*COOLDOWNS["alerts remove"])
     @app_commands.command(name="remove", description="Remove one of this server's channel alerts")
     @app_commands.describe(alert="Which one (start typing its channel, kind or number)")
     async def remove(self, interaction: discord.Interaction[TMinusBot], alert: str) -> None:
@@ -221,6 +225,7 @@ class ServerAlerts(commands.GroupCog, group_name="alerts", group_description="Th
                 choices.append(app_commands.Choice(name=truncate(label, 100), value=str(sub.rule.id)))
         return choices[:25]
 
+    @app_commands.checks.cooldown(*COOLDOWNS["alerts test"])
     @app_commands.command(name="test", description="Post a sample alert so you see what members will see")
     @app_commands.describe(channel="The channel to post the sample in")
     async def test(self, interaction: discord.Interaction[TMinusBot], channel: Postable) -> None:
@@ -243,6 +248,7 @@ class ServerAlerts(commands.GroupCog, group_name="alerts", group_description="Th
             f"Posted a sample in {channel.mention}.", ephemeral=True, allowed_mentions=NO_MENTIONS
         )
 
+    @app_commands.checks.cooldown(*COOLDOWNS["alerts timezone"])
     @app_commands.command(name="timezone", description="The zone for plain-text times in this server's posts")
     @app_commands.describe(zone="An IANA zone such as America/New_York or Europe/Paris")
     @app_commands.autocomplete(zone=zone_autocomplete)
@@ -258,6 +264,7 @@ class ServerAlerts(commands.GroupCog, group_name="alerts", group_description="Th
             await service.sync_jobs()
         await self._reply(interaction, f"This server's posts and digests now show plain-text times in **{name}**.")
 
+    @app_commands.checks.cooldown(*COOLDOWNS["alerts events on"])
     @events.command(name="on", description="Mirror upcoming launches and dockings as Scheduled Events")
     @app_commands.describe(
         days=f"How far ahead, in days (default {guild_events.DEFAULT_DAYS})",
@@ -297,6 +304,7 @@ class ServerAlerts(commands.GroupCog, group_name="alerts", group_description="Th
         )
         self._background(self.reconcile_mirror())
 
+    @app_commands.checks.cooldown(*COOLDOWNS["alerts events off"])
     @events.command(name="off", description="Stop the Scheduled Events mirror and remove its events")
     async def events_off(self, interaction: discord.Interaction[TMinusBot]) -> None:
         assert interaction.guild_id is not None

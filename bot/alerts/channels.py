@@ -107,6 +107,8 @@ class ChannelAlerts:
         owners = await store.pause_channel(self.db, target.channel_id, why)
         log.info("channel alerts in %s paused: %s", target.channel_id, why)
         for owner in owners:
+            if owner == 0:
+                continue  # whoever added it used /forget me: no one to tell
             try:
                 await self.notify(owner, PAUSED_TEXT.format(channel=target.channel_id, why=why))
             except Exception:

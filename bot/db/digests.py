@@ -65,11 +65,12 @@ async def set_digest(
 ) -> Digest:
     """Create or replace the digest of one target and cadence (a new time replaces the old one; unpauses)."""
     async with db.transaction() as conn:
-        if channel_id is None:
-            where, params = "channel_id IS NULL AND owner_id = ? AND cadence = ?", (owner_id, cadence)
-        else:
-            where, params = "channel_id = ? AND cadence = ?", (channel_id, cadence)
-        await conn.execute(f"DELETE FROM digests WHERE {where}", params)  # noqa: S608
+        # The one it replaces: the owner's DM digest of that cadence, or the channel's (whoever set it).
+        await conn.execute(
+            "DELETE FROM digests WHERE cadence = :cadence AND "
+            "(channel_id = :channel OR (:channel IS NULL AND channel_id IS NULL AND owner_id = :owner))",
+            {"cadence": cadence, "channel": channel_id, "owner": owner_id},
+        )
         cur = await conn.execute(
             "INSERT INTO digests (owner_id, guild_id, channel_id, cadence, weekday, local_time, zone, created_at, "
             "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",

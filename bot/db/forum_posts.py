@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import aiosqlite
@@ -81,8 +82,8 @@ async def title_facts(db: Database, milestone_ids: list[int]) -> dict[int, Title
     if not milestone_ids:
         return {}
     rows = await db.fetchall(
-        "SELECT m.id, m.at_utc, m.precision, e.name FROM milestones m JOIN events e ON e.id = m.event_id "  # noqa: S608
-        f"WHERE m.id IN ({','.join('?' * len(milestone_ids))})",
-        milestone_ids,
+        "SELECT m.id, m.at_utc, m.precision, e.name FROM milestones m JOIN events e ON e.id = m.event_id "
+        "WHERE m.id IN (SELECT value FROM json_each(?))",
+        (json.dumps(milestone_ids),),
     )
     return {int(r["id"]): TitleFacts(r["name"], int(r["at_utc"]), r["precision"]) for r in rows}

@@ -4,9 +4,10 @@
 table added later (alerts, digests) cannot hold user ids that ``forget_user`` does not know about.
 
 What happens to each: the user's zone, their DM subscriptions, every alert and notice DMed (or due) to them
-(the delivery history) and their DM settings (DM channel, mute, pause) are deleted; server alerts the user
-created belong to the server and stay, with the creator's id replaced by 0 (no one); hand-entered events stay
-(they are the server's) without their creator's id.
+(the delivery history), their DM settings (DM channel, mute, pause) and their DM digests with every run of
+them are deleted; what the user set up for a server belongs to the server and stays, with their id replaced by
+0 (no one, so nobody is DMed if it later pauses): channel alerts, channel digests and the Scheduled Events
+mirror; hand-entered events stay (they are the server's) without their creator's id.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ PERSONAL_COLUMNS = frozenset(
         ("deliveries", "recipient_id"),
         ("alert_notices", "recipient_id"),
         ("alert_recipients", "user_id"),
+        ("digests", "owner_id"),
+        ("guild_event_mirrors", "enabled_by"),
     }
 )
 
@@ -36,9 +39,11 @@ class Held:
 
     settings: bool  # a time zone or DM alert settings
     dm_subscriptions: int
-    deliveries: int
+    deliveries: int  # alerts, notices and digests DMed (or due) to them
     server_subscriptions: int
     events_created: int
+    dm_digests: int
+    server_setups: int  # channel digests and Scheduled Events mirrors they set up
 
     @property
     def nothing(self) -> bool:
@@ -49,6 +54,8 @@ class Held:
             or self.deliveries
             or self.server_subscriptions
             or self.events_created
+            or self.dm_digests
+            or self.server_setups
         )
 
 
@@ -58,9 +65,14 @@ _HELD_SQL = (
     " + (SELECT count(*) FROM alert_recipients WHERE user_id = :u), "
     "(SELECT count(*) FROM subscriptions WHERE owner_id = :u AND target = 'dm'), "
     "(SELECT count(*) FROM deliveries WHERE recipient_id = :u) "
-    " + (SELECT count(*) FROM alert_notices WHERE recipient_id = :u), "
+    " + (SELECT count(*) FROM alert_notices WHERE recipient_id = :u) "
+    " + (SELECT count(*) FROM digest_runs WHERE digest_id IN "
+    "    (SELECT id FROM digests WHERE owner_id = :u AND channel_id IS NULL)), "
     "(SELECT count(*) FROM subscriptions WHERE owner_id = :u AND target <> 'dm'), "
-    "(SELECT count(*) FROM events WHERE created_by = :u)"
+    "(SELECT count(*) FROM events WHERE created_by = :u), "
+    "(SELECT count(*) FROM digests WHERE owner_id = :u AND channel_id IS NULL), "
+    "(SELECT count(*) FROM digests WHERE owner_id = :u AND channel_id IS NOT NULL) "
+    " + (SELECT count(*) FROM guild_event_mirrors WHERE enabled_by = :u)"
 )
 
 
@@ -68,7 +80,7 @@ async def _held_in(conn: aiosqlite.Connection, user_id: int) -> Held:
     async with conn.execute(_HELD_SQL, {"u": user_id}) as cur:
         row = await cur.fetchone()
     assert row is not None
-    return Held(bool(row[0]), int(row[1]), int(row[2]), int(row[3]), int(row[4]))
+    return Held(bool(row[0]), int(row[1]), int(row[2]), int(row[3]), int(row[4]), int(row[5]), int(row[6]))
 
 
 async def held_about(db: Database, user_id: int) -> Held:
@@ -92,4 +104,13 @@ async def forget_user(db: Database, user_id: int) -> Held:
         await conn.execute("UPDATE subscriptions SET owner_id = 0 WHERE owner_id = :u", params)
         await conn.execute("DELETE FROM user_settings WHERE user_id = :u", params)
         await conn.execute("UPDATE events SET created_by = NULL WHERE created_by = :u", params)
+        # A DM digest's runs name its DM channel: deleted with it (explicitly, not only by the cascade).
+        await conn.execute(
+            "DELETE FROM digest_runs WHERE digest_id IN "
+            "(SELECT id FROM digests WHERE owner_id = :u AND channel_id IS NULL)",
+            params,
+        )
+        await conn.execute("DELETE FROM digests WHERE owner_id = :u AND channel_id IS NULL", params)
+        await conn.execute("UPDATE digests SET owner_id = 0 WHERE owner_id = :u", params)
+        await conn.execute("UPDATE guild_event_mirrors SET enabled_by = 0 WHERE enabled_by = :u", params)
     return held

@@ -1,5 +1,6 @@
 """``/forget me`` end to end through the fake Discord: it says what is held, deletes nothing before the button,
-Cancel keeps everything, Delete removes the user's zone, DM alerts and delivery history and nobody else's."""
+Cancel keeps everything, Delete removes the user's zone, DM alerts, DM digests and delivery history and nobody
+else's; the channel alerts, channel digest and Scheduled Events mirror they set up stay, without their id."""
 
 from __future__ import annotations
 
@@ -29,7 +30,10 @@ async def test_forget_me_asks_then_deletes_only_what_is_the_users(tminus_bot: Bo
     assert asked.ephemeral
     assert "your settings (time zone, DM alert settings)" in (asked.content or "")
     assert "1 DM alert subscription(s)" in (asked.content or "")
-    assert "3 record(s) of alerts and notices DMed or due to you" in (asked.content or "")
+    assert "4 record(s) of alerts, notices and digests DMed or due to you" in (asked.content or "")
+    assert "1 DM digest(s)" in (asked.content or "")
+    assert "your id on 2 channel digest(s) or Scheduled Events mirror(s) you set up" in (asked.content or "")
+    assert "your id on 2 server alert(s) you set up" in (asked.content or "")
     assert user_data_dump(bot.db.path) == before  # nothing deleted before the button
     assert asked.message is not None
     cancelled = await fake.press_button(asked.message, button(asked.message, "Cancel"), user=me)
@@ -45,5 +49,7 @@ async def test_forget_me_asks_then_deletes_only_what_is_the_users(tminus_bot: Bo
     assert (await held_about(bot.db, me.id)).nothing
     assert all(str(me.id) not in row for row in user_data_dump(bot.db.path))
     assert not (await held_about(bot.db, other.id)).nothing
+    kept = await bot.db.fetchall("SELECT channel_id FROM digests WHERE owner_id = 0")
+    assert [r["channel_id"] for r in kept] == [me.id % 9973 + 1]  # the server's digest stays; the DM one went
     nothing = await fake.slash("forget me", user=me)  # in a DM, too
     assert (nothing.content or "").startswith("T-Minus holds nothing about you")

@@ -14,6 +14,7 @@ from discord import app_commands
 
 from bot.bot import TMinusBot
 from bot.cooldowns import COOLDOWNS
+from bot.errors import APOLOGY
 from tests.e2e.dbdump import user_data_dump
 from tests.fakediscord.pytest_plugin import FakeDiscordWithScene
 
@@ -22,6 +23,10 @@ MANAGE_GUILD = 1 << 5
 SUB_COMMAND, SUB_COMMAND_GROUP = 1, 2
 REFUSAL = "You need the Manage Server permission for this."
 ADMIN_SUBCOMMANDS = frozenset({"timezone server"})
+# Subcommands everyone may use that become admin commands with one option given (``/digest daily channel:``
+# is the server's digest, ``/digest daily`` the user's own): run with that option, they need Manage Server too.
+ADMIN_WITH_OPTION = {"digest daily": "channel", "digest weekly": "channel", "digest off": "channel"}
+CHANNEL, ROLE = 7, 8
 
 
 def admin_commands(fake: FakeDiscordWithScene) -> list[tuple[str, list[dict[str, Any]]]]:
@@ -42,13 +47,20 @@ def admin_commands(fake: FakeDiscordWithScene) -> list[tuple[str, list[dict[str,
         # Discord sets permissions per top-level command only, so an admin subcommand of an everyone's group
         # (``/timezone server``) cannot be hidden: it relies on the run-time check alone.
         for sub in command.get("options") or []:
-            if sub["type"] == SUB_COMMAND and f"{command['name']} {sub['name']}" in ADMIN_SUBCOMMANDS:
-                leaves.append((f"{command['name']} {sub['name']}", sub.get("options") or []))
+            name = f"{command['name']} {sub['name']}"
+            if sub["type"] == SUB_COMMAND and name in ADMIN_SUBCOMMANDS:
+                leaves.append((name, sub.get("options") or []))
+            if sub["type"] == SUB_COMMAND and name in ADMIN_WITH_OPTION:
+                options = [
+                    o | {"required": True} if o["name"] == ADMIN_WITH_OPTION[name] else o
+                    for o in sub.get("options") or []
+                ]
+                leaves.append((name, options))
     return leaves
 
 
-def required_values(declared: list[dict[str, Any]]) -> dict[str, Any]:
-    """A plausible value for every required option, from its declared type."""
+def required_values(declared: list[dict[str, Any]], fake: FakeDiscordWithScene) -> dict[str, Any]:
+    """A plausible value for every required option, from its declared type (channels and roles: the scene's)."""
     values: dict[str, Any] = {}
     for option in declared:
         if not option.get("required"):
@@ -63,6 +75,10 @@ def required_values(declared: list[dict[str, Any]]) -> dict[str, Any]:
             values[option["name"]] = float(option.get("min_value", 1))
         elif option["type"] == 5:  # boolean
             values[option["name"]] = True
+        elif option["type"] == CHANNEL:
+            values[option["name"]] = fake.scene.general
+        elif option["type"] == ROLE:
+            values[option["name"]] = next(r for r in fake.scene.guild.roles.values() if r.name != "@everyone")
         else:
             raise AssertionError(f"give required_values a value for option type {option['type']} ({option['name']})")
     return values
@@ -84,11 +100,17 @@ async def test_every_admin_command_is_refused_at_run_time_without_manage_server(
     assert {"event add", "event edit", "event remove", "event list", "event import", "timezone server"} <= {
         c for c, _ in commands
     }
+    assert {"alerts add", "alerts list", "alerts remove", "alerts test", "alerts timezone"} <= {c for c, _ in commands}
+    assert {"alerts events on", "alerts events off", *ADMIN_WITH_OPTION} <= {c for c, _ in commands}
     before = user_data_dump(bot.db.path)
     assert before, "the moderator's event should be in the dump, or the comparison proves nothing"
     for command, declared in commands:
         result = await fake.slash(
-            command, user=scene.member, guild=scene.guild, channel=scene.general, options=required_values(declared)
+            command,
+            user=scene.member,
+            guild=scene.guild,
+            channel=scene.general,
+            options=required_values(declared, fake),
         )
         assert result.ephemeral, command
         assert result.content == REFUSAL, command
@@ -101,9 +123,15 @@ async def test_the_same_admin_commands_are_answered_for_a_member_with_manage_ser
     scene = fake.scene
     for command, declared in admin_commands(fake):
         result = await fake.slash(
-            command, user=scene.moderator, guild=scene.guild, channel=scene.general, options=required_values(declared)
+            command,
+            user=scene.moderator,
+            guild=scene.guild,
+            channel=scene.general,
+            options=required_values(declared, fake),
         )
+        assert result.answered, command
         assert result.content != REFUSAL, command
+        assert APOLOGY not in (result.content or ""), command  # answered, not a bug behind the check
 
 
 def test_every_slash_command_has_a_per_user_cooldown(tminus_bot: BotOnFake) -> None:
