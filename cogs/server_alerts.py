@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC
 from functools import partial
@@ -197,9 +198,11 @@ class ServerAlerts(commands.GroupCog, group_name="alerts", group_description="Th
     async def remove(self, interaction: discord.Interaction[TMinusBot], alert: str) -> None:
         assert interaction.guild_id is not None
         hint = "Pick an alert from the list (`/alerts list` shows them all)."
-        if not alert.strip().lstrip("#").isdigit():
+        # ASCII digits only (str.isdigit takes "¹", which int() refuses), at most 18: within SQLite's integers.
+        number = re.fullmatch(r"#?([0-9]{1,18})", alert.strip())
+        if number is None:
             raise InputError(hint)
-        sub_id = int(alert.strip().lstrip("#"))
+        sub_id = int(number.group(1))
         if not await channel_store.remove_channel_subscription(self.bot.db, interaction.guild_id, sub_id):
             raise InputError(f"This server has no channel alert #{sub_id}. {hint}")
         self.bot.alerts.hint()

@@ -213,9 +213,11 @@ class Subscriptions(commands.Cog):
     @app_commands.describe(subscription="Which one (start typing to see yours)")
     async def unsubscribe(self, interaction: discord.Interaction[TMinusBot], subscription: str) -> None:
         hint = "Pick one of your subscriptions from the list (`/subscriptions` shows them all)."
-        if not subscription.strip().lstrip("#").isdigit():
+        # ASCII digits only (str.isdigit takes "¹", which int() refuses), at most 18: within SQLite's integers.
+        number = re.fullmatch(r"#?([0-9]{1,18})", subscription.strip())
+        if number is None:
             raise InputError(hint)
-        sub_id = int(subscription.strip().lstrip("#"))
+        sub_id = int(number.group(1))
         if not await store.remove_subscription(self.bot.db, interaction.user.id, sub_id):
             raise InputError(f"You have no subscription #{sub_id}. {hint}")
         self.bot.alerts.hint()

@@ -18,9 +18,10 @@ from hypothesis import strategies as st
 from bot.bot import STALE_COMPONENT, TMinusBot
 from bot.errors import APOLOGY
 from tests.e2e.dbdump import user_data_dump
+from tests.e2e.server_helpers import bot_role
 from tests.fakediscord.interactions import InteractionResult
 from tests.fakediscord.pytest_plugin import FakeDiscordWithScene
-from tests.fakediscord.world import MANAGE_GUILD, User
+from tests.fakediscord.world import MANAGE_EVENTS, MANAGE_GUILD, User
 
 BotOnFake = tuple[FakeDiscordWithScene, TMinusBot]
 HOSTILE = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -298,3 +299,91 @@ async def test_subscription_commands_with_any_arguments_answer_clearly(
     removed = await slash(fake, "unsubscribe", {"subscription": which})
     assert_clear_answer(removed, caplog)
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR and r.name.startswith(("bot", "cogs"))]
+
+
+def subcommand_choices(fake: FakeDiscordWithScene, path: str, option: str) -> list[Any]:
+    """The declared choices of ``option`` of the synced subcommand ``path`` ("alerts add")."""
+    top, *subs = path.split()
+    options = fake.command(top)["options"]
+    for name in subs:
+        options = next(o for o in options if o["name"] == name).get("options") or []
+    return [c["value"] for c in next(o for o in options if o["name"] == option)["choices"]]
+
+
+def rows(bot: TMinusBot) -> list[str]:
+    """The dump without browse_queries (browsing keeps its filters; nothing here browses)."""
+    return [row for row in user_data_dump(bot.db.path) if not row.startswith("browse_queries:")]
+
+
+@HOSTILE
+@given(
+    what=st.integers(min_value=0, max_value=20),
+    match=st.none() | TEXT,
+    leads=st.none() | TEXT,
+    which=st.one_of(TEXT, INTS.map(str)),
+    zone=st.one_of(st.text(min_size=1, max_size=100), INJECTION, HUGE),
+    days=st.one_of(st.integers(min_value=1, max_value=30), INTS),
+)
+async def test_server_alert_commands_with_any_arguments_answer_clearly_and_half_write_nothing(
+    tminus_bot: BotOnFake,
+    caplog: pytest.LogCaptureFixture,
+    what: int,
+    match: str | None,
+    leads: str | None,
+    which: str,
+    zone: str,
+    days: int,
+) -> None:
+    fake, bot = tminus_bot
+    caplog.clear()
+    scene = fake.scene
+    bot_role(fake).permissions |= MANAGE_EVENTS  # so /alerts events on reaches its arguments
+    kinds = subcommand_choices(fake, "alerts add", "what")
+    before = rows(bot)
+    options = {"channel": scene.general, "what": kinds[what % len(kinds)], "match": match, "leads": leads}
+    added = await slash(fake, "alerts add", options)
+    assert_clear_answer(added, caplog)
+    if not answer_text(added).startswith("Added "):
+        assert rows(bot) == before, "a refused /alerts add wrote something"
+    before = rows(bot)
+    for command, given_options in (
+        ("alerts remove", {"alert": which}),
+        ("alerts timezone", {"zone": zone}),
+        ("alerts events on", {"days": days, "match": match}),
+    ):
+        result = await slash(fake, command, given_options)
+        assert_clear_answer(result, caplog)
+        text = answer_text(result)
+        if not text.startswith(("Removed ", "This server's posts", "Mirroring ")):
+            assert rows(bot) == before, command
+        before = rows(bot)
+    listed = await slash(fake, "alerts list", {})
+    assert_clear_answer(listed, caplog)
+
+
+@HOSTILE
+@given(
+    time=st.one_of(TEXT, st.sampled_from(["08:00", "7:30 pm", "24:00", "23:59", "12:60", "-1:00", "0:00 am", "13 pm"])),
+    day=st.integers(min_value=0, max_value=6),
+    in_channel=st.booleans(),
+)
+async def test_digest_commands_with_any_arguments_answer_clearly_and_half_write_nothing(
+    tminus_bot: BotOnFake, caplog: pytest.LogCaptureFixture, time: str, day: int, in_channel: bool
+) -> None:
+    fake, bot = tminus_bot
+    caplog.clear()
+    channel = fake.scene.general if in_channel else None
+    for command, options in (
+        ("digest daily", {"time": time, "channel": channel}),
+        (
+            "digest weekly",
+            {"day": subcommand_choices(fake, "digest weekly", "day")[day], "time": time, "channel": channel},
+        ),
+    ):
+        before = rows(bot)
+        result = await slash(fake, command, options)
+        assert_clear_answer(result, caplog)
+        if not answer_text(result).startswith("Digest set: "):
+            assert rows(bot) == before, command
+    stopped = await slash(fake, "digest off", {"channel": channel})
+    assert_clear_answer(stopped, caplog)
