@@ -14,6 +14,7 @@ import time_machine
 from bot.bot import TMinusBot
 from bot.db import channel_alerts as channel_store
 from bot.db.events import to_epoch
+from bot.db.privacy import forget_user
 from bot.inert import ZWSP
 from tests.e2e.test_alerts import launch, settle, store_launch
 from tests.fakediscord.interactions import InteractionResult
@@ -209,6 +210,22 @@ async def test_a_post_refused_later_pauses_the_alert_and_dms_who_added_it(
     listing = await fake.slash("alerts list", user=scene.moderator, guild=scene.guild, channel=scene.general)
     assert listing.content is not None
     assert "paused" in listing.content
+
+
+async def test_an_alert_whose_adder_was_forgotten_pauses_without_dming_anyone(
+    tminus_bot: BotOnFake, traveller: time_machine.Coordinates, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake, bot = tminus_bot
+    scene = fake.scene
+    await add(fake, scene.general, leads="2h")
+    await forget_user(bot.db, scene.moderator.id)  # /forget me: the alert stays, added by 0 (no one)
+    await store_launch(bot, launch(LIFTOFF))
+    await overwrite(fake, bot, scene.general, SEND_MESSAGES)
+    await fire(bot, traveller, LIFTOFF - timedelta(hours=2))
+    (sub,) = await channel_store.guild_channel_subscriptions(bot.db, scene.guild.id)
+    assert sub.paused_reason is not None
+    assert fake.ledger.to_recipient(scene.moderator.id) == []
+    assert not [r for r in caplog.records if "could not tell user" in r.getMessage()]  # no DM tried to user 0
 
 
 async def test_list_remove_with_autocomplete_and_test_post(tminus_bot: BotOnFake) -> None:

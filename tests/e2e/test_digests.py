@@ -13,6 +13,7 @@ import pytest
 from bot.bot import TMinusBot
 from bot.clock import ManualClock
 from bot.db import digests as store
+from bot.db.privacy import forget_user
 from bot.db.settings import set_user_timezone
 from bot.digests import trigger
 from cogs.digest import Digest as DigestCog
@@ -157,6 +158,25 @@ async def test_a_post_refused_later_pauses_the_digest_and_dms_its_owner(env: Env
     (dm,) = fake.ledger.to_recipient(scene.moderator.id)
     assert "paused" in dm.content
     assert bot.scheduler.get_job(f"digest:{d.id}") is None  # not retried forever
+
+
+async def test_a_channel_digest_whose_owner_was_forgotten_pauses_without_dming_anyone(
+    env: Env, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake, bot, clock = env
+    scene = fake.scene
+    await slash(fake, "digest daily", scene.moderator, time="08:00", channel=scene.general)
+    await forget_user(bot.db, scene.moderator.id)  # /forget me: the server's digest stays, owned by 0 (no one)
+    bot_role = next(r for r in scene.guild.roles.values() if r.name == fake.world.bot_user.username)
+    scene.general.overwrites.append(Overwrite(bot_role.id, 0, deny=1 << 11))
+    (d,) = await store.all_digests(bot.db)
+    assert d.owner_id == 0
+    await run_days(bot, clock, d.id, days=1)
+    paused = await store.get_digest(bot.db, d.id)
+    assert paused is not None
+    assert paused.paused_reason == "I lack the Send Messages permission there"
+    assert fake.ledger.to_recipient(scene.moderator.id) == []
+    assert not [r for r in caplog.records if "could not tell user" in r.getMessage()]  # no DM tried to user 0
 
 
 async def test_a_digest_missed_while_down_is_sent_late_once_at_start_up(

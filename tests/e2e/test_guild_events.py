@@ -13,6 +13,7 @@ from bot.bot import TMinusBot
 from bot.clock import ManualClock
 from bot.db import guild_events as mirror_store
 from bot.db.events import mark_gone
+from bot.db.privacy import forget_user
 from bot.db.settings import get_guild_timezone
 from bot.inert import ZWSP
 from bot.models import EventStatus, GoneReason, Precision, Source
@@ -230,6 +231,22 @@ async def test_a_later_refusal_pauses_the_mirror_and_dms_who_turned_it_on(env: E
     before = len(fake.requests_to("GET", "/guilds/{guild_id}/scheduled-events"))
     await store(bot, launch("c", START.replace(day=5)))
     assert len(fake.requests_to("GET", "/guilds/{guild_id}/scheduled-events")) == before
+
+
+async def test_a_mirror_whose_admin_was_forgotten_pauses_without_dming_anyone(
+    env: Env, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake, bot, _ = env
+    await store(bot, launch("a", START.replace(day=3)))
+    await turn_on(fake, bot)
+    await forget_user(bot.db, fake.scene.moderator.id)  # /forget me: the mirror stays, turned on by 0 (no one)
+    bot_role(fake).permissions = DEFAULT_EVERYONE
+    await store(bot, launch("b", START.replace(day=4)))
+    mirror = await mirror_store.get_mirror(bot.db, fake.scene.guild.id)
+    assert mirror is not None
+    assert (mirror.enabled_by, mirror.paused_reason is not None) == (0, True)
+    assert fake.ledger.to_recipient(fake.scene.moderator.id) == []
+    assert not [r for r in caplog.records if "could not tell user" in r.getMessage()]  # no DM tried to user 0
 
 
 async def test_members_without_manage_server_cannot_turn_it_on(env: Env) -> None:
