@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
@@ -22,6 +22,13 @@ log = logging.getLogger(__name__)
 
 class _Record(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+# A launch id is a UUID (``format: uuid`` in the 2.3.0 document). Anything else ("", a number, a word) is a bad
+# record, not a new launch: read as one, it would make the launch it replaced look withdrawn.
+LaunchId = Annotated[
+    str, Field(pattern=r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+]
 
 
 class Named(_Record):
@@ -88,7 +95,7 @@ class Mission(_Record):
 class Launch(_Record):
     """A ``LaunchNormal`` (or detailed) object. ``net`` is not required by the 2.3.0 schema: it is here."""
 
-    id: str
+    id: LaunchId
     name: str
     net: AwareDatetime
     net_precision: Named | None = None
@@ -109,7 +116,7 @@ class Launch(_Record):
 class LaunchRef(_Record):
     """``LaunchMini``/``LaunchBasic``: the launch that carried a spacecraft, or that an event belongs to."""
 
-    id: str
+    id: LaunchId
     name: str | None = None
 
 

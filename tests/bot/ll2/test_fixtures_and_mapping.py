@@ -243,6 +243,16 @@ def test_bad_records_are_skipped_and_the_rest_kept(caplog: pytest.LogCaptureFixt
     assert f"id='{PROGRESS}'" in caplog.text
 
 
+@pytest.mark.parametrize("bad_id", ["", "progress-87", "42", f"{PROGRESS}x", PROGRESS.replace("-", "")])
+def test_a_launch_id_that_is_not_a_uuid_makes_a_bad_record(bad_id: str) -> None:
+    # Read as a new launch, such an id would make the launch it replaced look withdrawn (found by hypothesis).
+    page = load_fixture("launches.json")
+    page["results"][0]["id"] = bad_id
+    parsed = r.parse_page(page, r.Launch, what="launch")
+    assert [x.id for x in parsed.records] == [CREW1]
+    assert parsed.skipped == 1
+
+
 def test_naive_datetimes_are_rejected() -> None:
     raw = _launch(PROGRESS)
     raw["net"] = "2020-07-23T14:26:22"
