@@ -71,6 +71,9 @@ class TMinusBot(commands.Bot):
             # Nobody is pinged unless a send says so explicitly.
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
+            # A 429 asking for a longer wait raises RateLimited instead of holding the request open: the alert
+            # engine waits it out on its own clock (30 s is the least discord.py accepts).
+            max_ratelimit_timeout=30.0,
             owner_ids=set(settings.owner_ids) or None,
             tree_cls=TMinusTree,
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from bot.channel_poster import Target
 from bot.clock import Clock
 from bot.db import alerts as store
 from bot.db import channel_alerts as channel_store
-from bot.db.database import Database
+from bot.db.database import Database, DatabaseError
 from bot.db.events import to_epoch
 
 if TYPE_CHECKING:
@@ -40,7 +41,7 @@ T = TypeVar("T")
 DMS_CLOSED_REASON = "your DMs are closed to me (Discord error 50007)"
 # Waits between tries of one send within a fan-out; after the last, the row waits for the retry job.
 RETRY_DELAYS_S = (0.5, 1.0, 2.0)
-# A row that failed this often (over several runs) is given up and kept as failed with its last error.
+# A notice that failed this often (over several runs) is given up and kept as failed with its last error.
 MAX_ATTEMPTS = 12
 # Sends in flight at once: enough that a slow answer or database write never leaves a paced slot unused.
 WORKERS = 48
@@ -56,11 +57,27 @@ class DMsClosedError(Exception):
 
 
 class TransientError(Exception):
-    """A 5xx, a timeout or a dropped connection: retry later with the same nonce."""
+    """A 5xx, a 429, a timeout or a dropped connection: retry later with the same nonce.
+
+    ``retry_after``: how long Discord asked us to wait (a 429), if it said.
+    """
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class PermanentError(Exception):
     """Discord refused the request for good (4xx other than the above)."""
+
+
+# What a send may fail with and be tried again with the same nonce: a DM's and a channel post's transient failures
+# go through the same probe and backoff, so a failing Discord sees one send retried whatever the recipient.
+TRANSIENT = (TransientError, ChannelTransientError)
+
+
+def _retry_after(exc: Exception) -> float | None:
+    return exc.retry_after if isinstance(exc, TransientError) else None
 
 
 class UnknownTargetError(PermanentError):
@@ -104,6 +121,14 @@ class DispatchReport:
     failed: int = 0
     paused: list[int] = field(default_factory=list)
     left: int = 0  # rows still pending after transient failures: the retry job takes them
+    retry_after: float = 0.0  # the longest wait a 429 asked for: the retry job waits at least this
+    storage_fault: str | None = None  # a write failed (disk full, file locked too long): the run stopped there
+
+
+async def worker_once(queue: asyncio.Queue[T], deliver: Callable[[T], Awaitable[None]]) -> None:
+    """Take and deliver one item, if any."""
+    if not queue.empty():
+        await deliver(queue.get_nowait())
 
 
 class Dispatcher:
@@ -131,6 +156,17 @@ class Dispatcher:
         self.stopping = False
         self._confirmed: list[tuple[int, int, int, int]] = []
         self._flushed_at = time.monotonic()
+        # Set when a run met a transient failure (Discord down or limiting us): the next run sends one row alone
+        # first, and goes on only if that one is accepted. Without it every retry run would try every row
+        # (a retry storm against a Discord that is down), and each row would use up its attempts in one outage.
+        self.degraded = False
+        # Set during a run when Discord kept failing (or asked for a long wait) or a write failed: no new send
+        # starts in that run.
+        self._halt = False
+        # Epoch seconds (on the clock) before which no alert is sent: the end of the wait a 429 asked for.
+        self._not_before = 0.0
+        # Set while one send retries a transient failure: new sends wait for its outcome.
+        self._probing: asyncio.Event | None = None
 
     def _now(self) -> int:
         return to_epoch(self.clock.now())
@@ -138,6 +174,10 @@ class Dispatcher:
     async def deliver_due(self, due_by: int) -> DispatchReport:
         """Send every pending alert due by ``due_by``; the ones whose milestone is over are recorded missed."""
         report = DispatchReport()
+        self._halt = False
+        # Sends Discord confirmed in an earlier run whose write failed (disk full) are recorded first, before
+        # their rows are read as pending: resending them after the nonce window would make a second message.
+        await self._flush_sent(force=True)
         pending = await store.pending_deliveries(self.db, due_by=due_by)
         now = self._now()
         over = [d.id for d in pending if is_over(d.target_at, now)]
@@ -146,6 +186,13 @@ class Dispatcher:
             report.missed += len(over)
         rows = [d for d in pending if not is_over(d.target_at, now)]
         if not rows:
+            return report
+        wait = self._not_before - self.clock.now().timestamp()
+        if wait > 0:
+            # Discord asked for this wait (a 429): any run before it ends (a hint, the reconcile timer) sends
+            # nothing, or it would only collect another 429.
+            report.left += len(rows)
+            report.retry_after = wait
             return report
         # Channel alerts (issue 11): the recipient is a channel; the rest are DMs.
         targets = await self.channel_alerts.targets() if self.channel_alerts is not None else {}
@@ -158,19 +205,34 @@ class Dispatcher:
             queue.put_nowait(d)
 
         async def worker() -> None:
-            while not queue.empty() and not self.stopping:
-                d = queue.get_nowait()
-                if d.recipient_id in paused:
-                    continue
-                if d.recipient_id in targets:
-                    await self._deliver_to_channel(d, targets[d.recipient_id], paused, report)
-                else:
-                    await self._deliver(d, channels, paused, report)
+            while not queue.empty() and not self.stopping and not self._halt:
+                await self._await_probe()
+                if queue.empty() or self._halt:
+                    break
+                await send(queue.get_nowait())
+
+        async def send(d: store.Delivery) -> None:
+            if d.recipient_id in paused:
+                return
+            if d.recipient_id in targets:
+                await self._deliver_to_channel(d, targets[d.recipient_id], paused, report)
+            else:
+                await self._deliver(d, channels, paused, report)
 
         try:
-            await asyncio.gather(*(worker() for _ in range(min(self.workers, len(rows)))))
+            if self.degraded:
+                # One probe before the full width: if Discord is still failing, this run costs one send.
+                await worker_once(queue, send)
+            if not self._halt:
+                self.degraded = False
+                await asyncio.gather(*(worker() for _ in range(min(self.workers, queue.qsize()))))
         finally:
-            await self._flush_sent(force=True)
+            report.left += queue.qsize()
+            self.degraded = self.degraded or report.left > 0
+            try:
+                await self._flush_sent(force=True)
+            except (sqlite3.Error, DatabaseError) as exc:  # the batch is kept for the next run
+                report.storage_fault = report.storage_fault or f"{type(exc).__name__}: {exc}"
         return report
 
     async def _wait_for_start(self, due_by: int, cost: int) -> None:
@@ -190,15 +252,52 @@ class Dispatcher:
             await store.cache_dm_channel(self.db, user_id, channel, self._now())
         return channel
 
-    async def _with_retries(self, call: Callable[[], Awaitable[T]]) -> T:
-        for delay in self.retry_delays:
-            try:
-                return await call()
-            except (TransientError, ChannelTransientError) as exc:
-                log.warning("transient Discord error, retrying in %.1fs with the same nonce: %s", delay, exc)
+    async def _with_retries(self, call: Callable[[], Awaitable[T]], *, waits: int = 2) -> T:
+        try:
+            return await call()
+        except TRANSIENT as exc:
+            if _retry_after(exc) is not None:
+                # A 429 that names a long wait: the retry job honours it; this run sends nothing more.
+                self._halt = True
+                raise
+            if self._halt:
+                raise
+            first = exc
+        if self._probing is not None and waits > 0:
+            # Another send is already finding out whether Discord is back; its answer decides for this one too,
+            # so a failing Discord sees one send retried, not every send in flight.
+            await self._probing.wait()
+            if self._halt:
+                raise first
+            return await self._with_retries(call, waits=waits - 1)
+        return await self._probe(call, first)
+
+    async def _probe(self, call: Callable[[], Awaitable[T]], first: Exception) -> T:
+        probing = self._probing = asyncio.Event()
+        last = first
+        try:
+            for delay in self.retry_delays:
+                log.warning("transient Discord error, retrying in %.1fs with the same nonce: %s", delay, last)
                 await asyncio.sleep(delay)
                 await self.pacer.take()
-        return await call()
+                try:
+                    return await call()
+                except TRANSIENT as exc:
+                    last = exc
+                    if _retry_after(exc) is not None:
+                        break
+            # Discord is still failing: no new send starts in this run; the retry job probes again later.
+            self._halt = True
+            raise last
+        finally:
+            self._probing = None
+            probing.set()
+
+    async def _await_probe(self) -> None:
+        """Before a new send: wait while another send probes a failing Discord."""
+        probing = self._probing
+        if probing is not None:
+            await probing.wait()
 
     async def _flush_sent(self, *, force: bool = False) -> None:
         # Confirmed sends are recorded in batches (one transaction per batch instead of one per DM): a crash
@@ -209,7 +308,13 @@ class Dispatcher:
             return
         batch, self._confirmed = self._confirmed, []
         self._flushed_at = time.monotonic()
-        await store.mark_deliveries_sent(self.db, batch)
+        try:
+            await store.mark_deliveries_sent(self.db, batch)
+        except BaseException:
+            # Kept (in memory) and written by the next flush: these messages exist, their rows must say so.
+            self._confirmed = batch + self._confirmed
+            self._halt = True
+            raise
 
     async def _deliver(
         self, d: store.Delivery, channels: dict[int, int], paused: set[int], report: DispatchReport
@@ -236,10 +341,15 @@ class Dispatcher:
             log.info("DMs closed by user %s: their alerts are paused", d.recipient_id)
             return
         except TransientError as exc:
-            final = d.attempts + 1 >= MAX_ATTEMPTS
-            await store.note_delivery_attempt(self.db, d.id, str(exc), self._now(), final=final)
-            report.failed += final
-            report.left += not final
+            self.degraded = True
+            report.retry_after = max(report.retry_after, exc.retry_after or 0.0)
+            if exc.retry_after:
+                self._not_before = max(self._not_before, self.clock.now().timestamp() + exc.retry_after)
+            # Never given up for a transient failure: an outage longer than MAX_ATTEMPTS retry runs would
+            # otherwise lose the probe rows. The row is retried (spaced by the retry job's backoff) until its
+            # milestone is over, when it is recorded missed.
+            await store.note_delivery_attempt(self.db, d.id, str(exc), self._now(), final=False)
+            report.left += 1
             return
         except PermanentError as exc:
             log.warning("alert %s to user %s refused: %s", d.id, d.recipient_id, exc)
@@ -248,7 +358,10 @@ class Dispatcher:
             return
         self._confirmed.append((d.id, channel, message_id, self._now()))
         report.sent += 1
-        await self._flush_sent()
+        try:
+            await self._flush_sent()
+        except (sqlite3.Error, DatabaseError) as exc:  # kept for the next flush; the run stops sending
+            report.storage_fault = report.storage_fault or f"{type(exc).__name__}: {exc}"
 
     async def _deliver_to_channel(
         self, d: store.Delivery, target: Target, paused: set[int], report: DispatchReport
@@ -280,10 +393,11 @@ class Dispatcher:
             await alerts.pause(target, str(exc))
             return
         except ChannelTransientError as exc:
-            final = d.attempts + 1 >= MAX_ATTEMPTS
-            await store.note_delivery_attempt(self.db, d.id, str(exc), self._now(), final=final)
-            report.failed += final
-            report.left += not final
+            # As for DMs: never given up for a transient failure, retried (spaced by the retry job's backoff)
+            # until its milestone is over, when it is recorded missed.
+            self.degraded = True
+            await store.note_delivery_attempt(self.db, d.id, str(exc), self._now(), final=False)
+            report.left += 1
             return
         except ChannelSendError as exc:
             log.warning("channel alert %s in %s refused: %s", d.id, d.recipient_id, exc)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -15,7 +16,7 @@ from bot.alerts.dispatcher import Dispatcher, DispatchReport, Transport
 from bot.alerts.jobs import AlertJobs
 from bot.alerts.planner import Reconciled, reconcile
 from bot.clock import Clock
-from bot.db.database import Database
+from bot.db.database import Database, DatabaseError
 from bot.db.events import to_epoch
 from bot.models import Change
 
@@ -25,6 +26,9 @@ log = logging.getLogger(__name__)
 GLOBAL_LIMIT_PER_S = 50.0
 PACING_SHARE = 0.96
 RETRY_AFTER = timedelta(seconds=30)
+# Each retry run that still finds Discord (or the disk) failing doubles the wait, up to this: a 10-minute outage
+# costs a handful of probes, and alerts go out (marked late) within this long of its end.
+RETRY_AFTER_MAX = timedelta(minutes=2)
 # How long a stop waits for the sends in flight (each is bounded by the transport's timeout).
 STOP_TIMEOUT_S = 12.0
 
@@ -61,6 +65,9 @@ class AlertEngine:
         self._lock = asyncio.Lock()
         self._hints: set[asyncio.Task[None]] = set()
         self.last: RunReport | None = None
+        self._retry_wait = RETRY_AFTER
+        # The storage fault being reported (disk full, file locked too long): one ERROR line per episode.
+        self.storage_fault: str | None = None
 
     async def start(self) -> RunReport:
         """Rebuild everything from rows: late alerts go out now, missed ones are recorded, jobs are made."""
@@ -128,43 +135,79 @@ class AlertEngine:
         await self.run(due_by=fire_at)
 
     async def run(self, *, due_by: int | None = None) -> RunReport:
-        """Reconcile, deliver what is due by ``due_by`` (default now), send notices and edits, re-make the jobs."""
+        """Reconcile, deliver what is due by ``due_by`` (default now), send notices and edits, re-make the jobs.
+
+        A write that fails (disk full, another process holding the file past its wait) stops the run: it is
+        reported once per episode, nothing is given up, and the retry job runs it again.
+        """
         async with self._lock:
-            if self._stopping():
+            try:
+                report = await self._run(due_by)
+            except (sqlite3.Error, DatabaseError) as exc:
+                self._storage_trouble(f"{type(exc).__name__}: {exc}")
                 return RunReport(Reconciled([]), DispatchReport(), DispatchReport(), DispatchReport())
-            now = to_epoch(self.clock.now())
-            until = max(now, due_by or now)
-            reconciled = await reconcile(self.db, now=now, due_by=until)
-            alerts = await self.dispatcher.deliver_due(until)
-            if self._stopping():
-                report = RunReport(reconciled, alerts, DispatchReport(), DispatchReport())
-                self.last = report
-                return report
-            notices = await self.dispatcher.send_notices()
-            edits = await self.dispatcher.supersede(reconciled.supersede)
-            if self.channel_alerts is not None:
-                # Forum posts are titled with their mission's NET: a slip retitles them now, not at the next alert.
-                try:
-                    await self.channel_alerts.retitle()
-                except Exception:
-                    log.exception("retitling forum posts failed; the next run tries again")
-            if alerts.paused:
-                # Paused users' other pending rows are owed nothing now: a second reconcile drops them.
-                reconciled = await reconcile(self.db, now=to_epoch(self.clock.now()), due_by=until)
-            self.jobs.sync(reconciled.fire_times)
-            if alerts.left or notices.left or edits.left:
-                self.jobs.retry_at(self.clock.now() + RETRY_AFTER)
-            report = RunReport(reconciled, alerts, notices, edits)
-            self.last = report
-            if alerts.sent or alerts.missed or notices.sent or edits.sent or alerts.failed:
-                log.info(
-                    "alerts: %d sent, %d missed, %d failed, %d left; %d notices, %d superseded; %d fire times ahead",
-                    alerts.sent,
-                    alerts.missed,
-                    alerts.failed,
-                    alerts.left,
-                    notices.sent,
-                    edits.sent,
-                    len(reconciled.fire_times),
-                )
+            if report.alerts.storage_fault:
+                # Rows left pending have their retry already; a fault after the last send needs one.
+                self._storage_trouble(report.alerts.storage_fault, retry=not report.alerts.left)
+            elif self.storage_fault is not None:
+                log.warning("alert storage fault over: alerts are recorded again (%s)", self.storage_fault)
+                self.storage_fault = None
             return report
+
+    def _storage_trouble(self, error: str, *, retry: bool = True) -> None:
+        if self.storage_fault is None:
+            log.error("alert storage fault: %s; pending alerts are kept and retried", error)
+        self.storage_fault = error
+        if retry:
+            self._schedule_retry(0.0)
+
+    def _schedule_retry(self, at_least_s: float) -> None:
+        when = self.clock.now() + max(self._retry_wait, timedelta(seconds=at_least_s))
+        waiting = self.jobs.retry_time()
+        # An earlier retry already waiting stays (two runs failing at once, the fire job and the reconcile
+        # timer, do not push it back); a run before a 429's wait is over sends nothing anyway.
+        if waiting is None or when < waiting:
+            self.jobs.retry_at(when)
+        self._retry_wait = min(self._retry_wait * 2, RETRY_AFTER_MAX)
+
+    async def _run(self, due_by: int | None) -> RunReport:
+        if self._stopping():
+            return RunReport(Reconciled([]), DispatchReport(), DispatchReport(), DispatchReport())
+        now = to_epoch(self.clock.now())
+        until = max(now, due_by or now)
+        reconciled = await reconcile(self.db, now=now, due_by=until)
+        alerts = await self.dispatcher.deliver_due(until)
+        if self._stopping():
+            report = RunReport(reconciled, alerts, DispatchReport(), DispatchReport())
+            self.last = report
+            return report
+        notices = await self.dispatcher.send_notices()
+        edits = await self.dispatcher.supersede(reconciled.supersede)
+        if self.channel_alerts is not None:
+            # Forum posts are titled with their mission's NET: a slip retitles them now, not at the next alert.
+            try:
+                await self.channel_alerts.retitle()
+            except Exception:
+                log.exception("retitling forum posts failed; the next run tries again")
+        if alerts.paused:
+            # Paused users' other pending rows are owed nothing now: a second reconcile drops them.
+            reconciled = await reconcile(self.db, now=to_epoch(self.clock.now()), due_by=until)
+        self.jobs.sync(reconciled.fire_times)
+        if alerts.left or notices.left or edits.left:
+            self._schedule_retry(alerts.retry_after)
+        elif not alerts.storage_fault:
+            self._retry_wait = RETRY_AFTER
+        report = RunReport(reconciled, alerts, notices, edits)
+        self.last = report
+        if alerts.sent or alerts.missed or notices.sent or edits.sent or alerts.failed:
+            log.info(
+                "alerts: %d sent, %d missed, %d failed, %d left; %d notices, %d superseded; %d fire times ahead",
+                alerts.sent,
+                alerts.missed,
+                alerts.failed,
+                alerts.left,
+                notices.sent,
+                edits.sent,
+                len(reconciled.fire_times),
+            )
+        return report

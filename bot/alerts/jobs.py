@@ -109,6 +109,11 @@ class AlertJobs:
             coalesce=True,
         )
 
+    def retry_time(self) -> datetime | None:
+        """When the retry job runs, if one is waiting."""
+        job = self.scheduler.get_job(RETRY_JOB)
+        return None if job is None else job.next_run_time
+
     def alert_jobs(self) -> dict[str, datetime]:
         """Alert job id -> next run time (for tests and the log)."""
         return {j.id: j.next_run_time for j in self.scheduler.get_jobs() if j.id.startswith(PREFIX)}

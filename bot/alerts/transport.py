@@ -21,6 +21,10 @@ NO_MENTIONS = discord.AllowedMentions.none()
 
 def _mapped(exc: BaseException) -> Exception:
     match exc:
+        case discord.RateLimited():
+            # Discord asked for a longer wait than discord.py may sleep (the bot's max_ratelimit_timeout): the
+            # engine waits it out on its own clock instead of holding a send open.
+            return TransientError(f"429: retry after {exc.retry_after:.1f}s", retry_after=exc.retry_after)
         case discord.Forbidden() if exc.code == DMS_CLOSED:
             return DMsClosedError(str(exc))
         case discord.NotFound() if exc.code in (UNKNOWN_CHANNEL, UNKNOWN_MESSAGE):
@@ -47,7 +51,7 @@ class DiscordTransport:
         """The DM channel with ``user_id`` (one request; the caller caches it)."""
         try:
             data = await asyncio.wait_for(self.client.http.start_private_message(user_id), self.timeout_s)
-        except (discord.HTTPException, TimeoutError, aiohttp.ClientError, OSError) as exc:
+        except (discord.HTTPException, discord.RateLimited, TimeoutError, aiohttp.ClientError, OSError) as exc:
             raise _mapped(exc) from exc
         return int(data["id"])
 
@@ -58,7 +62,7 @@ class DiscordTransport:
             message = await asyncio.wait_for(
                 channel.send(content, nonce=nonce, allowed_mentions=NO_MENTIONS), self.timeout_s
             )
-        except (discord.HTTPException, TimeoutError, aiohttp.ClientError, OSError) as exc:
+        except (discord.HTTPException, discord.RateLimited, TimeoutError, aiohttp.ClientError, OSError) as exc:
             raise _mapped(exc) from exc
         return message.id
 
@@ -70,5 +74,5 @@ class DiscordTransport:
                 channel.get_partial_message(message_id).edit(content=content, allowed_mentions=NO_MENTIONS),
                 self.timeout_s,
             )
-        except (discord.HTTPException, TimeoutError, aiohttp.ClientError, OSError) as exc:
+        except (discord.HTTPException, discord.RateLimited, TimeoutError, aiohttp.ClientError, OSError) as exc:
             raise _mapped(exc) from exc

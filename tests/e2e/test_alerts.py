@@ -516,7 +516,11 @@ async def test_a_burst_longer_than_the_retries_leaves_the_row_pending_for_the_re
     assert "503" in row["last_error"]
     assert bot.scheduler.get_job("alerts-retry") is not None
     fake.faults.clear()
-    traveller.shift(timedelta(seconds=31))
+    # Each failed run doubles the wait (30 s, 60 s, ... 2 min): the retry job is due at whatever it says.
+    retry = bot.scheduler.get_job("alerts-retry")
+    assert retry is not None
+    assert retry.next_run_time - bot.clock.now() <= timedelta(seconds=61)
+    traveller.move_to(retry.next_run_time)
     await settle(bot)
     await fake.wait_for(lambda: len(fake.ledger.to_recipient(user.id)) == 1, timeout_s=10)
     await settle(bot)
