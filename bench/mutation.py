@@ -1,0 +1,223 @@
+"""Mutation testing of the core, one module at a time, with mutmut 3.8.
+
+Each module is mutated alone and its mutants run against the module's own tests (fast: seconds to minutes);
+the mutants that survive are then run again against the whole suite (every test that reaches the mutated
+function), so a mutant counts as survived only if no test in the suite notices it. Mutants listed in
+bench/mutation_equivalents.md (equivalent: no test can tell them apart from the original) are counted apart,
+so the score reads as killed / (total - equivalent).
+
+Run (from the repository root, in the project's venv):
+    python bench/mutation.py                      # the modules issue 14 pins: events, budget, models, schedule
+    python bench/mutation.py bot/ll2/budget.py    # one module (any file under bot/ the config mutates)
+    python bench/mutation.py --children 1 ...     # mutmut worker processes (default 2; the machine is shared)
+
+It prints total / killed / survived / equivalent per module and the diff of every survivor that is not listed
+as equivalent. Working copies live in .mutmut-cache/<module>/{own,suite}/ (git-ignored); every run retests every
+mutant of the module from scratch, so a result never comes from a stale cache. Not part of .ci/run (too slow):
+run it before closing an issue that changes the core.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mutmut.mutation.diff_apply import get_diff_for_mutant
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = ROOT / ".mutmut-cache"
+EQUIVALENTS = ROOT / "bench" / "mutation_equivalents.md"
+DEFAULT_MODULES = ("bot/db/events.py", "bot/ll2/budget.py", "bot/models.py", "bot/ll2/schedule.py")
+
+# A module's own tests: the first prefix that matches wins. Paths that do not exist (yet) are skipped.
+OWN_TESTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("bot/db/", ("tests/bot/db",)),
+    ("bot/ll2/", ("tests/bot/ll2",)),
+    ("bot/models.py", ("tests/bot/test_models_rules.py", "tests/bot/db")),
+    ("bot/timeparse.py", ("tests/bot/test_timeparse.py", "tests/bot/test_cli_time.py")),
+    ("bot/alerts/", ("tests/bot/alerts",)),
+)
+SUITE = ("tests",)
+
+# mutmut's exit codes per mutant (mutmut.stats.status_by_exit_code): a timeout is a kill (the mutant hangs).
+KILLED = {1, 3, 36, -24, 24, 152, 255}
+SURVIVED = {0}
+NO_TESTS = {5, 33}
+
+
+@dataclass
+class Outcome:
+    module: str
+    total: int = 0
+    killed: int = 0
+    survived: list[str] = field(default_factory=list)
+    equivalent: list[str] = field(default_factory=list)
+    other: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def score(self) -> float:
+        considered = self.total - len(self.equivalent)
+        return 100.0 * self.killed / considered if considered else 100.0
+
+
+def mutmut_prefix(module: str) -> str:
+    """bot/db/events.py -> bot.db.events (how mutmut names the module's mutants)."""
+    return module.removesuffix(".py").replace("/", ".").removesuffix(".__init__")
+
+
+def own_tests(module: str) -> list[str]:
+    for prefix, tests in OWN_TESTS:
+        if module.startswith(prefix):
+            return [t for t in tests if (ROOT / t).exists()]
+    return ["tests/bot"]
+
+
+def base_config() -> dict[str, object]:
+    with (ROOT / "pyproject.toml").open("rb") as f:
+        return dict(tomllib.load(f)["tool"]["mutmut"])
+
+
+def toml_value(value: object) -> str:
+    # Strings, booleans, numbers and lists of them: JSON spells them the way TOML does.
+    return json.dumps(value)
+
+
+def prepare(workdir: Path, module: str, selection: list[str]) -> None:
+    """A directory mutmut can run in: the sources by symlink and a pyproject.toml narrowed to one module."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    for name in ("bot", "cogs", "tests"):
+        link = workdir / name
+        if not link.is_symlink():
+            link.symlink_to(ROOT / name)
+    cfg = base_config()
+    cfg["only_mutate"] = [module]
+    cfg["pytest_add_cli_args_test_selection"] = selection
+    text = (ROOT / "pyproject.toml").read_text("utf-8")
+    text = re.sub(r"(?ms)^\[tool\.mutmut\]\n.*?(?=^\[|\Z)", "", text).rstrip() + "\n\n[tool.mutmut]\n"
+    text += "".join(f"{k} = {toml_value(v)}\n" for k, v in cfg.items())
+    (workdir / "pyproject.toml").write_text(text, "utf-8")
+    # Test-to-function stats are rebuilt every run: edited tests may reach functions they did not reach before.
+    (workdir / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)
+
+
+def run_mutmut(workdir: Path, names: list[str], children: int, log: Path) -> None:
+    mutmut = Path(sys.executable).with_name("mutmut")
+    cmd = [str(mutmut), "run", "--max-children", str(children), *names]
+    with log.open("w") as out:
+        done = subprocess.run(cmd, cwd=workdir, stdout=out, stderr=subprocess.STDOUT, check=False)  # noqa: S603
+    if done.returncode != 0:
+        sys.exit(f"mutmut failed in {workdir} (exit {done.returncode}); see {log}")
+
+
+def results(workdir: Path, module: str) -> dict[str, int | None]:
+    meta = workdir / "mutants" / f"{module}.meta"
+    data = json.loads(meta.read_text("utf-8"))
+    return dict(data["exit_code_by_key"])
+
+
+def diff(workdir: Path, module: str, name: str) -> str:
+    here = Path.cwd()
+    os.chdir(workdir)
+    try:
+        return get_diff_for_mutant(name, path=module)
+    finally:
+        os.chdir(here)
+
+
+def mutated_line(text: str) -> str:
+    """The first added line of a mutant's diff, stripped: what identifies it across renumbering."""
+    for line in text.splitlines():
+        if line.startswith("+") and not line.startswith("+++"):
+            return line[1:].strip()
+    return ""
+
+
+def load_equivalents() -> dict[tuple[str, str], str]:
+    """(function, mutated line) -> reason, from bench/mutation_equivalents.md."""
+    found: dict[tuple[str, str], str] = {}
+    for line in EQUIVALENTS.read_text("utf-8").splitlines():
+        m = re.match(r"^- `([^`]+)` `(.*?)` — (.+)$", line)
+        if m:
+            found[m.group(1), m.group(2)] = m.group(3)
+    return found
+
+
+def function_of(name: str) -> str:
+    """bot.db.events.x__update__mutmut_12 -> bot.db.events.x__update."""
+    return name.rsplit("__mutmut_", 1)[0]
+
+
+def mutate(module: str, children: int, equivalents: dict[tuple[str, str], str]) -> Outcome:
+    slug = module.removesuffix(".py").replace("/", "_")
+    prefix = mutmut_prefix(module)
+    own, suite = CACHE / slug / "own", CACHE / slug / "suite"
+    selection = own_tests(module)
+    print(f"== {module}: its own tests {' '.join(selection)}", flush=True)
+    prepare(own, module, selection)
+    run_mutmut(own, [f"{prefix}.*"], children, own / "run.log")
+    first = results(own, module)
+    outcome = Outcome(module, total=len(first))
+    again = [k for k, v in first.items() if v not in KILLED]
+    outcome.killed = outcome.total - len(again)
+    final = dict(first)
+    if again:
+        print(f"   {len(again)} not killed; again against the whole suite", flush=True)
+        prepare(suite, module, list(SUITE))
+        run_mutmut(suite, again, children, suite / "run.log")
+        second = results(suite, module)
+        for k in again:
+            final[k] = second.get(k)
+        outcome.killed += sum(1 for k in again if final[k] in KILLED)
+    used: set[tuple[str, str]] = set()
+    for name in sorted(k for k, v in final.items() if v not in KILLED):
+        status = final[name]
+        key = (function_of(name), mutated_line(diff(suite if again else own, module, name)))
+        if key in equivalents:
+            outcome.equivalent.append(name)
+            used.add(key)
+        elif status in SURVIVED:
+            outcome.survived.append(name)
+        else:
+            label = "no tests" if status in NO_TESTS else f"exit {status}"
+            outcome.other[label] = outcome.other.get(label, 0) + 1
+            outcome.survived.append(name)
+    for name in outcome.survived:
+        text = diff(suite if again else own, module, name)
+        entry = f"- `{function_of(name)}` `{mutated_line(text)}` — "
+        print(f"\n-- survived: {name} (exit {final[name]}); if equivalent, list it as\n{entry}\n{text}")
+    stale = [k for k in equivalents if k[0].startswith(prefix + ".") and k not in used]
+    for function, line in stale:
+        print(f"\n!! listed as equivalent but not a survivor any more (remove it): {function} `{line}`")
+    return outcome
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("modules", nargs="*", default=list(DEFAULT_MODULES), help="files under bot/ to mutate")
+    parser.add_argument("--children", type=int, default=2, help="mutmut worker processes (default 2)")
+    parser.add_argument("--clean", action="store_true", help="delete .mutmut-cache/ first")
+    args = parser.parse_args()
+    os.chdir(ROOT)
+    if args.clean:
+        shutil.rmtree(CACHE, ignore_errors=True)
+    equivalents = load_equivalents()
+    outcomes = [mutate(m, args.children, equivalents) for m in args.modules]
+    print("\nmodule                  total  killed  survived  equivalent  killed % of non-equivalent")
+    for o in outcomes:
+        extra = "".join(f"  ({n} {label})" for label, n in o.other.items())
+        print(
+            f"{o.module:<22} {o.total:>6} {o.killed:>7} {len(o.survived):>9} {len(o.equivalent):>11}"
+            f"  {o.score:6.1f}{extra}"
+        )
+
+
+if __name__ == "__main__":
+    main()
