@@ -1133,7 +1133,6 @@ class LL2Sync:
                 )
 
     async def _finish(self, now: datetime, report: SyncReport) -> None:
-        self.last_report = report
         await self._publish(report)  # whatever was stored after the last feed (coverage details)
         if report.ok:
             await self.db.set_state(STATE_LAST_REFRESH, isoformat_z(now))
@@ -1148,6 +1147,8 @@ class LL2Sync:
             changes=len(report.changes),
             error=report.error or report.skipped,
         )
+        # Only now: whoever sees a report (and may stop the loop at once) must find the sync fully recorded.
+        self.last_report = report
         log.info("%s", report.summary().splitlines()[0])
 
 

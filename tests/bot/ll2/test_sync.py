@@ -382,10 +382,15 @@ async def test_start_and_stop_run_in_the_background(make_sync: MakeSync, db: Dat
 
     sync = make_sync()
     await sync.start()
-    for _ in range(100):
+    # Look at every turn of the loop, and stop the moment a report shows: a report must never be visible
+    # before the sync is fully recorded (it once was, and stopping then cancelled the write of ll2.last_sync).
+    # The deadline is generous so a loaded machine does not fail the test; an idle one takes well under a second.
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 30
+    while loop.time() < deadline:
         if sync.last_report is not None:
             break
-        await asyncio.sleep(0.02)
+        await asyncio.sleep(0)
     await sync.stop()
     assert sync.last_report is not None
     assert sync.last_report.ok
