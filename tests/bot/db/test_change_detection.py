@@ -15,7 +15,6 @@ import pytest
 from bot.db import Database
 from bot.db.events import (
     events_in_feed,
-    get_event,
     get_event_by_source,
     mark_gone,
     milestone_history,
@@ -199,8 +198,9 @@ async def test_window_and_last_updated_are_stored_and_read_back(db: Database) ->
     )
     changes = await upsert_events(db, [window], feed="launches", now=NOW)
     assert [c.kind for c in changes] == [ChangeKind.NEW]
-    stored = await get_event(db, changes[0].event_id)
+    stored = await get_event_by_source(db, Source.LL2, "launch:p87")
     assert stored is not None
+    assert stored.id == changes[0].event_id
     assert stored.event == window
     assert (stored.feed, stored.first_seen, stored.updated_at, stored.gone_at) == ("launches", NOW, NOW, None)
 
@@ -233,9 +233,9 @@ async def test_every_change_names_the_stored_event_it_is_about(db: Database) -> 
     ]
     ids = {c.source_id: c.event_id for c in first}
     for source_id, event_id in ids.items():
-        stored = await get_event(db, event_id)
+        stored = await get_event_by_source(db, Source.LL2, source_id)
         assert stored is not None
-        assert stored.event.source_id == source_id
+        assert stored.id == event_id
     moved = launch(
         status=EventStatus.HOLD,
         name="Renamed",
@@ -272,8 +272,9 @@ async def test_marking_gone_with_a_final_status_reports_both_about_the_stored_ev
     ]
     assert (changes[0].old_status, changes[0].new_status) == (EventStatus.GO, EventStatus.SUCCESS)
     assert changes[1].reason == GoneReason.HAPPENED
-    stored = await get_event(db, new.event_id)
+    stored = await get_event_by_source(db, Source.LL2, "launch:p87")
     assert stored is not None
+    assert stored.id == new.event_id
     assert (stored.event.status, stored.gone_at) == (EventStatus.SUCCESS, NOW + timedelta(hours=1))
 
 
