@@ -76,8 +76,8 @@ async def add_subscription(db: Database, *, active: bool) -> int:
 
 async def add_delivery(db: Database, subscription_id: int, milestone_id: int, lead: int, state: str) -> None:
     await db.execute(
-        "INSERT INTO deliveries (subscription_id, milestone_id, lead_seconds, target_at, fire_at, state, nonce, "
-        "created_at, updated_at) VALUES (?, ?, ?, 0, 0, ?, ?, 0, 0)",
+        "INSERT INTO deliveries (recipient_id, subscription_id, milestone_id, lead_seconds, target_at, fire_at, "
+        "subscribed_at, state, nonce, created_at, updated_at) VALUES (1, ?, ?, ?, 0, 0, 0, ?, ?, 0, 0)",
         (subscription_id, milestone_id, lead, state, f"n{subscription_id}-{milestone_id}-{lead}"),
     )
 
