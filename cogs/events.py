@@ -6,7 +6,7 @@ import asyncio
 import logging
 import uuid
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import date
 from zoneinfo import ZoneInfo
 
 import discord
@@ -134,7 +134,7 @@ class Events(commands.GroupCog, group_name="event", group_description="Add and m
         events = await manual_events.list_events(
             self.bot.db,
             guild_id=interaction.guild_id,
-            now=datetime.now(UTC),
+            now=self.bot.clock.now(),
             include_global=await self.bot.is_owner(interaction.user),
             matching=current,
         )
@@ -178,7 +178,7 @@ class Events(commands.GroupCog, group_name="event", group_description="Add and m
             kind=MilestoneKind(kind.value),
             time_text=time,
             zone=reader.key,
-            now=datetime.now(UTC),
+            now=self.bot.clock.now(),
             coverage_text=coverage,
             webcast_url=webcast,
             description=description,
@@ -222,7 +222,7 @@ class Events(commands.GroupCog, group_name="event", group_description="Add and m
             await self._actor(interaction),
             event,
             zone=reader.key,
-            now=datetime.now(UTC),
+            now=self.bot.clock.now(),
             name=name,
             time_text=time,
             coverage_text=coverage,
@@ -240,7 +240,7 @@ class Events(commands.GroupCog, group_name="event", group_description="Add and m
         """Mark the event cancelled."""
         await interaction.response.defer(ephemeral=True, thinking=True)
         stored = await manual_events.remove_event(
-            self.bot.db, self.bot.changes, await self._actor(interaction), event, now=datetime.now(UTC)
+            self.bot.db, self.bot.changes, await self._actor(interaction), event, now=self.bot.clock.now()
         )
         await interaction.followup.send(
             f"Removed event #{stored.id} **{discord.utils.escape_markdown(stored.event.name)}**.",
@@ -255,7 +255,7 @@ class Events(commands.GroupCog, group_name="event", group_description="Add and m
         await interaction.response.defer(ephemeral=True, thinking=True)
         reader = await self._reader_zone(interaction, None)
         events = await manual_events.list_events(
-            self.bot.db, guild_id=interaction.guild_id, now=datetime.now(UTC), limit=100
+            self.bot.db, guild_id=interaction.guild_id, now=self.bot.clock.now(), limit=100
         )
         embed: Embed = {"title": "Hand-entered events", "color": discord.Colour.blurple().value}
         if not events:
@@ -300,7 +300,7 @@ class ImportModal(discord.ui.Modal, title="Import times from text"):
         self.cog = cog
 
     async def on_submit(self, interaction: discord.Interaction[TMinusBot]) -> None:  # type: ignore[override]
-        published = _published(self.published.value)
+        published = _published(self.published.value, today=self.cog.bot.clock.now().date())
         await interaction.response.defer(ephemeral=True, thinking=True)
         reader = await self.cog._reader_zone(interaction, None)
         found = extract_milestones(self.article.value, published=published, tz=reader.key)
@@ -315,10 +315,10 @@ class ImportModal(discord.ui.Modal, title="Import times from text"):
         await report_error(interaction, error)
 
 
-def _published(text: str) -> date:
+def _published(text: str, *, today: date) -> date:
     text = text.strip()
     if not text:
-        return datetime.now(UTC).date()
+        return today
     try:
         return date.fromisoformat(text)
     except ValueError:
@@ -400,7 +400,7 @@ class ImportReview(discord.ui.View):
         self.problem = None
         if self.found:
             try:
-                manual_events.importable(self.to_save(), now=datetime.now(UTC))
+                manual_events.importable(self.to_save(), now=self.cog.bot.clock.now())
             except InputError as exc:
                 self.problem = exc.message
         conflicted = any(f.conflict for f in self.found)
@@ -408,7 +408,7 @@ class ImportReview(discord.ui.View):
 
     def _fields(self, phrase_limit: int) -> list[tuple[str, str]]:
         fields = []
-        now = datetime.now(UTC)
+        now = self.cog.bot.clock.now()
         # Each time is shown exactly as it would be saved (a date alone as its calendar date).
         for item, saving in zip(self.found, self.to_save(), strict=True):
             markup = discord_when(saving.utc, saving.precision)
@@ -480,7 +480,7 @@ class ImportReview(discord.ui.View):
                 await self.cog._actor(interaction),
                 name=self.name,
                 found=self.to_save(),
-                now=datetime.now(UTC),
+                now=self.cog.bot.clock.now(),
                 import_id=self.import_id,
             )
         except BaseException:

@@ -1,0 +1,52 @@
+"""/event reads the bot's one clock: a relative time is read against it, and what it makes past is refused."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.clock import ManualClock
+from bot.db.events import next_milestones
+from bot.models import MilestoneKind
+from tests.e2e.server_helpers import bot_on_manual_clock
+from tests.fakediscord.pytest_plugin import FakeDiscordWithScene
+
+# Years away from the real clock on purpose: only the bot's clock can make "tomorrow" mean this day.
+NOW = datetime(2031, 5, 1, 12, 0, tzinfo=UTC)
+
+
+async def test_a_relative_time_is_read_against_the_bots_clock(
+    fake_discord: FakeDiscordWithScene, tmp_path: Path
+) -> None:
+    scene = fake_discord.scene
+    async with bot_on_manual_clock(fake_discord, tmp_path / "t.sqlite3", ManualClock(NOW)) as bot:
+        result = await fake_discord.slash(
+            "event add",
+            user=scene.moderator,
+            guild=scene.guild,
+            channel=scene.general,
+            options={"name": "Clock docking", "kind": "docking", "time": "tomorrow 06:12 UTC"},
+        )
+        assert result.ephemeral
+        expected = int(datetime(2031, 5, 2, 6, 12, tzinfo=UTC).timestamp())
+        assert f"<t:{expected}:F>" in result.embeds[0]["description"]
+        upcoming = await next_milestones(bot.db, now=NOW, guild_id=scene.guild.id)
+        assert [(u.milestone.kind, int(u.milestone.at.timestamp())) for u in upcoming] == [
+            (MilestoneKind.DOCKING, expected)
+        ]
+
+
+async def test_a_time_the_bots_clock_has_passed_is_refused(fake_discord: FakeDiscordWithScene, tmp_path: Path) -> None:
+    scene = fake_discord.scene
+    async with bot_on_manual_clock(fake_discord, tmp_path / "t.sqlite3", ManualClock(NOW)) as bot:
+        # Ahead of the real clock, but behind the bot's: the bot's clock decides.
+        result = await fake_discord.slash(
+            "event add",
+            user=scene.moderator,
+            guild=scene.guild,
+            channel=scene.general,
+            options={"name": "Old docking", "kind": "docking", "time": "2030-06-01T06:12Z"},
+        )
+        assert result.ephemeral
+        assert "past" in (result.content or "").lower() + str(result.embeds).lower()
+        assert await next_milestones(bot.db, now=datetime(2030, 1, 1, tzinfo=UTC), guild_id=scene.guild.id) == []
