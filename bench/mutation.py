@@ -100,11 +100,14 @@ def toml_value(value: object) -> str:
 def prepare(workdir: Path, module: str, selection: list[str]) -> None:
     """A directory mutmut can run in: the sources by symlink and a pyproject.toml narrowed to one module."""
     workdir.mkdir(parents=True, exist_ok=True)
-    for name in ("bot", "cogs", "tests"):
-        link = workdir / name
-        if not link.is_symlink():
-            link.symlink_to(ROOT / name)
     cfg = base_config()
+    also_copy = cfg.get("also_copy", [])
+    assert isinstance(also_copy, list)
+    # The sources, the tests and whatever the tests import besides (pyproject's also_copy: cogs, bench).
+    for name in ("bot", "tests", *also_copy):
+        link = workdir / str(name)
+        if not link.is_symlink():
+            link.symlink_to(ROOT / str(name))
     cfg["only_mutate"] = [module]
     cfg["pytest_add_cli_args_test_selection"] = selection
     text = (ROOT / "pyproject.toml").read_text("utf-8")
