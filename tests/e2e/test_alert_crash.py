@@ -18,6 +18,7 @@ from bot.db import Database
 from bot.db import alerts as store
 from bot.db.events import to_epoch, upsert_events
 from bot.models import Event, EventStatus, EventType, Milestone, MilestoneKind, Source
+from tests.e2e.crash_helpers import at_least, delivered, kill_during_fan_out
 from tests.fakediscord.launcher import BotProcess, FakeProcess
 
 RECIPIENTS = 2_000
@@ -50,10 +51,6 @@ async def seed(db_path: Path, fake: FakeProcess, users: list[int]) -> int:
     return to_epoch(fire)
 
 
-async def delivered(fake: FakeProcess) -> int:
-    return int((await fake.control.ledger())["deliveries"])
-
-
 async def test_sigkill_five_times_during_a_fan_out_loses_nothing_and_sends_nothing_twice(tmp_path: Path) -> None:
     seed_value = int(time.time())
     rng = random.Random(seed_value)
@@ -66,23 +63,16 @@ async def test_sigkill_five_times_during_a_fan_out_loses_nothing_and_sends_nothi
         await seed(db_path, fake, users)
         bot = BotProcess(fake, db_path, env={"DISCORD_GLOBAL_RATE_LIMIT": str(GLOBAL_LIMIT)})
         thresholds = sorted(rng.sample(range(50, RECIPIENTS - 50), KILLS))
-        kills_at: list[int] = []
-        try:
-            for threshold in thresholds:
-                await bot.start()
-                await fake.control.wait_for(
-                    lambda t=threshold: _at_least(fake, t), 60.0, f"no progress to {threshold} (seed {seed_value})"
-                )
-                await asyncio.sleep(rng.uniform(0, 0.05))
-                await bot.kill()
-                kills_at.append(await delivered(fake))
-            await bot.start()
-            await fake.control.wait_for(
-                lambda: _at_least(fake, RECIPIENTS), 120.0, f"not every recipient got it (seed {seed_value})"
-            )
-            await asyncio.sleep(2.0)  # a duplicate would arrive now
-        finally:
-            await bot.stop()
+        kills_at = await kill_during_fan_out(
+            fake,
+            bot,
+            thresholds=thresholds,
+            total=RECIPIENTS,
+            rng=rng,
+            max_pause_s=0.05,
+            seed=seed_value,
+            what="recipient",
+        )
         ledger = await fake.control.ledger()
     assert len(kills_at) == KILLS
     assert kills_at == sorted(kills_at)
@@ -98,10 +88,6 @@ async def test_sigkill_five_times_during_a_fan_out_loses_nothing_and_sends_nothi
     assert no_id == 0
 
 
-async def _at_least(fake: FakeProcess, count: int) -> bool:
-    return await delivered(fake) >= count
-
-
 async def test_sigterm_during_a_fan_out_stops_cleanly_and_the_next_start_finishes_it(tmp_path: Path) -> None:
     recipients = 300
     async with FakeProcess(scene=True, global_limit=50) as fake:
@@ -114,7 +100,7 @@ async def test_sigterm_during_a_fan_out_stops_cleanly_and_the_next_start_finishe
         bot = BotProcess(fake, db_path)
         try:
             await bot.start()
-            await fake.control.wait_for(lambda: _at_least(fake, 100), 60.0, "no progress")
+            await fake.control.wait_for(lambda: at_least(fake, 100), 60.0, "no progress")
             started = time.monotonic()
             await bot.stop(timeout_s=20.0)
             assert bot.returncode == 0
@@ -126,7 +112,7 @@ async def test_sigterm_during_a_fan_out_stops_cleanly_and_the_next_start_finishe
                 sent = conn.execute("SELECT count(*) FROM deliveries WHERE state = 'sent'").fetchone()[0]
             assert sent == stopped_at, "every DM Discord confirmed before the stop is recorded as sent"
             await bot.start()
-            await fake.control.wait_for(lambda: _at_least(fake, recipients), 60.0, "the restart did not finish it")
+            await fake.control.wait_for(lambda: at_least(fake, recipients), 60.0, "the restart did not finish it")
             await asyncio.sleep(1.0)
         finally:
             await bot.stop()

@@ -7,7 +7,6 @@ none is lost, nothing is posted twice, and every outbox row is marked sent with 
 
 from __future__ import annotations
 
-import asyncio
 import random
 import sqlite3
 import time
@@ -20,6 +19,7 @@ from bot.db import Database
 from bot.db import channel_alerts as channel_store
 from bot.db.events import to_epoch, upsert_events
 from bot.models import Event, EventStatus, EventType, Milestone, MilestoneKind, Source
+from tests.e2e.crash_helpers import kill_during_fan_out
 from tests.fakediscord.launcher import BotProcess, FakeProcess
 
 TEXT, ANNOUNCEMENT, FORUM = 160, 20, 20
@@ -70,14 +70,6 @@ async def seed(db_path: Path, fake: FakeProcess, channels: dict[int, int]) -> No
             )
 
 
-async def delivered(fake: FakeProcess) -> int:
-    return int((await fake.control.ledger())["deliveries"])
-
-
-async def _at_least(fake: FakeProcess, count: int) -> bool:
-    return await delivered(fake) >= count
-
-
 async def test_sigkill_during_a_fan_out_to_200_channels_posts_each_exactly_once(tmp_path: Path) -> None:
     seed_value = int(time.time())
     rng = random.Random(seed_value)
@@ -87,23 +79,16 @@ async def test_sigkill_during_a_fan_out_to_200_channels_posts_each_exactly_once(
         await seed(db_path, fake, channels)
         bot = BotProcess(fake, db_path, env={"DISCORD_GLOBAL_RATE_LIMIT": str(GLOBAL_LIMIT)})
         thresholds = sorted(rng.sample(range(10, CHANNELS - 30), KILLS))
-        kills_at: list[int] = []
-        try:
-            for threshold in thresholds:
-                await bot.start()
-                await fake.control.wait_for(
-                    lambda t=threshold: _at_least(fake, t), 60.0, f"no progress to {threshold} (seed {seed_value})"
-                )
-                await asyncio.sleep(rng.uniform(0, 0.02))
-                await bot.kill()
-                kills_at.append(await delivered(fake))
-            await bot.start()
-            await fake.control.wait_for(
-                lambda: _at_least(fake, CHANNELS), 120.0, f"not every channel got it (seed {seed_value})"
-            )
-            await asyncio.sleep(2.0)  # a duplicate would arrive now
-        finally:
-            await bot.stop()
+        kills_at = await kill_during_fan_out(
+            fake,
+            bot,
+            thresholds=thresholds,
+            total=CHANNELS,
+            rng=rng,
+            max_pause_s=0.02,
+            seed=seed_value,
+            what="channel",
+        )
         ledger = await fake.control.request("GET", "/ledger", query={"deliveries": "1"})
     assert len(kills_at) == KILLS
     assert kills_at[-1] < CHANNELS, f"the last kill came after the fan-out (seed {seed_value})"
