@@ -154,7 +154,7 @@ class Dispatcher:
         self.retry_delays = tuple(retry_delays)
         # Set when the bot stops: workers finish the send in hand and take no more.
         self.stopping = False
-        self._confirmed: list[tuple[int, int, int, int]] = []
+        self._confirmed: list[tuple[int, int, int, int, bool]] = []
         self._flushed_at = time.monotonic()
         # Set when a run met a transient failure (Discord down or limiting us): the next run sends one row alone
         # first, and goes on only if that one is accepted. Without it every retry run would try every row
@@ -356,7 +356,7 @@ class Dispatcher:
             await store.note_delivery_attempt(self.db, d.id, str(exc), self._now(), final=True)
             report.failed += 1
             return
-        self._confirmed.append((d.id, channel, message_id, self._now()))
+        self._confirmed.append((d.id, channel, message_id, self._now(), late))
         report.sent += 1
         try:
             await self._flush_sent()
@@ -405,7 +405,7 @@ class Dispatcher:
             report.failed += 1
             return
         # Recorded at once, not batched: a forum post made by this alert must be known before the next one.
-        await store.mark_deliveries_sent(self.db, [(d.id, channel, message_id, self._now())])
+        await store.mark_deliveries_sent(self.db, [(d.id, channel, message_id, self._now(), late)])
         report.sent += 1
 
     async def _notice_to_channel(self, n: store.Notice, target: Target | None, report: DispatchReport) -> None:

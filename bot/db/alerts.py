@@ -441,13 +441,16 @@ async def pending_deliveries(db: Database, *, due_by: int) -> list[Delivery]:
     return [_delivery(r) for r in rows]
 
 
-async def mark_deliveries_sent(db: Database, confirmed: Sequence[tuple[int, int, int, int]]) -> None:
-    """Many confirmed sends at once: (delivery id, channel id, message id, when)."""
+async def mark_deliveries_sent(db: Database, confirmed: Sequence[tuple[int, int, int, int, bool]]) -> None:
+    """Many confirmed sends at once: (delivery id, channel id, message id, when, whether its text said late).
+
+    ``late`` is what the message said: a row planned on time but sent after an outage records it too, so the
+    table agrees with what the recipient read."""
     async with db.transaction() as conn:
         await conn.executemany(
             "UPDATE deliveries SET state = 'sent', channel_id = ?, message_id = ?, sent_at = ?, updated_at = ?, "
-            "attempts = attempts + 1, last_error = NULL WHERE id = ?",
-            [(channel, message, at, at, delivery) for delivery, channel, message, at in confirmed],
+            "attempts = attempts + 1, last_error = NULL, late = MAX(late, ?) WHERE id = ?",
+            [(channel, message, at, at, int(late), delivery) for delivery, channel, message, at, late in confirmed],
         )
 
 

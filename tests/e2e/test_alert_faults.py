@@ -103,6 +103,10 @@ async def assert_each_got_exactly_one(fake: FakeDiscordWithScene, bot: TMinusBot
     assert {r[1] for r in rows} == {"sent"}, "every outbox row sent"
     made = {d.recipient_id: int(d.message_id) for d in fake.ledger.deliveries}
     assert {int(r[0]): r[2] for r in rows} == made, "each row holds the message Discord made"
+    # The row says late exactly when the message did (a send delayed by an outage included).
+    said_late = {d.recipient_id: "Late" in d.content for d in fake.ledger.deliveries}
+    recorded = await bot.db.fetchall("SELECT recipient_id, late FROM deliveries")
+    assert {int(r[0]): bool(r[1]) for r in recorded} == said_late, "deliveries.late agrees with the text sent"
 
 
 def delivered(fake: FakeDiscordWithScene) -> int:
