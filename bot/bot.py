@@ -23,7 +23,7 @@ import cogs
 from bot import __version__
 from bot.alerts.channels import ChannelAlerts
 from bot.alerts.engine import AlertEngine
-from bot.alerts.transport import DiscordTransport
+from bot.alerts.transport import DiscordTransport, guard_global_rate_limit
 from bot.channel_poster import ChannelPoster
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
@@ -90,6 +90,8 @@ class TMinusBot(commands.Bot):
         """Open resources, load cogs, and sync the command tree if it changed."""
         await self.db.connect()
         _watch_view_store(self)
+        # A send timed out in discord.py's sleep for a global 429 must not leave every later request waiting.
+        guard_global_rate_limit(self)
         self.http_session = aiohttp.ClientSession(headers={"User-Agent": f"T-Minus/{__version__} (Discord bot)"})
         self.scheduler.start()
         # Browsing (issue 9): SQLite's advice for a long-lived connection, once a day (and at close).

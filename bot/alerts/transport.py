@@ -19,6 +19,46 @@ SEND_TIMEOUT_S = 10.0
 NO_MENTIONS = discord.AllowedMentions.none()
 
 
+class GlobalRateLimitLock(asyncio.Event):
+    """discord.py's global rate-limit lock (``HTTPClient._global_over``), released if its holder is cancelled.
+
+    On a global 429 discord.py clears the lock, sleeps ``retry_after`` (up to the bot's 30 s
+    ``max_ratelimit_timeout``) inside the request and sets it again after the sleep. A send abandoned by
+    ``SEND_TIMEOUT_S`` (10 s) is cancelled in that sleep and never sets it: every later REST request (alerts,
+    posts, command work that sends) would wait forever. Here the task that cleared the lock sets it again when
+    it ends, however it ends; a request sent before Discord's wait is over gets a new 429 with the time left.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._holder: asyncio.Task[object] | None = None
+        super().set()
+
+    def clear(self) -> None:
+        super().clear()
+        holder = asyncio.current_task()
+        self._holder = holder
+        if holder is not None:
+            holder.add_done_callback(self._holder_done)
+
+    def set(self) -> None:
+        self._holder = None
+        super().set()
+
+    def _holder_done(self, task: asyncio.Task[object]) -> None:
+        # Only if that task still holds it: after its own set(), a later 429 may have made another the holder.
+        if self._holder is task:
+            self.set()
+
+
+def guard_global_rate_limit(client: discord.Client) -> None:
+    """Give the logged-in ``client`` a :class:`GlobalRateLimitLock` (``static_login`` makes a plain Event).
+
+    Called from ``setup_hook``, right after login, before any request runs concurrently."""
+    if not isinstance(client.http._global_over, GlobalRateLimitLock):
+        client.http._global_over = GlobalRateLimitLock()
+
+
 def _mapped(exc: BaseException) -> Exception:
     match exc:
         case discord.RateLimited():

@@ -1,14 +1,18 @@
 """Discord faults during command handling (issue 15): the gateway dropped, told to RECONNECT or INVALID_SESSION
 while the bot is in the middle of a command. The command is still answered exactly once, its row written once,
 and the bot answers the next command after it reconnects. (During an alert fan-out: with the alert engine.)
+A global 429 whose wait outlasts a send's timeout leaves later requests and command replies working.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 
 import pytest
 
+from bot.alerts.dispatcher import TransientError
+from bot.alerts.transport import SEND_TIMEOUT_S, DiscordTransport
 from bot.bot import TMinusBot
 from tests.fakediscord.interactions import build_command_data
 from tests.fakediscord.pytest_plugin import FakeDiscordWithScene
@@ -64,4 +68,41 @@ async def test_a_command_in_progress_when_the_gateway_fails_is_answered_once_and
     await fake.wait_for(bot.is_ready)
     after = await fake.slash("about", user=scene.member, guild=scene.guild, channel=scene.general)
     assert after.embeds
+    assert fake.ledger.duplicates() == []
+
+
+MESSAGES = "/channels/{channel_id}/messages"
+# Longer than the alert transport's 10 s send timeout, within the 30 s discord.py sleeps instead of raising.
+GLOBAL_RETRY_AFTER_S = 12.0
+
+
+async def test_a_send_timed_out_in_a_global_429_releases_the_lock_for_every_later_request(
+    tminus_bot: BotOnFake,
+) -> None:
+    fake, bot = tminus_bot
+    scene = fake.scene
+    assert GLOBAL_RETRY_AFTER_S > SEND_TIMEOUT_S
+    transport = DiscordTransport(bot)
+    channel = await transport.open_dm(scene.member.id)
+    fake.ratelimiter.force_429("POST", MESSAGES, retry_after=GLOBAL_RETRY_AFTER_S, is_global=True)
+    with pytest.raises(TransientError):  # abandoned at 10 s while discord.py sleeps under its global lock
+        await transport.post(channel, "first", nonce="global-429-first")
+    assert [r.rate_limit_scope for r in fake.requests_to("POST", MESSAGES)] == ["global"]
+    # Later sends are not stuck behind the lock the cancelled send held (before the fix they waited forever).
+    message_id = await asyncio.wait_for(transport.post(channel, "second", nonce="global-429-second"), 5.0)
+    assert message_id
+    # A command whose work sends through the same client (a sample post in a channel) still completes.
+    sample = await asyncio.wait_for(
+        fake.slash(
+            "alerts test",
+            user=scene.moderator,
+            guild=scene.guild,
+            channel=scene.general,
+            options={"channel": scene.general},
+        ),
+        10.0,
+    )
+    await sample.wait(lambda r: bool(r.followups), 10.0)
+    assert sample.followups[0]["content"].startswith("Posted a sample in "), sample.followups
+    assert (await fake.slash("about", user=scene.member, guild=scene.guild, channel=scene.general)).embeds
     assert fake.ledger.duplicates() == []
