@@ -42,6 +42,19 @@ def user_message(error: app_commands.AppCommandError) -> str | None:
     return None
 
 
+def _choice_hint(interaction: discord.Interaction[Any], error: app_commands.TransformerError) -> str | None:
+    """For a value outside an option's declared choices (only a modified client sends one): the choices to pick."""
+    command = interaction.command
+    if not isinstance(command, app_commands.Command):
+        return None
+    for param in command.parameters:
+        # The namespace holds the values as sent, under the names Discord shows (a renamed parameter's too).
+        if param.choices and getattr(interaction.namespace, param.display_name, None) == error.value:
+            names = ", ".join(choice.name for choice in param.choices)
+            return f"I couldn't read {error.value!r} as `{param.display_name}`: pick one of the choices ({names})."
+    return None
+
+
 async def send_ephemeral(interaction: discord.Interaction[Any], text: str) -> None:
     """Answer ``interaction`` with an ephemeral message, whether or not it was already answered."""
     mentions = discord.AllowedMentions.none()
@@ -62,6 +75,8 @@ async def report_error(interaction: discord.Interaction[Any], error: BaseExcepti
         command = interaction.command.qualified_name if interaction.command else "?"
         log.error("storage fault during /%s: %s", command, error)
         text = STORAGE_TROUBLE
+    elif isinstance(error, app_commands.TransformerError):
+        text = _choice_hint(interaction, error) or user_message(error)
     elif isinstance(error, app_commands.AppCommandError):
         text = user_message(error)
     else:

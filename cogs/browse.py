@@ -57,7 +57,9 @@ def _embed(data: dict[str, Any]) -> discord.Embed:
 
 class PageButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"tm:b:(?P<view>nl|ls|nd|ev):(?P<key>-|[0-9a-f]{16}):(?P<dir>[np]):(?P<at>\d+):(?P<mid>\d+)",
+    # Numbers of at most 18 digits: every one fits SQLite's 64-bit integers. A forged longer one matches no
+    # button and is answered "no longer active" instead of failing in the query.
+    template=r"tm:b:(?P<view>nl|ls|nd|ev):(?P<key>-|[0-9a-f]{16}):(?P<dir>[np]):(?P<at>[0-9]{1,18}):(?P<mid>[0-9]{1,18})",
 ):
     """Previous / Next of a browsing message; a press by someone else gets them their own ephemeral page."""
 
@@ -91,7 +93,7 @@ class PageButton(
             await report_error(interaction, error)
 
 
-class CalendarButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"tm:ics:(?P<event>\d+)"):
+class CalendarButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"tm:ics:(?P<event>[0-9]{1,18})"):
     """Add to calendar: the shown event's milestones as an .ics file, for the presser only."""
 
     def __init__(self, event_id: int) -> None:

@@ -54,7 +54,7 @@ async def listing(bot: TMinusBot, user_id: int) -> tuple[discord.Embed, discord.
     return embed, view
 
 
-class RemoveButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"tm:sub:rm:(?P<id>[0-9]{1,19})"):
+class RemoveButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"tm:sub:rm:(?P<id>[0-9]{1,18})"):
     """Remove one subscription; only its owner's press does anything, whatever custom_id was crafted."""
 
     def __init__(self, subscription_id: int) -> None:
@@ -116,7 +116,7 @@ class MuteButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"tm:s
         await interaction.response.edit_message(embed=embed, view=view, allowed_mentions=NO_MENTIONS)
 
 
-class AlertMeButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"tm:alertme:(?P<event>[0-9]{1,19})"):
+class AlertMeButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"tm:alertme:(?P<event>[0-9]{1,18})"):
     """The "Alert me" button of /nextlaunch and /launch: DM the presser before that one mission."""
 
     def __init__(self, event_id: int) -> None:

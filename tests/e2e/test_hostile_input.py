@@ -9,6 +9,7 @@ decide the outcome.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import pytest
@@ -387,3 +388,57 @@ async def test_digest_commands_with_any_arguments_answer_clearly_and_half_write_
             assert rows(bot) == before, command
     stopped = await slash(fake, "digest off", {"channel": channel})
     assert_clear_answer(stopped, caplog)
+
+
+# Every DynamicItem template the bot registers, with any number its pattern lets through (up to 19 digits, so
+# beyond SQLite's 64-bit integers too), on a message whose components a modified client forged.
+NINETEEN_DIGITS = st.one_of(st.integers(min_value=0, max_value=10**19 - 1), st.sampled_from([0, 2**63 - 1, 2**63]))
+DYNAMIC_IDS = st.one_of(
+    st.builds("tm:sub:rm:{}".format, NINETEEN_DIGITS),
+    st.builds("tm:alertme:{}".format, NINETEEN_DIGITS),
+    st.sampled_from(["tm:sub:mute:0", "tm:sub:mute:1"]),
+    st.builds("tm:ics:{}".format, NINETEEN_DIGITS),
+    st.builds(
+        "tm:b:{}:-:{}:{}:{}".format,
+        st.sampled_from(["nl", "ls", "nd", "ev"]),
+        st.sampled_from(["n", "p"]),
+        NINETEEN_DIGITS,
+        NINETEEN_DIGITS,
+    ),
+    BROWSE_IDS,
+)
+
+
+def forged(message: dict[str, Any], custom_id: str) -> dict[str, Any]:
+    """``message`` as a client that forged its components would present it: one button with ``custom_id``."""
+    button = {"type": 2, "style": 2, "label": "x", "custom_id": custom_id}
+    return {**message, "components": [{"type": 1, "components": [button]}]}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(custom_id=DYNAMIC_IDS)
+async def test_every_dynamic_button_with_a_forged_id_answers_clearly_and_touches_only_the_pressers_rows(
+    tminus_bot: BotOnFake, caplog: pytest.LogCaptureFixture, custom_id: str
+) -> None:
+    fake, bot = tminus_bot
+    caplog.clear()
+    scene = fake.scene
+    message = await fake.slash("subscriptions", user=fresh_admin(fake), guild=scene.guild, channel=scene.general)
+    assert message.original is not None
+    patterns = [p.pattern for p in bot._connection._view_store._dynamic_items]
+    assert len(patterns) >= 5, patterns  # the browse, calendar, remove, mute and alert-me buttons
+    before = rows(bot)
+    presser = fresh_admin(fake)
+    result = await fake.press_button(forged(message.original, custom_id), custom_id, user=presser)
+    assert result.answered
+    if not any(re.fullmatch(p, custom_id) for p in patterns):  # a number too long to be any row's
+        assert result.content == STALE_COMPONENT, custom_id
+    text = answer_text(result) + str((result.original or {}).get("content") or "")
+    assert APOLOGY not in text, custom_id
+    assert "Traceback" not in text
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR and r.name.startswith(("bot", "cogs"))]
+    if result.type == 4:  # a new message (not the listing edited in place): a refusal or an "I'll DM you"
+        assert result.ephemeral, custom_id
+    # Nothing of anyone else changed: any new or changed row is the presser's own (mute switch, alert me).
+    changed = set(rows(bot)) ^ set(before)
+    assert all(str(presser.id) in row for row in changed), (custom_id, changed)
