@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from bot.inert import inert
 from bot.models import MilestoneKind, Precision
-from bot.render import plain_instant, truncate
+from bot.render import inert_name, plain_instant, truncate
 
 THREAD_TITLE_MAX = 100
 CONTENT_MAX = 2_000
@@ -118,7 +118,7 @@ def alert_post(
     when = datetime.fromtimestamp(at, tz=zone)
     label = kind.value.replace("_", " ")
     head = _lead_head(lead)
-    lines = [f"{head}: **{inert(name)}**: {label} <t:{at}:F> (<t:{at}:R>)"]
+    lines = [f"{head}: **{inert_name(name)}**: {label} <t:{at}:F> (<t:{at}:R>)"]
     if role_id is not None:
         lines.insert(0, f"<@&{role_id}>")
     if late:

@@ -30,8 +30,7 @@ from bot.db.database import Database
 from bot.db.events import UpcomingMilestone, from_epoch, next_milestones, to_epoch
 from bot.db.settings import get_guild_timezone, get_user_timezone
 from bot.exceptions import InputError
-from bot.inert import inert
-from bot.render import plain_instant, truncate
+from bot.render import inert_name, plain_instant, truncate
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +123,8 @@ def render(items: list[UpcomingMilestone], *, cadence: str, zone: ZoneInfo, slot
         at, precision = item.milestone.at, item.milestone.precision
         kind = item.milestone.kind.value.replace("_", " ")
         relative = f" (<t:{to_epoch(at)}:R>)" if precision.is_exact else ""
-        lines.append(f"• {plain_instant(at, precision, zone)}: **{inert(item.stored.event.name)}**, {kind}{relative}")
+        name = inert_name(item.stored.event.name)
+        lines.append(f"• {plain_instant(at, precision, zone)}: **{name}**, {kind}{relative}")
     if len(items) > MAX_LINES:
         lines.append(f"…and {len(items) - MAX_LINES} more: see `/nextlaunch`.")
     if late:

@@ -29,7 +29,8 @@ from bot.db.events import from_epoch, to_epoch
 from bot.exceptions import InputError
 from bot.inert import inert
 from bot.models import EventStatus, MilestoneKind, Precision, isoformat_z
-from bot.render import truncate
+from bot.render import inert as inert_markdown
+from bot.render import inert_name, truncate
 
 log = logging.getLogger(__name__)
 
@@ -168,14 +169,15 @@ def desired(c: store.Candidate) -> Desired:
     location = c.webcast_urls[0] if c.webcast_urls else (c.location or c.station or "To be announced")
     if len(location) > LOCATION_MAX:
         location = truncate(inert(c.location or "To be announced"), LOCATION_MAX)
-    lines = [inert(c.name)]
+    # Descriptions render markdown (names and titles do not): upstream text there is escaped as well.
+    lines = [inert_name(c.name)]
     if c.provider or c.vehicle:
-        lines.append(inert(" · ".join(p for p in (c.provider, c.vehicle) if p)))
+        lines.append(inert_markdown(" · ".join(p for p in (c.provider, c.vehicle) if p)))
     if c.precision is Precision.HOUR:
         lines.append("Time known to the hour only.")
     if c.description:
         lines.append("")
-        lines.append(inert(c.description))
+        lines.append(inert_markdown(c.description))
     marker = f"\n\nMirrored by T-Minus · tminus:m{c.milestone_id}"
     description = truncate("\n".join(lines), DESCRIPTION_MAX - len(marker)) + marker
     return Desired(c.milestone_id, c.at, end, name, inert(location), description)

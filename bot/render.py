@@ -168,6 +168,16 @@ def inert_trimmed(text: str, limit: int) -> str:
     return inert(plain[:low].rstrip()) + "…"
 
 
+# An upstream name inside a line of text (an alert, a notice, a digest line): room for any real mission name
+# (LL2's stay well under 100 characters), short enough that the rest of the line (its time) always survives.
+NAME_IN_TEXT_MAX = 200
+
+
+def inert_name(text: str) -> str:
+    """An upstream name for a line Discord renders as markdown: on one line, inert, at most NAME_IN_TEXT_MAX."""
+    return inert_trimmed(" ".join(text.split()), NAME_IN_TEXT_MAX)
+
+
 def plain_title(text: str, limit: int = 256) -> str:
     """Upstream text for places Discord shows without markdown (titles, footers, field names, choice names):
     only mentions are broken, so nothing there can look like one."""

@@ -6,7 +6,7 @@ import hashlib
 
 from bot.alerts.leads import format_lead
 from bot.models import MilestoneKind
-from bot.render import truncate
+from bot.render import inert_name, truncate
 
 MAX_CONTENT = 2_000
 
@@ -39,7 +39,8 @@ def _when(at: int) -> str:
 def alert_text(name: str, kind: MilestoneKind, lead: int, target_at: int, *, late: bool) -> str:
     """The alert DM."""
     head = "🚀 Now" if lead == 0 else f"⏰ T-{format_lead(lead)}"
-    text = f"{head}: **{name}**: {kind_label(kind)} {_when(target_at)}"
+    # The name is LL2's (or an admin's): inert and cut, so it can neither format the DM nor push its time out.
+    text = f"{head}: **{inert_name(name)}**: {kind_label(kind)} {_when(target_at)}"
     if late:
         text += "\n*Late: I was offline when this alert was due.*"
     return truncate(text, MAX_CONTENT)
@@ -48,13 +49,14 @@ def alert_text(name: str, kind: MilestoneKind, lead: int, target_at: int, *, lat
 def superseded_text(name: str, kind: MilestoneKind, lead: int, target_at: int) -> str:
     """What an earlier alert's message becomes once its time no longer holds."""
     head = "Now" if lead == 0 else f"T-{format_lead(lead)}"
-    return truncate(f"~~{head}: **{name}**: {kind_label(kind)} <t:{target_at}:F>~~\n*Superseded: see below.*", 2_000)
+    shown = inert_name(name)
+    return truncate(f"~~{head}: **{shown}**: {kind_label(kind)} <t:{target_at}:F>~~\n*Superseded: see below.*", 2_000)
 
 
 def moved_text(name: str, kind: MilestoneKind, old_at: int, new_at: int) -> str:
     """The one notice after a slip."""
     return truncate(
-        f"🔁 **{name}**: {kind_label(kind)} moved from <t:{old_at}:F> to {_when(new_at)}. "
+        f"🔁 **{inert_name(name)}**: {kind_label(kind)} moved from <t:{old_at}:F> to {_when(new_at)}. "
         "Your alerts follow the new time.",
         MAX_CONTENT,
     )
@@ -62,6 +64,7 @@ def moved_text(name: str, kind: MilestoneKind, old_at: int, new_at: int) -> str:
 
 def status_text(name: str, reason: str, status_label: str) -> str:
     """The one notice after a hold, a scrub back to TBD, or the outcome."""
+    name = inert_name(name)
     match reason:
         case "hold":
             line = f"✋ **{name}** is on hold. I'll alert you again when there is a new time."

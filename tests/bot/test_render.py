@@ -9,7 +9,16 @@ import discord
 import pytest
 
 from bot.models import Precision
-from bot.render import Embed, add_fields_within_limit, discord_when, embed_length, humanize_duration, plain_instant
+from bot.render import (
+    NAME_IN_TEXT_MAX,
+    Embed,
+    add_fields_within_limit,
+    discord_when,
+    embed_length,
+    humanize_duration,
+    inert_name,
+    plain_instant,
+)
 
 NY = ZoneInfo("America/New_York")
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -80,3 +89,16 @@ def test_fields_never_exceed_twenty_five() -> None:
     embed: Embed = {"title": "t", "fields": [{"name": "a", "value": "b"}] * 20}
     assert add_fields_within_limit(embed, [(f"n{i}", "v") for i in range(10)]) == 5
     assert len(embed["fields"]) == 25
+
+
+def test_an_upstream_name_in_a_line_is_one_inert_line_of_at_most_200_characters() -> None:
+    hostile = ("@everyone <@&123> **FREE** [click](https://evil.example)\r\n# heading\n" * 200)[:10_000]
+    shown = inert_name(hostile)
+    assert len(shown) <= NAME_IN_TEXT_MAX
+    assert shown.endswith("…")
+    assert "\n" not in shown
+    assert "\r" not in shown
+    assert "@everyone" not in shown
+    assert "<@&" not in shown
+    assert "\\[click\\]" in shown
+    assert inert_name("Falcon 9 | Starlink 10-1") == "Falcon 9 \\| Starlink 10-1"
