@@ -250,3 +250,38 @@ async def test_a_wrong_typed_field_skips_or_stores_that_record_and_loses_nothing
                 assert progress == [row for row in good if PROGRESS in row[1]]
         finally:
             await db.close()
+
+
+# -- missing fields: a record of any feed without any one of its fields -----------------------------------
+
+FEED_LISTS = {"launches": "launches", "dockings": "dockings", "events": "events"}
+
+
+def _missing_cases() -> list[tuple[str, str]]:
+    fixture = FakeLL2(FakeClock(FIXTURE_NOW))
+    cases = [("launches", f) for f in LAUNCH_FIELDS]
+    cases += [("dockings", f) for f in sorted(fixture.dockings[0])]
+    cases += [("events", f) for f in sorted(fixture.events[0])]
+    return cases
+
+
+@pytest.mark.parametrize(("feed", "field"), _missing_cases())
+async def test_a_record_missing_any_field_skips_or_stores_that_record_and_marks_nothing_gone(
+    make_sync: MakeSync, db: Database, ll2: FakeLL2, clock: FakeClock, feed: str, field: str
+) -> None:
+    sync = make_sync(options=LL2Options(fetch_details=False))
+    assert (await sync.sync_once()).ok
+    good = await _snapshot(db)
+    clock.advance(timedelta(minutes=20))
+    records: list[dict[str, Any]] = getattr(ll2, FEED_LISTS[feed])
+    del records[0][field]
+    report = await sync.sync_once()  # never raises
+    assert report.error is None, report.summary()
+    assert [c for c in report.changes if c.kind is ChangeKind.GONE] == []
+    after = await _snapshot(db)
+    # The same events, none of them gone; other feeds untouched; a skipped record is kept as it was.
+    assert [(row[0], row[1], row[2]) for row in after] == [(row[0], row[1], row[2]) for row in good]
+    assert [row for row in after if row[0] != feed] == [row for row in good if row[0] != feed]
+    if report.bad_records:
+        assert after == good
+        assert "bad records skipped" in report.summary()
