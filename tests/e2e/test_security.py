@@ -164,3 +164,25 @@ async def test_refused_admin_commands_spend_no_cooldown_uses(tminus_bot: BotOnFa
     for _ in range(uses + 2):
         refused = await fake.slash("event list", user=scene.member, guild=scene.guild, channel=scene.general)
         assert refused.content == REFUSAL  # never "slow down": the permission check comes first
+
+
+async def test_digest_commands_change_only_the_callers_own_digest(tminus_bot: BotOnFake) -> None:
+    fake, bot = tminus_bot
+    scene = fake.scene
+    where = {"guild": scene.guild, "channel": scene.general}
+    mine = await fake.slash("digest daily", user=scene.member, options={"time": "08:00"}, **where)
+    assert (mine.content or "").startswith("Digest set: ")
+    before = [r for r in user_data_dump(bot.db.path) if r.startswith("digests:")]
+    assert len(before) == 1
+    # Someone else (even a manager) stopping or setting "their" digest touches only their own.
+    other = scene.moderator
+    stopped = await fake.slash("digest off", user=other, **where)
+    assert stopped.content == "There was no digest to stop."
+    assert [r for r in user_data_dump(bot.db.path) if r.startswith("digests:")] == before
+    theirs = await fake.slash("digest weekly", user=other, options={"day": 0, "time": "09:00"}, **where)
+    assert (theirs.content or "").startswith("Digest set: ")
+    after = [r for r in user_data_dump(bot.db.path) if r.startswith("digests:")]
+    assert len(after) == 2
+    assert set(before) <= set(after), "the member's digest is unchanged"
+    assert (await fake.slash("digest off", user=other, **where)).content != "There was no digest to stop."
+    assert [r for r in user_data_dump(bot.db.path) if r.startswith("digests:")] == before
