@@ -28,6 +28,7 @@ from bot.channel_poster import ChannelPoster
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.db import Database
+from bot.db.browse import QUERY_KEEP, prune_queries
 from bot.errors import on_app_command_error
 from bot.ll2 import LL2Sync
 from bot.pubsub import ChangeBus
@@ -94,8 +95,9 @@ class TMinusBot(commands.Bot):
         guard_global_rate_limit(self)
         self.http_session = aiohttp.ClientSession(headers={"User-Agent": f"T-Minus/{__version__} (Discord bot)"})
         self.scheduler.start()
-        # Browsing (issue 9): SQLite's advice for a long-lived connection, once a day (and at close).
-        self.scheduler.add_job(self.db.optimize, "interval", hours=24, id="db.optimize", replace_existing=True)
+        # Once a day: forget browse filters nobody uses, then SQLite's advice for a long-lived connection
+        # (PRAGMA optimize, also run at close).
+        self.scheduler.add_job(self.housekeeping, "interval", hours=24, id="housekeeping", replace_existing=True)
         # Alerts (issue 10): rebuilt from rows in the background (late alerts go out, missed ones are recorded),
         # so a long fan-out after a restart never holds up the gateway connection.
         self.alerts = AlertEngine(
@@ -114,6 +116,13 @@ class TMinusBot(commands.Bot):
         self.ll2 = LL2Sync(self.db, self.http_session, self.settings, self.changes, now=self.clock.now)
         await self.ll2.start()
         await self.sync_commands()
+
+    async def housekeeping(self) -> None:
+        """The daily tidy-up: prune browse filters idle for a month, then ``PRAGMA optimize``."""
+        pruned = await prune_queries(self.db, now=self.clock.now())
+        if pruned:
+            log.info("forgot %d browse filters unused for %d days", pruned, QUERY_KEEP.days)
+        await self.db.optimize()
 
     def _channel_alerts(self) -> ChannelAlerts:
         """Channel alerts (issue 11): posts in text, announcement, thread and forum channels; DMs to admins."""

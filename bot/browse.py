@@ -107,8 +107,19 @@ class View(enum.StrEnum):
         """What the view lists, plural."""
         return "launches" if self in (View.NEXT_LAUNCH, View.LAUNCHES) else _NOUNS[self]
 
+    @property
+    def command(self) -> str:
+        """The slash command that shows this view (named when its buttons have expired)."""
+        return _COMMANDS[self]
+
 
 _NOUNS = {View.NEXT_DOCKING: "dockings", View.EVENTS: "station events"}
+_COMMANDS = {
+    View.NEXT_LAUNCH: "nextlaunch",
+    View.LAUNCHES: "launches",
+    View.NEXT_DOCKING: "nextdocking",
+    View.EVENTS: "events",
+}
 
 
 DAYS_MAX = 366  # what /launches declares; Discord checks it, but a crafted interaction need not

@@ -86,7 +86,7 @@ class PageButton(
 
     async def callback(self, interaction: discord.Interaction[TMinusBot]) -> None:  # type: ignore[override]
         try:
-            filters = await load_filters(interaction.client, self.key)
+            filters = await load_filters(interaction.client, self.key, self.browse_view)
             ans = await build_answer(interaction, self.browse_view, filters, self.cursor, self.backwards)
             await respond_to_press(interaction, ans, self.browse_view, self.key)
         except Exception as error:
@@ -153,13 +153,13 @@ def make_view(items: list[discord.ui.Item[Any]]) -> discord.ui.View | None:
     return view
 
 
-async def load_filters(bot: TMinusBot, key: str) -> Filters:
-    """The filters a button's key stands for."""
+async def load_filters(bot: TMinusBot, key: str, view: View) -> Filters:
+    """The filters a button's key stands for (unknown once pruned after a month unused, or a forged key)."""
     if key == "-":
         return Filters()
-    spec = await browse_db.load_query(bot.db, key)
+    spec = await browse_db.load_query(bot.db, key, now=bot.clock.now())
     if spec is None:
-        raise InputError("I no longer know this list's filters. Run the command again for a fresh one.")
+        raise InputError(f"This page has expired. Run `/{view.command}` again for a fresh one.")
     return Filters.from_spec(spec)
 
 

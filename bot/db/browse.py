@@ -11,7 +11,7 @@ import json
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 import aiosqlite
@@ -302,22 +302,44 @@ async def histories(db: Database, milestone_ids: Sequence[int]) -> dict[int, lis
     return out
 
 
+# How long saved filters outlive their last use. Buttons never time out, so no age is safe for every message;
+# a month covers paging through a schedule for as long as anyone rereads it, and a press after that is told
+# the page expired.
+QUERY_KEEP = timedelta(days=30)
+# A use is recorded only when the last one is older than this: a write moves total_changes(), which makes the
+# next page recount the browse statistics, so a busy button must not write on every press.
+QUERY_TOUCH = timedelta(days=1)
+
+
 async def save_query(db: Database, key: str, spec: dict[str, Any], *, now: datetime) -> None:
     """Remember the filters behind a message's buttons under ``key`` (the same filters, the same key).
 
-    Filters already saved write nothing, so asking again does not count as a change of the data (which would
-    make the next page recount its statistics).
+    Filters already saved write nothing unless their last use is a day old or more, so asking again does not
+    count as a change of the data (which would make the next page recount its statistics).
     """
+    stamp = to_epoch(now)
     await db.execute(
-        "INSERT INTO browse_queries (key, spec, created_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING",
-        (key, json.dumps(spec, sort_keys=True), to_epoch(now)),
+        "INSERT INTO browse_queries (key, spec, created_at, used_at) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (key) DO UPDATE SET used_at = excluded.used_at WHERE used_at < ?",
+        (key, json.dumps(spec, sort_keys=True), stamp, stamp, stamp - int(QUERY_TOUCH.total_seconds())),
     )
 
 
-async def load_query(db: Database, key: str) -> dict[str, Any] | None:
-    """The filters saved under ``key``, if any."""
-    row = await db.fetchone("SELECT spec FROM browse_queries WHERE key = ?", (key,))
+async def load_query(db: Database, key: str, *, now: datetime) -> dict[str, Any] | None:
+    """The filters saved under ``key``, if any; reading them counts as a use (see :data:`QUERY_TOUCH`)."""
+    row = await db.fetchone("SELECT spec, used_at FROM browse_queries WHERE key = ?", (key,))
     if row is None:
         return None
+    stamp = to_epoch(now)
+    if int(row["used_at"]) < stamp - int(QUERY_TOUCH.total_seconds()):
+        # A prune in between deletes only rows a month idle, never this one just read: no race to guard.
+        await db.execute("UPDATE browse_queries SET used_at = ? WHERE key = ?", (stamp, key))
     spec = json.loads(row["spec"])
     return spec if isinstance(spec, dict) else None
+
+
+async def prune_queries(db: Database, *, now: datetime) -> int:
+    """Forget filters nobody has used for longer than :data:`QUERY_KEEP`; returns how many were forgotten."""
+    return await db.execute(
+        "DELETE FROM browse_queries WHERE used_at < ?", (to_epoch(now) - int(QUERY_KEEP.total_seconds()),)
+    )

@@ -741,4 +741,28 @@ async def test_a_button_whose_filters_are_unknown_gets_a_hint_not_a_traceback(br
     message = shown.message or {}
     pressed = await fake.press_button(message, buttons(message)["Next"]["custom_id"], user=scene.member)
     assert pressed.ephemeral
-    assert pressed.content == "I no longer know this list's filters. Run the command again for a fresh one."
+    assert pressed.content == "This page has expired. Run `/nextlaunch` again for a fresh one."
+
+
+async def test_a_button_whose_filters_were_pruned_says_the_page_expired(
+    fake_discord: FakeDiscordWithScene, tmp_path: Path
+) -> None:
+    fake, scene = fake_discord, fake_discord.scene
+    path = tmp_path / "t.sqlite3"
+    await seeded_db(path, scene.guild.id, extra=5)  # SpaceX launches 40 days on: pages to turn a month later
+    clock = ManualClock(NOW)
+    async with running_bot(fake, path, clock) as bot:
+        shown = await fake.slash("nextlaunch", user=scene.member, guild=scene.guild, options={"provider": "spacex"})
+        message = shown.message or {}
+        clock.advance(timedelta(days=15))
+        used = await fake.press_button(message, buttons(message)["Next"]["custom_id"], user=scene.member)
+        assert used.type == 7  # reading the filters counts as a use ...
+        clock.advance(timedelta(days=20))
+        await bot.housekeeping()  # the daily job
+        kept = await fake.press_button(message, buttons(message)["Next"]["custom_id"], user=scene.member)
+        assert kept.type == 7, kept.content  # ... so 35 days after the command its buttons still work
+        clock.advance(timedelta(days=31))
+        await bot.housekeeping()
+        pressed = await fake.press_button(message, buttons(message)["Previous"]["custom_id"], user=scene.member)
+        assert pressed.ephemeral
+        assert pressed.content == "This page has expired. Run `/nextlaunch` again for a fresh one."
