@@ -112,6 +112,8 @@ def _event_columns(event: Event) -> dict[str, Any]:
     return {
         "type": event.type.value,
         "name": event.name,
+        # What /launch searches: folded in Python, since SQLite folds the case of ASCII letters only.
+        "name_key": event.name.casefold(),
         "status": event.status.value,
         "guild_id": event.guild_id,
         "mission_key": event.mission_key,

@@ -17,7 +17,7 @@ async def manual_events_ahead(
     """Live hand-entered events visible in ``guild_id`` whose last milestone period ends at or after ``now``
     (epoch seconds), soonest first; ``needle`` (casefolded, may be empty) matches a name part or a number prefix."""
     scope = "(e.guild_id IS NULL OR e.guild_id = :guild)" if include_global else "e.guild_id = :guild"
-    search = " AND (instr(casefold(e.name), :needle) > 0 OR instr(CAST(e.id AS TEXT), :needle) = 1)" if needle else ""
+    search = " AND (instr(e.name_key, :needle) > 0 OR instr(CAST(e.id AS TEXT), :needle) = 1)" if needle else ""
     rows = await db.fetchall(
         # period_end_sql() is a fixed SQL expression; scope and search are the fixed fragments above.
         f"SELECT e.id, max({period_end_sql()}) AS last_end, min(m.at_utc) AS first_at FROM events e "  # noqa: S608
