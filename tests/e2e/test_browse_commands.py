@@ -422,6 +422,25 @@ async def test_launch_by_typed_name_shows_in_flight_status_and_unknown_name_gets
     )
 
 
+async def test_launch_finds_a_name_in_another_script_in_any_case(
+    fake_discord: FakeDiscordWithScene, tmp_path: Path
+) -> None:
+    fake, scene = fake_discord, fake_discord.scene
+    path = tmp_path / "t.sqlite3"
+    await seeded_db(path, scene.guild.id)
+    async with Database(path) as db:
+        names = ["Союз-2.1а | Прогресс МС-34", "ÉLECTRON | Bêta"]  # noqa: RUF001 - Cyrillic on purpose
+        events = [data.launch(f"u{i}", name, NOW + timedelta(days=3 + i)) for i, name in enumerate(names)]
+        await upsert_events(db, events, feed="unicode", now=NOW, complete=False)
+    async with running_bot(fake, path, ManualClock(NOW)):
+        choices = await fake.autocomplete(
+            "launch", "name", user=scene.member, guild=scene.guild, options={"name": "союз"}
+        )
+        assert [c["name"] for c in choices] == [names[0]]
+        typed = await fake.slash("launch", user=scene.member, guild=scene.guild, options={"name": "électron"})
+        assert typed.embeds[0]["title"] == names[1]
+
+
 async def test_launch_of_another_servers_event_is_not_shown(browse_bot: BotOnFake) -> None:
     fake, bot = browse_bot
     scene = fake.scene
