@@ -131,3 +131,40 @@ def test_help_lists_every_sub_command_module() -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert all(name.replace("_", "-") in proc.stdout for name in COMMANDS)
+
+
+# Wall-clock reads: every one goes through bot/clock.py (the bot's Clock, which tests and simulations move).
+# Monotonic timers (time.monotonic, perf_counter, the loop's time()) measure durations and stay allowed.
+_WALL_CLOCK = {"datetime": {"now", "utcnow", "today"}, "date": {"today"}, "time": {"time", "time_ns"}}
+
+
+def _wall_clock_reads(paths: list[Path]) -> list[str]:
+    found = []
+    for path in paths:
+        rel = path.relative_to(ROOT).as_posix()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            # Called or passed along (``now=datetime.now``) alike; ``datetime.datetime.now`` too.
+            if isinstance(node, ast.Attribute):
+                owner = node.value
+                name = (
+                    owner.id if isinstance(owner, ast.Name) else owner.attr if isinstance(owner, ast.Attribute) else ""
+                )
+                if node.attr in _WALL_CLOCK.get(name, ()):
+                    found.append(f"{rel}:{node.lineno}: {name}.{node.attr}")
+            elif isinstance(node, ast.ImportFrom) and node.module == "time":
+                found += [
+                    f"{rel}:{node.lineno}: from time import {a.name}"
+                    for a in node.names
+                    if a.name in ("time", "time_ns")
+                ]
+    return found
+
+
+def test_only_bot_clock_reads_the_wall_clock() -> None:
+    sources = sorted([*(ROOT / "bot").rglob("*.py"), *(ROOT / "cogs").rglob("*.py")])
+    assert _wall_clock_reads([p for p in sources if p != ROOT / "bot" / "clock.py"]) == []
+
+
+def test_the_wall_clock_check_sees_the_clock_itself() -> None:
+    # bot/clock.py does read the wall clock: the scan finds it, so an empty answer above means something.
+    assert _wall_clock_reads([ROOT / "bot" / "clock.py"]) == ["bot/clock.py:21: datetime.now"]

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
 from bot.cli.args import instant
+from bot.clock import SystemClock
 from bot.config import ConfigError, load_settings
 
 
@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     from bot.timeparse import TimeParseError, parse_time  # noqa: PLC0415
 
     try:
-        ref = datetime.now(UTC) if args.ref is None else instant(args.ref)
+        ref = SystemClock().now() if args.ref is None else instant(args.ref)
     except argparse.ArgumentTypeError as exc:
         print(f"error: --ref {exc}", file=sys.stderr)
         return 2

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bot.alerts.leads import format_lead
 from bot.alerts.planner import PlanLine, plan_lines
+from bot.clock import SystemClock
 from bot.config import load_settings
 from bot.db import Database
 from bot.models import isoformat_z
@@ -58,6 +59,6 @@ async def _lines(db_path: Path) -> list[PlanLine]:
     db = Database(db_path)
     await db.connect()
     try:
-        return await plan_lines(db, int(datetime.now(UTC).timestamp()))
+        return await plan_lines(db, int(SystemClock().now().timestamp()))
     finally:
         await db.close()

@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 
 from bot.cli.args import bounded_int, instant
+from bot.clock import SystemClock
 from bot.config import Settings, load_settings
 from bot.db import Database
 from bot.db.events import UpcomingMilestone, next_milestones
@@ -44,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     """Print the list; exit 0."""
     settings = load_settings()
     kinds = [MilestoneKind(k) for k in args.kind] if args.kind else None
-    rows = asyncio.run(_upcoming(settings, kinds, args.limit, args.after or datetime.now(UTC)))
+    rows = asyncio.run(_upcoming(settings, kinds, args.limit, args.after or SystemClock().now()))
     if args.json:
         print(json.dumps([_as_dict(row) for row in rows], indent=2, ensure_ascii=False))
         return 0

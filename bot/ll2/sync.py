@@ -49,6 +49,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from bot.clock import SystemClock
 from bot.db import ll2 as rows
 from bot.db.database import Database
 from bot.db.events import (
@@ -399,7 +400,7 @@ class LL2Sync:
         self.settings = settings
         self.bus = changes
         self.options = options or LL2Options()
-        self._now = now or (lambda: datetime.now(UTC))
+        self._now = now or SystemClock().now
         self.budget = RequestBudget(db, settings.ll2_requests_per_hour)
         if fetcher is None:
             if session is None:

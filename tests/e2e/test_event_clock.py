@@ -50,3 +50,29 @@ async def test_a_time_the_bots_clock_has_passed_is_refused(fake_discord: FakeDis
         assert result.ephemeral
         assert "past" in (result.content or "").lower() + str(result.embeds).lower()
         assert await next_milestones(bot.db, now=datetime(2030, 1, 1, tzinfo=UTC), guild_id=scene.guild.id) == []
+
+
+async def test_an_import_without_a_publication_date_reads_the_text_on_the_bots_day(
+    fake_discord: FakeDiscordWithScene, tmp_path: Path
+) -> None:
+    scene = fake_discord.scene
+    async with bot_on_manual_clock(fake_discord, tmp_path / "t.sqlite3", ManualClock(NOW)):
+        opened = await fake_discord.slash(
+            "event import", user=scene.moderator, guild=scene.guild, channel=scene.general
+        )
+        assert opened.modal is not None
+        review = await fake_discord.submit_modal(
+            opened,
+            {
+                "import:name": "Clock cargo",
+                "import:article": "The cargo ship is set to dock with the station on May 3 at 06:12 UTC.",
+                "import:published": "",  # blank: today, on the bot's clock (2031), not the real one
+            },
+            user=scene.moderator,
+            guild=scene.guild,
+            channel=scene.general,
+        )
+        (embed,) = review.embeds
+        docking = next(f["value"] for f in embed["fields"] if f["name"] == "docking")
+        assert f"<t:{int(datetime(2031, 5, 3, 6, 12, tzinfo=UTC).timestamp())}:F>" in docking
+        assert "will not be saved" not in docking
