@@ -6,8 +6,9 @@ every transaction (and every read) run alone.
 
 Another process may hold the file's write lock (a ``sync`` command beside the running bot, a long checkpoint).
 SQLite itself waits ``busy_timeout`` seconds for it. After that the running bot (``retry_busy=True``) keeps
-retrying with backoff, logging once when the episode starts and once when it ends, so no command and no sync
-crashes on it; a CLI command gives up with :class:`DatabaseBusyError`, one line naming who may hold the lock.
+retrying with backoff, logging once when the episode starts and once when it ends, so no command, no sync and
+no start-up migration crashes on it; a CLI command gives up with :class:`DatabaseBusyError`, one line naming
+who may hold the lock.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import logging
 import re
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
@@ -238,17 +239,7 @@ class Database:
                     f"{len(known)}: upgrade T-Minus or point TMINUS_DB_PATH at another file"
                 )
             for version, name, sql in known[current:target]:
-                log.info("applying migration %s", name)
-                try:
-                    # executescript runs the whole file; the explicit BEGIN ... COMMIT around it (and the
-                    # version bump inside) makes the migration all-or-nothing.
-                    await self.conn.executescript(f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {version};\nCOMMIT;")
-                except sqlite3.Error as exc:
-                    if self.conn.in_transaction:
-                        await self.conn.rollback()
-                    if _is_busy(exc) or _code(exc) == sqlite3.SQLITE_READONLY:
-                        raise self._error(exc, "cannot migrate") from None
-                    raise DatabaseError(f"migration {name} failed: {exc}") from exc
+                await self._apply(version, name, sql)
             return await self.version()
 
     @asynccontextmanager
@@ -322,21 +313,56 @@ class Database:
         async with self._hold() as conn, conn.execute(sql, params) as cur:
             return await cur.fetchone()
 
+    async def _apply(self, version: int, name: str, sql: str) -> None:
+        """Apply one migration, all or nothing; the running bot waits out another process's lock first."""
+        conn = self.conn
+        log.info("applying migration %s", name)
+
+        async def attempt() -> None:
+            # Read again on every try: another process (a second start-up) may have applied it meanwhile.
+            if await self.version() >= version:
+                return
+            try:
+                # executescript runs the whole file; the explicit BEGIN ... COMMIT around it (and the version
+                # bump inside) makes the migration all-or-nothing, so a try that failed busy can be repeated.
+                await conn.executescript(f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {version};\nCOMMIT;")
+            except sqlite3.Error:
+                if conn.in_transaction:
+                    await conn.rollback()
+                raise
+
+        try:
+            await self._retry_busy(attempt)
+        except sqlite3.Error as exc:
+            if _is_busy(exc) or _code(exc) == sqlite3.SQLITE_READONLY:
+                raise self._error(exc, "cannot migrate") from None
+            raise DatabaseError(f"migration {name} failed: {exc}") from exc
+
     async def _begin(self, conn: aiosqlite.Connection, sql: str) -> None:
         """Start a transaction; while another process holds the lock, retry (the bot) or give up (the CLI).
 
         Only the BEGIN is retried: it is where a writer waits for another's lock (in WAL mode nothing later in a
         transaction does), and it is the one statement that can be repeated without repeating a caller's work.
         """
+
+        async def attempt() -> None:
+            await conn.execute(sql)
+
+        await self._retry_busy(attempt)
+
+    async def _retry_busy(self, attempt: Callable[[], Awaitable[None]]) -> None:
+        """Run ``attempt`` (which leaves no transaction open when it fails); while it fails because another
+        process holds the lock, the running bot retries with backoff, logging once when the episode starts and
+        once when it ends, and a CLI command gives up (SQLite has already waited ``busy_timeout``)."""
         delay = RETRY_FIRST_S
         while True:
             try:
-                await conn.execute(sql)
+                await attempt()
             except sqlite3.OperationalError as exc:
                 if not _is_busy(exc) or not self.retry_busy:
                     raise
-                if conn.in_transaction:
-                    await conn.rollback()
+                if self.conn.in_transaction:
+                    await self.conn.rollback()
                 if self._busy_since is None:
                     self._busy_since = time.monotonic()
                     log.warning(

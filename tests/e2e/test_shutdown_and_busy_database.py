@@ -112,3 +112,59 @@ async def test_a_command_waits_out_another_process_writing_and_answers(
         assert result.embeds[0]["title"] == "Added: Busy docking"
     assert any("is busy" in r.getMessage() for r in caplog.records if r.name == "bot.db.database")
     assert integrity_ok(settings.db_path)
+
+
+async def test_start_up_waits_out_another_process_writing_then_migrates_and_runs(
+    fake_discord: FakeDiscordWithScene, tmp_path: Path
+) -> None:
+    from bot.db.database import latest_version
+    from tests.cli_faults import WriteLockHolder
+
+    db_path = tmp_path / "bot.sqlite3"
+    old = Database(db_path)  # one schema version behind: the start-up has a migration to write
+    await old.connect(migrate=False, check_writable=False)
+    await old.migrate(target=latest_version() - 1)
+    await old.close()
+    env = clean_env(
+        DISCORD_TOKEN=fake_discord.token,
+        TMINUS_DB_PATH=str(db_path),
+        TMINUS_DB_BUSY_TIMEOUT="0.2",  # SQLite gives up at once: the start-up's own retries are what wait
+        DISCORD_API_URL=fake_discord.base_url,
+        DISCORD_GATEWAY_URL=str(fake_discord.gateway_url),
+        LL2_BASE_URL="http://127.0.0.1:1/2.3.0",
+        LOG_LEVEL="INFO",
+    )
+    with WriteLockHolder(db_path) as holder:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", cwd=ROOT, env=env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        try:
+            assert proc.stderr is not None
+            head = b""
+            while b"is busy" not in head:  # the start-up met the lock (however long the interpreter took to start)
+                line = await asyncio.wait_for(proc.stderr.readline(), timeout=30)
+                assert line, head.decode()  # the process ended instead of waiting
+                head += line
+            await asyncio.sleep(2.0)  # ten times the busy timeout: the old start-up had exited 2 by now
+            assert proc.returncode is None
+            assert fake_discord.gateway.identifies == 0  # still waiting for the lock, not yet connected
+            await asyncio.to_thread(holder.release)
+            await fake_discord.wait_for(
+                lambda: fake_discord.gateway.identifies == 1 and bool(fake_discord.global_commands), timeout_s=30
+            )
+            proc.send_signal(signal.SIGTERM)
+            _, err_bytes = await asyncio.wait_for(proc.communicate(), timeout=30)
+            err_bytes = head + err_bytes
+        finally:
+            if proc.returncode is None:
+                proc.kill()
+                await proc.wait()
+    err = err_bytes.decode()
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
+    assert err.count("is busy") == 1, err  # the episode is logged once, then its end
+    assert "usable again" in err
+    assert integrity_ok(db_path)
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone() == (latest_version(),)

@@ -11,6 +11,7 @@ import pytest
 
 from bot.config import Settings
 from bot.db import Database, DatabaseBusyError
+from bot.db.database import latest_version
 from bot.ll2.sync import DirectoryFetcher, LL2Options, LL2Sync
 from tests.bot.ll2.conftest import FIXTURE_NOW
 from tests.cli_faults import WriteLockHolder, integrity_ok
@@ -73,4 +74,40 @@ async def test_the_sync_loop_waits_out_a_busy_database_instead_of_failing(tmp_pa
         assert sync.failures == 0
         assert sync.last_report is not None
         assert sync.last_report.ok, sync.last_report.summary()
+    assert integrity_ok(path)
+
+
+async def _older_file(path: Path) -> None:
+    """A database one schema version behind: starting the bot on it runs a migration."""
+    old = Database(path)
+    await old.connect(migrate=False, check_writable=False)
+    await old.migrate(target=latest_version() - 1)
+    await old.close()
+
+
+async def test_the_bots_start_up_waits_out_a_busy_database_before_migrating(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "t.sqlite3"
+    await _older_file(path)
+    caplog.set_level(logging.WARNING, logger="bot.db.database")
+    db = Database(path, busy_timeout=0.05, retry_busy=True)
+    with WriteLockHolder(path) as holder:
+        release = asyncio.create_task(_release_after(holder, 0.8))
+        assert await db.connect() == latest_version()  # many tries at 0.05 s each, then the migration
+        await release
+    await db.close()
+    assert len([r for r in caplog.records if "is busy" in r.getMessage()]) == 1
+    assert len([r for r in caplog.records if "usable again" in r.getMessage()]) == 1
+    assert integrity_ok(path)
+
+
+async def test_a_cli_migration_on_a_busy_database_gives_up_after_its_busy_timeout(tmp_path: Path) -> None:
+    path = tmp_path / "t.sqlite3"
+    await _older_file(path)
+    db = Database(path, busy_timeout=0.2)
+    with WriteLockHolder(path), pytest.raises(DatabaseBusyError):
+        await db.connect()
+    async with Database(path) as again:  # nothing half-applied: the migration runs whole once the lock is free
+        assert await again.version() == latest_version()
     assert integrity_ok(path)
