@@ -9,7 +9,7 @@ import json
 import logging
 import pkgutil
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -35,6 +35,8 @@ from bot.pubsub import ChangeBus
 from bot.server_ports import DiscordChannelTransport, dm_user
 
 log = logging.getLogger(__name__)
+# How long after start the daily house-keeping first runs (the gateway and the first LL2 sync come first).
+HOUSEKEEPING_FIRST = timedelta(minutes=10)
 
 TREE_HASH_KEY = "discord.command_tree_hash"
 
@@ -96,8 +98,16 @@ class TMinusBot(commands.Bot):
         self.http_session = aiohttp.ClientSession(headers={"User-Agent": f"T-Minus/{__version__} (Discord bot)"})
         self.scheduler.start()
         # Once a day: forget browse filters nobody uses, then SQLite's advice for a long-lived connection
-        # (PRAGMA optimize, also run at close).
-        self.scheduler.add_job(self.housekeeping, "interval", hours=24, id="housekeeping", replace_existing=True)
+        # (PRAGMA optimize, also run at close). The first run comes soon after start, since a bot restarted more
+        # often than daily would otherwise never tidy up; the scheduler runs on real time, so the real clock.
+        self.scheduler.add_job(
+            self.housekeeping,
+            "interval",
+            hours=24,
+            id="housekeeping",
+            replace_existing=True,
+            next_run_time=SystemClock().now() + HOUSEKEEPING_FIRST,
+        )
         # Alerts (issue 10): rebuilt from rows in the background (late alerts go out, missed ones are recorded),
         # so a long fan-out after a restart never holds up the gateway connection.
         self.alerts = AlertEngine(

@@ -15,8 +15,8 @@ import icalendar
 import pytest
 from pydantic import SecretStr
 
-from bot.bot import TMinusBot
-from bot.clock import ManualClock
+from bot.bot import HOUSEKEEPING_FIRST, TMinusBot
+from bot.clock import ManualClock, SystemClock
 from bot.config import Settings
 from bot.db import Database
 from bot.db.events import upsert_events
@@ -785,3 +785,12 @@ async def test_a_button_whose_filters_were_pruned_says_the_page_expired(
         pressed = await fake.press_button(message, buttons(message)["Previous"]["custom_id"], user=scene.member)
         assert pressed.ephemeral
         assert pressed.content == "This page has expired. Run `/nextlaunch` again for a fresh one."
+
+
+async def test_house_keeping_first_runs_soon_after_start_then_daily(browse_bot: BotOnFake) -> None:
+    # A bot restarted more often than daily must still prune: the first run is minutes after start, not a day.
+    _, bot = browse_bot
+    job = bot.scheduler.get_job("housekeeping")
+    assert job is not None
+    assert job.trigger.interval == timedelta(hours=24)
+    assert job.next_run_time - SystemClock().now() <= HOUSEKEEPING_FIRST
