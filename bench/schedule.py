@@ -45,12 +45,13 @@ STATION_KINDS = [
 SPAN_MINUTES = 3 * 365 * 24 * 60
 
 
-def schedule(seed: int = 9) -> list[Event]:
-    """Launches then station events; every milestone lies ahead of NOW."""
+def schedule(seed: int = 9, shift: timedelta = timedelta(0)) -> list[Event]:
+    """Launches then station events; every milestone lies ahead of NOW (of NOW + ``shift``, when shifted)."""
     rnd = random.Random(seed)
+    now = NOW + shift
     events: list[Event] = []
     for i in range(LAUNCHES):
-        at = NOW + timedelta(minutes=rnd.randint(60, SPAN_MINUTES))
+        at = now + timedelta(minutes=rnd.randint(60, SPAN_MINUTES))
         p = 0 if rnd.random() < 0.5 else rnd.randrange(1, len(PROVIDERS))
         provider, abbrev = PROVIDERS[p]
         # A provider flies its own rocket from its own sites, as in life: filters are correlated.
@@ -77,7 +78,7 @@ def schedule(seed: int = 9) -> list[Event]:
             )
         )
     for i in range(STATION_EVENTS):
-        at = NOW + timedelta(minutes=rnd.randint(60, SPAN_MINUTES))
+        at = now + timedelta(minutes=rnd.randint(60, SPAN_MINUTES))
         event_type, first, second = STATION_KINDS[i % len(STATION_KINDS)]
         station = STATIONS[1] if i % 7 == 0 else STATIONS[0]  # one in seven at Tiangong
         later = at + (timedelta(days=30) if second is not MilestoneKind.COVERAGE_START else timedelta(hours=-2))
@@ -101,10 +102,14 @@ def db_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
 
 
-async def fill(db: Database) -> int:
-    """Store the schedule (in syncs of 500, as the LL2 sync would) and mark a fresh sync; returns milestones."""
-    events = schedule()
+async def fill(db: Database, shift: timedelta = timedelta(0)) -> int:
+    """Store the schedule (in syncs of 500, as the LL2 sync would) and mark a fresh sync; returns milestones.
+
+    ``shift`` moves the whole schedule (and the sync) in time: to real time for a bot on the system clock.
+    """
+    events = schedule(shift=shift)
+    now = NOW + shift
     for start in range(0, len(events), 500):
-        await upsert_events(db, events[start : start + 500], feed=f"bench-{start}", now=NOW, complete=False)
-    await db.set_state(STATE_LAST_SYNC, (NOW - timedelta(minutes=4)).isoformat().replace("+00:00", "Z"))
+        await upsert_events(db, events[start : start + 500], feed=f"bench-{start}", now=now, complete=False)
+    await db.set_state(STATE_LAST_SYNC, (now - timedelta(minutes=4)).isoformat().replace("+00:00", "Z"))
     return sum(len(e.milestones) for e in events)

@@ -75,6 +75,7 @@ class Digest(commands.GroupCog, group_name="digest", group_description="A daily 
             self.service.start_resync()
             # A digest due while the bot was down is sent now (late), once; pending rows are retried.
             await self.service.catch_up()
+            log.info("digests armed: %d digest jobs", len(self.service.job_ids()))
         except Exception:
             log.exception("digest start-up (jobs, catch-up) failed")
 

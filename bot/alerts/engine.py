@@ -14,7 +14,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from bot.alerts.channels import ChannelAlerts
 from bot.alerts.dispatcher import Dispatcher, DispatchReport, Transport
 from bot.alerts.jobs import AlertJobs
-from bot.alerts.planner import Reconciled, reconcile
+from bot.alerts.planner import HORIZON_SECONDS, Reconciled, reconcile
 from bot.clock import Clock
 from bot.db.database import Database, DatabaseError
 from bot.db.events import to_epoch
@@ -73,11 +73,19 @@ class AlertEngine:
         """Rebuild everything from rows: late alerts go out now, missed ones are recorded, jobs are made."""
         self.jobs.start_reconciling()
         try:
-            return await self.run()
+            report = await self.run()
         except Exception:
             # The timer reconciles again; the bot keeps running.
             log.exception("alert start-up reconcile failed")
             raise
+        # The start-up benchmark (bench/bench_startup.py) times start-up to this line and checks the count.
+        log.info(
+            "alerts armed: %d alert jobs (fire times in the next %d h), reconcile every %d min",
+            len(self.jobs.alert_jobs()),
+            HORIZON_SECONDS // 3600,
+            self.jobs.reconcile_every.total_seconds() // 60,
+        )
+        return report
 
     def stop(self) -> None:
         """Remove the engine's jobs and cancel background reconciles."""

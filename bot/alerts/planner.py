@@ -6,6 +6,7 @@ ChangeBus hint and on a timer gives one plan: a hint lost in a crash is never an
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -50,7 +51,7 @@ async def compute_plan(db: Database, now: int) -> list[rules.PlannedAlert]:
     """Every alert owed, from the rows (pure rules over what is stored)."""
     subs = await store.active_subscriptions(db)
     facts = await store.milestone_facts(db, not_before=now - LOOKBACK_SECONDS)
-    return rules.plan(subs, facts, silenced=await store.silenced_users(db))
+    return await asyncio.to_thread(rules.plan, subs, facts, silenced=await store.silenced_users(db))
 
 
 @dataclass(frozen=True)
@@ -94,13 +95,46 @@ async def reconcile(db: Database, *, now: int, due_by: int) -> Reconciled:
     """Write outbox rows for owed alerts due by ``due_by`` and notices owed now; return the fire times ahead."""
     fire_from, fire_until = await window(db, now=now, due_by=due_by)
     subs = await store.active_subscriptions(db)
-    facts = await store.milestone_facts(db, not_before=fire_from)
+    # Only milestones that a lead can bring into the window (not the years of schedule beyond it).
+    longest = max((lead for s in subs for lead in s.leads), default=0)
+    facts = await store.milestone_facts(db, not_before=fire_from, not_after=fire_until + longest)
     by_id = {f.milestone_id: f for f in facts}
-    planned = rules.plan(
-        subs, facts, silenced=await store.silenced_users(db), fire_from=fire_from, fire_until=fire_until
+    # Pure CPU work (seconds at 100,000 subscriptions): in a worker thread, so the event loop keeps answering
+    # commands and the gateway while it runs.
+    planned = await asyncio.to_thread(
+        rules.plan, subs, facts, silenced=await store.silenced_users(db), fire_from=fire_from, fire_until=fire_until
     )
     targets = await store.delivery_targets(db, by_id)
     result = Reconciled(planned)
+    due, ahead = await asyncio.to_thread(_sort_out, planned, targets, by_id, now=now, due_by=due_by)
+    if due:
+        result.written = await store.insert_deliveries(db, due, now)
+        result.missed = sum(1 for d in due if d.state == "missed")
+    result.dropped = await store.drop_unplanned(db, (a.key for a in planned), fire_from, fire_until)
+    cached = await store.dm_channels(db, {a.recipient_id for a in ahead})
+    channel_ids = await channel_store.alert_channel_ids(db)  # a channel alert opens no DM
+    costs: dict[int, int] = defaultdict(int)
+    for alert in ahead:
+        costs[alert.fire_at] += 1 if alert.recipient_id in cached or alert.recipient_id in channel_ids else 2
+    result.fire_times = dict(costs)
+    await _notices(db, now, result)
+    mark = await db.get_state(WATERMARK_KEY)
+    await db.set_state(WATERMARK_KEY, str(max(now, int(mark) if mark is not None else now)))
+    return result
+
+
+def _sort_out(
+    planned: list[rules.PlannedAlert],
+    targets: dict[tuple[int, int, int], dict[int, str]],
+    by_id: dict[int, rules.MilestoneFacts],
+    *,
+    now: int,
+    due_by: int,
+) -> tuple[list[store.NewDelivery], list[rules.PlannedAlert]]:
+    """The planned alerts without a row yet: rows to write for those due by ``due_by``, and those still ahead.
+
+    Plain CPU work over every planned alert (tens of thousands at full size): the caller runs it in a thread.
+    """
     due: list[store.NewDelivery] = []
     ahead: list[rules.PlannedAlert] = []
     for alert in planned:
@@ -125,20 +159,7 @@ async def reconcile(db: Database, *, now: int, due_by: int) -> Reconciled:
                 late=rules.is_late(alert.fire_at, now),
             )
         )
-    if due:
-        result.written = await store.insert_deliveries(db, due, now)
-        result.missed = sum(1 for d in due if d.state == "missed")
-    result.dropped = await store.drop_unplanned(db, (a.key for a in planned), fire_from, fire_until)
-    cached = await store.dm_channels(db, {a.recipient_id for a in ahead})
-    channel_ids = await channel_store.alert_channel_ids(db)  # a channel alert opens no DM
-    costs: dict[int, int] = defaultdict(int)
-    for alert in ahead:
-        costs[alert.fire_at] += 1 if alert.recipient_id in cached or alert.recipient_id in channel_ids else 2
-    result.fire_times = dict(costs)
-    await _notices(db, now, result)
-    mark = await db.get_state(WATERMARK_KEY)
-    await db.set_state(WATERMARK_KEY, str(max(now, int(mark) if mark is not None else now)))
-    return result
+    return due, ahead
 
 
 async def _notices(db: Database, now: int, result: Reconciled) -> None:

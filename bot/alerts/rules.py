@@ -133,19 +133,28 @@ def status_allows(status: EventStatus) -> bool:
 
 def matches(sub: Subscription, m: MilestoneFacts) -> bool:
     """Does ``sub`` ask about milestone ``m`` (kind, scope, mission, text)?"""
+    if not _matches_all_but_text(sub, m):
+        return False
+    return not sub.match or _text_matches(sub.match.casefold(), _haystack(m))
+
+
+def _matches_all_but_text(sub: Subscription, m: MilestoneFacts) -> bool:
     if sub.kinds and m.kind not in sub.kinds:
         return False
     if m.guild_id is not None and m.guild_id != sub.scope_guild_id:
         return False
     if sub.mission_key is not None and m.mission_key != sub.mission_key:
         return False
-    if sub.event_id is not None and m.event_id != sub.event_id:
-        return False
-    if sub.match:
-        needle = sub.match.casefold()
-        fields = (m.provider, m.vehicle, m.station, m.mission, m.name)
-        return any(needle in f.casefold() for f in fields if f)
-    return True
+    return sub.event_id is None or m.event_id == sub.event_id
+
+
+def _haystack(m: MilestoneFacts) -> tuple[str, ...]:
+    """The texts a subscription's ``match`` is looked for in (anywhere in any), case-folded."""
+    return tuple(f.casefold() for f in (m.provider, m.vehicle, m.station, m.mission, m.name) if f)
+
+
+def _text_matches(needle: str, haystack: tuple[str, ...]) -> bool:
+    return any(needle in f for f in haystack)
 
 
 def owed(sub: Subscription, m: MilestoneFacts, lead: int) -> bool:
@@ -171,6 +180,12 @@ def plan(
     quiet = set(silenced)
     subs = [s for s in subscriptions if s.owner_id not in quiet]
     all_leads = {lead for s in subs for lead in s.leads}
+    # Subscriptions by the milestone kind they ask for (None: every kind), so a milestone is checked against
+    # those that could match it, not all of them (100,000 at full size). The result does not depend on order.
+    by_kind: dict[MilestoneKind | None, list[Subscription]] = {None: []}
+    for s in subs:
+        for kind in s.kinds or (None,):
+            by_kind.setdefault(kind, []).append(s)
     low = fire_from if fire_from is not None else -(2**62)
     high = fire_until if fire_until is not None else 2**62
     best: dict[tuple[int, int, int, int], PlannedAlert] = {}
@@ -182,9 +197,20 @@ def plan(
         leads = {lead for lead in all_leads if low <= m.at - lead <= high and lead_allowed(m.precision, lead)}
         if not leads:
             continue
-        for sub in subs:
+        # Whether each text is in this milestone's texts, looked up once per text, not once per subscription.
+        haystack = _haystack(m)
+        found: dict[str, bool] = {}
+        for sub in (*by_kind.get(m.kind, ()), *by_kind[None]):
+            if sub.match:
+                hit = found.get(sub.match)
+                if hit is None:
+                    hit = found[sub.match] = _text_matches(sub.match.casefold(), haystack)
+                if not hit:
+                    continue
+            if not _matches_all_but_text(sub, m):
+                continue
             wanted = [lead for lead in sub.leads if lead in leads and owed(sub, m, lead)]
-            if not wanted or not matches(sub, m):
+            if not wanted:
                 continue
             for lead in wanted:
                 alert = PlannedAlert(sub.owner_id, sub.id, m.milestone_id, lead, m.at, sub.created_at)

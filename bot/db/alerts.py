@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -96,20 +98,39 @@ class SentAlert:
 # Subscriptions ---------------------------------------------------------------------------------
 
 
+# Every reconcile reads every subscription (100,000 at full size): the JSON columns repeat a handful of values
+# (kinds, leads) or a few thousand (filters), so each distinct text is parsed once. The results are immutable.
+@functools.lru_cache(maxsize=256)
+def _kinds(text: str) -> frozenset[MilestoneKind]:
+    return frozenset(MilestoneKind(k) for k in json.loads(text))
+
+
+@functools.lru_cache(maxsize=256)
+def _leads(text: str) -> tuple[int, ...]:
+    return tuple(json.loads(text))
+
+
+@functools.lru_cache(maxsize=8192)
+def _filters(text: str) -> tuple[str, str | None, str | None, int | None, str | None]:
+    """(what, match, mission_key, event_id, label)."""
+    f = json.loads(text)
+    return f.get("what", "all"), f.get("match"), f.get("mission_key"), f.get("event_id"), f.get("label")
+
+
 def _subscription(row: aiosqlite.Row) -> StoredSubscription:
-    filters = json.loads(row["filters"])
+    what, match, mission_key, event_id, label = _filters(row["filters"])
     rule = Subscription(
         id=row["id"],
         owner_id=row["owner_id"],
-        kinds=frozenset(MilestoneKind(k) for k in json.loads(row["kinds"])),
-        leads=tuple(json.loads(row["lead_seconds"])),
+        kinds=_kinds(row["kinds"]),
+        leads=_leads(row["lead_seconds"]),
         created_at=row["created_at"],
-        match=filters.get("match"),
+        match=match,
         scope_guild_id=row["scope_guild_id"],
-        mission_key=filters.get("mission_key"),
-        event_id=filters.get("event_id"),
+        mission_key=mission_key,
+        event_id=event_id,
     )
-    return StoredSubscription(rule, filters.get("what", "all"), filters.get("label"))
+    return StoredSubscription(rule, what, label)
 
 
 async def add_subscription(
@@ -182,8 +203,22 @@ async def remove_subscription(db: Database, owner_id: int, subscription_id: int)
 
 async def active_subscriptions(db: Database) -> list[Subscription]:
     """Every active subscription: DM ones, and channel alerts (issue 11) whose recipient is their channel."""
-    rows = await db.fetchall("SELECT * FROM subscriptions WHERE active = 1 AND target = 'dm' ORDER BY id")
-    return [_subscription(r).rule for r in rows] + [c.rule for c in await active_channel_subscriptions(db)]
+    rows = await db.fetchall(
+        "SELECT id, owner_id, kinds, lead_seconds, created_at, filters, scope_guild_id FROM subscriptions "
+        "WHERE active = 1 AND target = 'dm' ORDER BY id"
+    )
+    # Every reconcile reads them all (100,000 at full size): by position, straight to the rules' dataclass, in a
+    # worker thread so that commands keep being answered meanwhile.
+    dm = await asyncio.to_thread(_rules, rows)
+    return dm + [c.rule for c in await active_channel_subscriptions(db)]
+
+
+def _rules(rows: Iterable[Sequence[Any]]) -> list[Subscription]:
+    return [
+        Subscription(r[0], r[1], _kinds(r[2]), _leads(r[3]), r[4], f[1], r[6], f[2], f[3])
+        for r in rows
+        for f in (_filters(r[5]),)
+    ]
 
 
 # DM recipients ---------------------------------------------------------------------------------
@@ -267,15 +302,15 @@ _SINCE = """(
 )"""
 
 
-async def milestone_facts(db: Database, *, not_before: int) -> list[MilestoneFacts]:
-    """Every live milestone at or after ``not_before``, with the event fields the rules read."""
+async def milestone_facts(db: Database, *, not_before: int, not_after: int | None = None) -> list[MilestoneFacts]:
+    """Every live milestone from ``not_before`` (to ``not_after``, if given), with the event fields the rules read."""
     # _SINCE is a fixed SQL expression of this module; every value is bound.
     rows = await db.fetchall(
         f"SELECT m.id AS mid, m.event_id, m.kind, m.at_utc, m.precision, e.status, e.name, e.guild_id, "  # noqa: S608
         f"e.mission_key, e.provider, e.vehicle, e.mission, e.station, e.gone_at, e.first_seen, {_SINCE} AS since "
         "FROM milestones m JOIN events e ON e.id = m.event_id WHERE m.removed_at IS NULL AND m.at_utc >= ? "
-        "ORDER BY m.at_utc, m.id",
-        (not_before,),
+        "AND m.at_utc <= ? ORDER BY m.at_utc, m.id",
+        (not_before, 2**62 if not_after is None else not_after),
     )
     return [
         MilestoneFacts(

@@ -19,6 +19,9 @@ def test_every_benchmark_module_reports_figures_to_the_table() -> None:
         "bench_cold_start",
         "bench_startup",
         "bench_freshness",
+        "bench_commands",
+        "bench_alerts",
+        "bench_browse",
     } <= set(names)
     for name in names:
         assert callable(getattr(importlib.import_module(f"bench.{name}"), "figures", None)), name

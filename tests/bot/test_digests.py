@@ -90,3 +90,34 @@ def test_the_slot_of_a_fire_is_the_latest_fire_time_reached() -> None:
 def test_nonces_are_short_and_differ_per_slot() -> None:
     assert len(nonce(1, 100)) <= 25
     assert nonce(1, 100) != nonce(1, 200) != nonce(2, 100)
+
+
+def walked_last_slot(d: Digest, now: datetime) -> datetime | None:
+    """The latest fire time at or before ``now``, walking every slot of the week before it (in UTC)."""
+    cron = trigger(d)
+    found, at = None, cron.get_next_fire_time(None, now - timedelta(days=8))
+    while at is not None and at.astimezone(UTC) <= now.astimezone(UTC):
+        found, at = at, cron.get_next_fire_time(at, at.astimezone(UTC) + timedelta(seconds=1))
+    return found
+
+
+@pytest.mark.parametrize(
+    "d",
+    [digest(), digest(at="02:30"), digest(at="01:30"), digest(cadence="weekly", weekday=6, at="02:30")],
+    ids=["daily-0800", "daily-0230-in-the-gap", "daily-0130-twice-in-fall", "weekly-sunday-0230"],
+)
+def test_the_last_slot_is_the_latest_of_the_week_before_at_every_hour_around_dst(d: Digest) -> None:
+    # last_slot looks at the last 26 hours first: a slot skipped by the spring gap or doubled in the fall must
+    # still give the slot a walk over the whole week finds.
+    for change in (datetime(2027, 3, 14, tzinfo=NEW_YORK), datetime(2027, 11, 7, tzinfo=NEW_YORK)):
+        for hour in range(-30, 60):
+            now = change + timedelta(hours=hour, minutes=17)
+            assert last_slot(d, now) == walked_last_slot(d, now), now
+            assert last_slot(d, now.astimezone(UTC)) == walked_last_slot(d, now), now  # the bot's clock is UTC
+
+
+def test_a_daily_0130_digest_the_week_after_clocks_go_back_has_a_last_slot() -> None:
+    # Stepping in New York time, 01:30 (second fold) + 1 s led the trigger back to that same 01:30 for ever:
+    # every fire and start-up catch-up of such a digest hung the bot for a week.
+    d = digest(at="01:30")
+    assert last_slot(d, datetime(2027, 11, 8, 12, tzinfo=UTC)) == datetime(2027, 11, 8, 1, 30, tzinfo=NEW_YORK)

@@ -7,6 +7,7 @@ wakes the scheduler, as the passing of real time would.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
@@ -20,6 +21,7 @@ from pydantic import SecretStr
 from bot.bot import TMinusBot
 from bot.config import Settings
 from bot.db import alerts as store
+from bot.db.digests import set_digest
 from bot.db.events import get_event_by_source, to_epoch, upsert_events
 from bot.models import Event, EventStatus, EventType, Milestone, MilestoneKind, Precision, Source
 from tests.fakediscord.faults import TIMEOUT
@@ -615,3 +617,23 @@ async def test_subscriptions_buttons_still_work_after_a_restart(
         pressed = await fake.press_button(shown.original, f"tm:sub:rm:{sub.rule.id}", user=user)
         assert pressed.type == 7
         assert await store.list_subscriptions(bot.db, user.id) == []
+
+
+async def test_start_up_logs_how_many_alert_and_digest_jobs_it_armed(
+    fake_discord: FakeDiscordWithScene, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # bench/bench_startup.py times start-up to these two lines and checks their counts against its seed.
+    fake, user = fake_discord, fake_discord.scene.member
+    bot = TMinusBot(bot_settings(fake, tmp_path / "t.sqlite3"))
+    async with bot, bot_running(fake, bot):
+        await subscribe(fake, user, what="liftoff", leads="1h, 10m")
+        await store_launch(bot, launch(datetime.now(UTC) + timedelta(hours=3)))
+        await set_digest(bot.db, owner_id=user.id, guild_id=None, channel_id=None, cadence="daily", weekday=None,
+                         local_time="08:00", zone="UTC", now=to_epoch(datetime.now(UTC)))  # fmt: skip
+    caplog.set_level(logging.INFO)
+    bot = TMinusBot(bot_settings(fake, tmp_path / "t.sqlite3"))
+    async with bot, bot_running(fake, bot):
+        await fake.wait_for(lambda: "alerts armed" in caplog.text and "digests armed" in caplog.text)
+        assert "alerts armed: 2 alert jobs (fire times in the next 6 h), reconcile every 10 min" in caplog.text
+        assert len(bot.alerts.jobs.alert_jobs()) == 2
+        assert "digests armed: 1 digest jobs" in caplog.text

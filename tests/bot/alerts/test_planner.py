@@ -149,3 +149,13 @@ async def test_rows_written_early_by_a_cut_short_fan_out_keep_their_fire_time(tm
         assert fire in restarted.fire_times
         (row,) = await store.deliveries_of(db, 1)
         assert row["state"] == "pending"
+
+
+async def test_a_fourteen_day_lead_still_reaches_a_milestone_two_weeks_past_the_horizon(tmp_path: Path) -> None:
+    # The reconcile loads only milestones a lead can bring into its window: the longest lead sets how far.
+    async with Database(tmp_path / "t.sqlite3") as db:
+        await subscribe(db, 1, T0, leads=(14 * 24 * HOUR,))
+        later = launch(T0 + timedelta(days=14, hours=7), source_id="launch:2")
+        await upsert_events(db, [launch(T0 + timedelta(days=14, hours=5)), later], feed="launches", now=T0)
+        result = await reconcile(db, now=to_epoch(T0), due_by=to_epoch(T0))
+        assert result.fire_times == {to_epoch(T0 + timedelta(hours=5)): 2}, "the second fires 7 h ahead: later"

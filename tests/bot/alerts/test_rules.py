@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from bot.alerts import rules
@@ -139,3 +141,55 @@ def test_status_notices() -> None:
     assert rules.status_notice_reason(EventStatus.SUCCESS) == "outcome"
     assert rules.status_notice_reason(EventStatus.FAILURE) == "outcome"
     assert rules.status_notice_reason(EventStatus.GO) is None
+
+
+def brute_force_plan(
+    subs: list[Subscription], milestones: list[MilestoneFacts], low: int, high: int
+) -> dict[tuple[int, int, int, int], int]:
+    """The plan read straight off the rules, every subscription against every milestone: key -> subscription."""
+    best: dict[tuple[int, int, int, int], tuple[int, int]] = {}
+    for m in milestones:
+        for s in subs:
+            for lead in s.leads:
+                fire = m.at - lead
+                if m.gone or not rules.status_allows(m.status) or not rules.lead_allowed(m.precision, lead):
+                    continue
+                if not low <= fire <= high or not rules.owed(s, m, lead) or not rules.matches(s, m):
+                    continue
+                key = (s.owner_id, m.milestone_id, lead, m.at)
+                best[key] = min(best.get(key, (s.created_at, s.id)), (s.created_at, s.id))
+    return {key: sub_id for key, (_, sub_id) in best.items()}
+
+
+def test_the_plan_is_every_rule_applied_to_every_pair_however_it_indexes_them() -> None:
+    # plan() looks only at subscriptions of a milestone's kind and looks each text up once per milestone: the
+    # result must be the one the rules give pair by pair.
+    rnd = random.Random(4)
+    kinds = list(MilestoneKind)
+    texts = [None, None, "spacex", "FALCON", "station", "tiangong", "Starlink", "x"]
+    subs = [
+        sub(
+            id=i, owner_id=rnd.randrange(40), created_at=T - rnd.randrange(-5, 30) * HOUR,
+            kinds=frozenset(rnd.sample(kinds, rnd.choice([0, 1, 1, 2]))),
+            leads=tuple(rnd.sample([0, 10 * MINUTE, HOUR, 24 * HOUR], rnd.randint(1, 3))),
+            match=rnd.choice(texts), scope_guild_id=rnd.choice([None, 7]),
+            mission_key=rnd.choice([None, None, None, "m1"]),
+        )
+        for i in range(300)
+    ]  # fmt: skip
+    milestones = [
+        ms(
+            milestone_id=i, event_id=i // 2, kind=rnd.choice(kinds), at=T + rnd.randrange(-3, 40) * HOUR,
+            status=rnd.choice([EventStatus.GO, EventStatus.GO, EventStatus.TBD]),
+            name=rnd.choice(["Falcon 9 | Starlink", "Tiangong docking", "Long March 2D | Yaogan"]),
+            provider=rnd.choice(["SpaceX", None, "CASC"]), station=rnd.choice([None, "Tiangong Space Station"]),
+            guild_id=rnd.choice([None, None, 7, 8]), mission_key=rnd.choice([None, "m1", "m2"]),
+            precision=rnd.choice([Precision.MINUTE, Precision.HOUR]),
+        )
+        for i in range(60)
+    ]  # fmt: skip
+    low, high = T, T + 30 * HOUR
+    planned = rules.plan(subs, milestones, silenced={3}, fire_from=low, fire_until=high)
+    expected = brute_force_plan([s for s in subs if s.owner_id != 3], milestones, low, high)
+    assert len(expected) > 100  # a real mix, not an empty plan
+    assert {a.key: a.subscription_id for a in planned} == expected
