@@ -20,13 +20,15 @@ class Figure:
     target: float
     higher_is_better: bool = False  # e.g. a mutation score; most figures (seconds, MiB) are limits from above
     note: str = ""
+    # For a lateness, where a negative value means early: the ratio counts early as 0, not as a negative ratio.
+    signed: bool = False
 
     @property
     def ratio(self) -> float:
         """value / target for a limit; target / value for a floor (so below 1 is good either way)."""
         if self.higher_is_better:
             return self.target / self.value if self.value else float("inf")
-        return self.value / self.target
+        return (max(self.value, 0.0) if self.signed else self.value) / self.target
 
     def value_text(self) -> str:
         """The value with its unit, in as many digits as it needs."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -183,7 +184,9 @@ class AlertEngine:
             return RunReport(Reconciled([]), DispatchReport(), DispatchReport(), DispatchReport())
         now = to_epoch(self.clock.now())
         until = max(now, due_by or now)
+        started = time.perf_counter()  # real seconds, whatever the clock (tests move it) says
         reconciled = await reconcile(self.db, now=now, due_by=until)
+        self.jobs.note_reconcile(time.perf_counter() - started)
         alerts = await self.dispatcher.deliver_due(until)
         if self._stopping():
             report = RunReport(reconciled, alerts, DispatchReport(), DispatchReport())

@@ -47,11 +47,14 @@ class Reconciled:
     supersede: list[store.SentAlert] = field(default_factory=list)
 
 
-async def compute_plan(db: Database, now: int) -> list[rules.PlannedAlert]:
-    """Every alert owed, from the rows (pure rules over what is stored)."""
+async def compute_plan(db: Database, now: int, *, until: int | None = None) -> list[rules.PlannedAlert]:
+    """Every alert owed (firing by ``until``, if given), from the rows (pure rules over what is stored)."""
     subs = await store.active_subscriptions(db)
-    facts = await store.milestone_facts(db, not_before=now - LOOKBACK_SECONDS)
-    return await asyncio.to_thread(rules.plan, subs, facts, silenced=await store.silenced_users(db))
+    longest = max((lead for s in subs for lead in s.leads), default=0)
+    facts = await store.milestone_facts(
+        db, not_before=now - LOOKBACK_SECONDS, not_after=None if until is None else until + longest
+    )
+    return await asyncio.to_thread(rules.plan, subs, facts, silenced=await store.silenced_users(db), fire_until=until)
 
 
 @dataclass(frozen=True)
@@ -66,10 +69,11 @@ class PlanLine:
     recipients: int
 
 
-async def plan_lines(db: Database, now: int) -> list[PlanLine]:
-    """The alerts still to fire, one line per (milestone, lead, time), soonest first (for ``python -m bot plan``)."""
+async def plan_lines(db: Database, now: int, *, until: int | None = None) -> list[PlanLine]:
+    """The alerts still to fire (by ``until``, if given), one line per (milestone, lead, time), soonest first
+    (for ``python -m bot plan``)."""
     facts = {f.milestone_id: f for f in await store.milestone_facts(db, not_before=now - LOOKBACK_SECONDS)}
-    planned = await compute_plan(db, now)
+    planned = await compute_plan(db, now, until=until)
     targets = await store.delivery_targets(db, facts)
     counts: dict[tuple[int, int, int], int] = defaultdict(int)
     for a in planned:

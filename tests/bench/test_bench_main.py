@@ -32,6 +32,8 @@ def test_ratio_is_below_one_within_target_whichever_way_the_target_points() -> N
     assert Figure("mutation score", 0.8, "", 0.7, higher_is_better=True).ratio == pytest.approx(0.875)
     assert Figure("mutation score", 0.5, "", 0.7, higher_is_better=True).ratio > 1
     assert Figure("x", 0.0, "", 0.7, higher_is_better=True).ratio == float("inf")
+    assert Figure("send - due", -0.4, "s", 0.1, signed=True).ratio == 0  # early is within, not a negative ratio
+    assert Figure("send - due", 0.05, "s", 0.1, signed=True).ratio == pytest.approx(0.5)
 
 
 def test_table_has_a_row_per_figure_and_says_which_module_failed() -> None:

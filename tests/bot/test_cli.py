@@ -121,7 +121,7 @@ def test_plan_json_lists_each_alert_to_fire_with_its_recipients(tmp_path: Path) 
                 )
 
     asyncio.run(seed())
-    result = run_cli(tmp_path, "plan", "--json")
+    result = run_cli(tmp_path, "plan", "--json", "--days", "3")
     assert result.returncode == 0, result.stderr
     iso = liftoff.isoformat().replace("+00:00", "Z")
     assert json.loads(result.stdout) == [
@@ -142,6 +142,47 @@ def test_plan_json_lists_each_alert_to_fire_with_its_recipients(tmp_path: Path) 
             "recipients": 1,
         },
     ]
-    table = run_cli(tmp_path, "plan")
+    table = run_cli(tmp_path, "plan", "--days", "3")
     assert "T-1h" in table.stdout
     assert "2 recipients" in table.stdout
+
+
+def test_plan_shows_the_next_day_unless_asked_for_more(tmp_path: Path) -> None:
+    # The whole future of 100,000 subscriptions is millions of alerts: the plan is windowed by default.
+    import asyncio
+    import json
+    from datetime import UTC, datetime, timedelta
+
+    from bot.alerts.rules import WHAT_KINDS
+    from bot.db import Database
+    from bot.db import alerts as store
+    from bot.db.events import to_epoch, upsert_events
+    from bot.models import Event, EventStatus, EventType, Milestone, MilestoneKind, Source
+
+    now = datetime.now(UTC).replace(microsecond=0)
+
+    async def seed() -> None:
+        async with Database(tmp_path / "data" / "t.sqlite3") as db:
+            launches = [
+                Event(Source.LL2, f"launch:{hours}", EventType.LAUNCH, f"In {hours} hours", EventStatus.GO,
+                      (Milestone(MilestoneKind.LIFTOFF, now + timedelta(hours=hours)),))
+                for hours in (12, 240)
+            ]  # fmt: skip
+            await upsert_events(db, launches, feed="launches", now=now)
+            await store.add_subscription(
+                db, owner_id=1, what="liftoff", kinds=WHAT_KINDS["liftoff"], leads=(3_600,), now=to_epoch(now)
+            )
+
+    asyncio.run(seed())
+
+    def names(*args: str) -> list[str]:
+        result = run_cli(tmp_path, "plan", "--json", *args)
+        assert result.returncode == 0, result.stderr
+        return [line["name"] for line in json.loads(result.stdout)]
+
+    assert names() == ["In 12 hours"]
+    assert names("--days", "11") == ["In 12 hours", "In 240 hours"]
+    assert names("--all") == ["In 12 hours", "In 240 hours"]
+    refused = run_cli(tmp_path, "plan", "--days", "0")
+    assert refused.returncode == 2
+    assert "--days takes a number of days" in refused.stderr

@@ -43,3 +43,24 @@ def test_head_start_is_the_fan_outs_length_at_the_paced_rate_plus_margins() -> N
     assert head_start(0, 48.0) == 0.0
     assert MARGIN_S < head_start(1, 48.0) < MARGIN_S + 0.1
     assert 5_000 / 48.0 < head_start(5_000, 48.0) < 5_000 / 48.0 * 1.1 + 2
+
+
+async def test_a_slow_reconcile_makes_the_jobs_start_that_much_earlier() -> None:
+    # A job reconciles before its first send: at full size that takes seconds, which the margin does not cover.
+    scheduler = AsyncIOScheduler(timezone=UTC)
+    scheduler.start(paused=True)
+    try:
+        jobs = AlertJobs(scheduler, noop, noop, rate=48.0)
+        due = datetime.fromtimestamp(FIRE, tz=UTC)
+        jobs.note_reconcile(0.01)  # the usual: nothing added
+        jobs.sync({FIRE: 1})
+        assert jobs.alert_jobs()[job_id(FIRE)] == due - timedelta(seconds=head_start(1, 48.0))
+        jobs.note_reconcile(1.6)
+        jobs.sync({FIRE: 1})
+        assert jobs.alert_jobs()[job_id(FIRE)] == due - timedelta(seconds=head_start(1, 48.0) + 2)
+        jobs.note_reconcile(1.9)  # the same whole seconds: the job stays as it is
+        job = scheduler.get_job(job_id(FIRE))
+        jobs.sync({FIRE: 1})
+        assert scheduler.get_job(job_id(FIRE)) is job
+    finally:
+        scheduler.shutdown(wait=False)
