@@ -72,9 +72,12 @@ class PlanLine:
 async def plan_lines(db: Database, now: int, *, until: int | None = None) -> list[PlanLine]:
     """The alerts still to fire (by ``until``, if given), one line per (milestone, lead, time), soonest first
     (for ``python -m bot plan``)."""
-    facts = {f.milestone_id: f for f in await store.milestone_facts(db, not_before=now - LOOKBACK_SECONDS)}
+    last = None if until is None else until + rules.MAX_LEAD_SECONDS  # no lead reaches further
+    facts = {
+        f.milestone_id: f for f in await store.milestone_facts(db, not_before=now - LOOKBACK_SECONDS, not_after=last)
+    }
     planned = await compute_plan(db, now, until=until)
-    targets = await store.delivery_targets(db, facts)
+    targets = await store.delivery_targets(db, {a.milestone_id for a in planned})
     counts: dict[tuple[int, int, int], int] = defaultdict(int)
     for a in planned:
         rows = targets.get((a.recipient_id, a.milestone_id, a.lead), {})
