@@ -1,8 +1,9 @@
 """Digests: a compact list of the milestones in the next 24 h (daily) or 7 days (weekly), at a local wall time.
 
 Each digest is an APScheduler ``CronTrigger`` in its owner's zone, so it fires at 08:00 local on both sides of
-a DST change: never twice (the fall-back day repeats 01:00-02:00, not 08:00; and a slot is one outbox row),
-never skipped (a slot missed while the bot was down is sent late at start-up, within a grace period).
+a DST change: never twice (a time in the hour the fall-back night repeats fires on its first pass only; and a
+slot is one outbox row), never skipped (a time in the spring-forward gap fires an hour later on the wall clock),
+and never skipped (a slot missed while the bot was down is sent late at start-up, within a grace period).
 
 Exactly once, as alerts: the outbox row of a (digest, slot) is written before the send, marked sent after
 Discord confirmed it; a retry uses the row's nonce, so a message Discord already made is returned, not made
@@ -88,11 +89,27 @@ def parse_local_time(text: str) -> str:
     return f"{hour:02d}:{minute:02d}"
 
 
+class WallClockTrigger(CronTrigger):  # type: ignore[misc]  # APScheduler 3 has no type hints: its classes are Any
+    """A cron trigger that fires once per wall-clock day even on the night clocks go back.
+
+    ``CronTrigger`` answers both passes of a repeated local time (01:30 EDT, then 01:30 EST an hour later): a
+    daily 01:30 digest would come twice that night, as two slots with two outbox rows. The second pass (``fold``
+    1 of an ambiguous time) is skipped, so the day's digest is the first one.
+    """
+
+    def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime | None:
+        at: datetime | None = super().get_next_fire_time(previous_fire_time, now)
+        while at is not None and at.fold == 1 and at.replace(fold=0).utcoffset() != at.utcoffset():
+            # Steps in UTC: a step in the zone from the second pass lands on that same pass again.
+            at = super().get_next_fire_time(at, at.astimezone(UTC) + timedelta(seconds=1))
+        return at
+
+
 def trigger(digest: store.Digest) -> CronTrigger:
     """The cron trigger of a digest, in its zone (wall time, so DST changes keep 08:00 at 08:00)."""
     hour, minute = (int(p) for p in digest.local_time.split(":"))
     day = _CRON_DAYS[digest.weekday] if digest.cadence == "weekly" and digest.weekday is not None else "*"
-    return CronTrigger(day_of_week=day, hour=hour, minute=minute, timezone=ZoneInfo(digest.zone))
+    return WallClockTrigger(day_of_week=day, hour=hour, minute=minute, timezone=ZoneInfo(digest.zone))
 
 
 def last_slot(digest: store.Digest, now: datetime) -> datetime | None:

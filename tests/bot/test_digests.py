@@ -69,6 +69,21 @@ def test_daily_0800_new_york_fires_once_a_day_at_0800_local_around_dst(change_da
     assert offsets == {timedelta(hours=-5), timedelta(hours=-4)}  # the UTC instant moved, the wall time did not
 
 
+@pytest.mark.parametrize(
+    ("at", "change_day"),
+    [("01:30", date(2027, 11, 7)), ("01:00", date(2027, 11, 7)), ("02:30", date(2027, 3, 14))],
+    ids=["0130-repeated-in-fall", "0100-repeated-in-fall", "0230-in-the-spring-gap"],
+)
+def test_a_digest_in_a_repeated_or_skipped_hour_fires_once_each_day(at: str, change_day: date) -> None:
+    start = datetime.combine(change_day - timedelta(days=3), datetime.min.time(), NEW_YORK)
+    times = fire_times(digest(at=at), start, days=7)
+    local_days = [t.astimezone(NEW_YORK).date() for t in times]
+    assert local_days == [change_day - timedelta(days=3) + timedelta(days=i) for i in range(7)], times
+    first_pass = [t for t in times if t.astimezone(NEW_YORK).date() == change_day]
+    if change_day.month == 11:  # the first pass of the repeated hour is the one that fires (still daylight time)
+        assert [t.astimezone(NEW_YORK).utcoffset() for t in first_pass] == [timedelta(hours=-4)]
+
+
 def test_weekly_fires_on_its_day_only() -> None:
     times = fire_times(digest(cadence="weekly", weekday=0), datetime(2027, 3, 1, tzinfo=UTC), days=28)
     assert [t.astimezone(NEW_YORK).strftime("%a %d %H:%M") for t in times] == [
