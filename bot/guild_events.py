@@ -198,8 +198,9 @@ def wanted(candidates: Iterable[store.Candidate], mirror: store.Mirror, now: int
 
 async def enable(
     db: Database, *, guild_id: int, days: int, what: str, match: str | None, user_id: int, now: int
-) -> None:
-    """Turn a guild's mirror on (or change it); :class:`InputError` says what to type instead."""
+) -> str | None:
+    """Turn a guild's mirror on (or change it); returns the match text as stored (spaces collapsed, None when
+    blank), so the reply echoes what will be matched. :class:`InputError` says what to type instead."""
     if what not in WHAT_KINDS:
         raise InputError(f"Pick `what` from the list: {', '.join(WHAT_KINDS)}.")
     if not 1 <= days <= MAX_DAYS:
@@ -208,6 +209,7 @@ async def enable(
     if text is not None and len(text) > MATCH_MAX:
         raise InputError(f"Keep `match` under {MATCH_MAX} characters: a provider, rocket or mission name.")
     await store.set_mirror(db, guild_id=guild_id, days=days, what=what, match=text, enabled_by=user_id, now=now)
+    return text
 
 
 @dataclass

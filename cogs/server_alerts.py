@@ -29,7 +29,7 @@ from bot.db.settings import set_guild_timezone
 from bot.digests import DigestService
 from bot.exceptions import InputError
 from bot.models import Change
-from bot.render import truncate
+from bot.render import inert_name, truncate
 from bot.server_ports import DiscordEventsPort, dm_user
 from bot.zones import canonical_zone
 from cogs.events import zone_autocomplete
@@ -290,7 +290,9 @@ class ServerAlerts(commands.GroupCog, group_name="alerts", group_description="Th
                 "Give it to my role in Server Settings → Roles, then run `/alerts events on` again."
             )
         chosen = what.value if what is not None else guild_events.DEFAULT_WHAT
-        await guild_events.enable(
+        # Echo the match as stored: a blank one (all spaces, which Discord's length limit lets through) is no
+        # filter, and echoing it raw could push the reply past Discord's 2,000 characters.
+        stored = await guild_events.enable(
             self.bot.db,
             guild_id=interaction.guild_id,
             days=days,
@@ -299,7 +301,7 @@ class ServerAlerts(commands.GroupCog, group_name="alerts", group_description="Th
             user_id=interaction.user.id,
             now=to_epoch(self.bot.clock.now()),
         )
-        scope = f" matching “{match}”" if match else ""
+        scope = f" matching “{inert_name(stored)}”" if stored else ""
         await self._reply(
             interaction,
             f"Mirroring {chosen}{scope} in the next {days} days as Scheduled Events. "

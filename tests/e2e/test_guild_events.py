@@ -203,6 +203,28 @@ async def test_off_removes_the_mirrored_events(env: Env) -> None:
     assert events_of(fake) == []
 
 
+@pytest.mark.parametrize(
+    ("match", "echo"),
+    [(" " * 1865, None), ("  falcon\n  9 ", "falcon 9"), ("@everyone **bold**", "@\u200beveryone \\*\\*bold\\*\\*")],
+    ids=["blank-and-huge", "spaces-collapsed", "hostile"],
+)
+async def test_the_reply_echoes_the_match_as_stored_within_discords_limit(
+    env: Env, match: str, echo: str | None
+) -> None:
+    # Discord's 100-character limit on the option is client-side: a crafted interaction can carry more. A
+    # blank match is no filter; the reply must say so, stay under 2,000 characters and ping no one.
+    fake, bot, _ = env
+    answer = await turn_on(fake, bot, match=match)
+    mirror = await mirror_store.get_mirror(bot.db, fake.scene.guild.id)
+    assert mirror is not None
+    assert len(answer) <= 2000
+    if echo is None:
+        assert mirror.match is None
+        assert "matching" not in answer
+    else:
+        assert f"matching “{echo}”" in answer, answer
+
+
 async def test_without_manage_events_the_admin_is_told_what_to_grant(env: Env) -> None:
     fake, bot, _ = env
     bot_role(fake).permissions = DEFAULT_EVERYONE
