@@ -159,3 +159,44 @@ async def test_a_fourteen_day_lead_still_reaches_a_milestone_two_weeks_past_the_
         await upsert_events(db, [launch(T0 + timedelta(days=14, hours=5)), later], feed="launches", now=T0)
         result = await reconcile(db, now=to_epoch(T0), due_by=to_epoch(T0))
         assert result.fire_times == {to_epoch(T0 + timedelta(hours=5)): 2}, "the second fires 7 h ahead: later"
+
+
+def with_coverage(at: datetime, status: EventStatus) -> Event:
+    """A launch with a webcast: two milestones, liftoff and the coverage start 45 minutes before it."""
+    coverage = Milestone(MilestoneKind.COVERAGE_START, at - timedelta(minutes=45), Precision.MINUTE)
+    return Event(
+        source=Source.LL2,
+        source_id="launch:1",
+        type=EventType.LAUNCH,
+        name="Electron | Soak",
+        status=status,
+        milestones=(Milestone(MilestoneKind.LIFTOFF, at, Precision.MINUTE), coverage),
+        provider="Rocket Lab",
+    )
+
+
+async def test_a_hold_is_told_once_to_someone_alerted_for_both_the_liftoff_and_the_coverage_start(
+    tmp_path: Path,
+) -> None:
+    # Found by the soak (tests/soak): the hold notice was keyed by each milestone's own time, so a recipient
+    # alerted for two milestones of one launch got the same "on hold" DM twice.
+    liftoff = T0 + timedelta(hours=3)
+    async with Database(tmp_path / "t.sqlite3") as db:
+        await store.add_subscription(
+            db, owner_id=1, what="all", kinds=WHAT_KINDS["all"], leads=(HOUR,), now=to_epoch(T0)
+        )
+        await upsert_events(db, [with_coverage(liftoff, EventStatus.GO)], feed="launches", now=T0, complete=False)
+        due = to_epoch(liftoff - timedelta(hours=1))
+        await reconcile(db, now=due, due_by=due)
+        rows = await store.pending_deliveries(db, due_by=due)
+        assert len(rows) == 2, "one alert for each milestone"
+        await store.mark_deliveries_sent(db, [(row.id, 10, 100 + n, due) for n, row in enumerate(rows)])
+        held = liftoff - timedelta(minutes=40)
+        await upsert_events(db, [with_coverage(liftoff, EventStatus.HOLD)], feed="launches", now=held, complete=False)
+        result = await reconcile(db, now=to_epoch(held), due_by=to_epoch(held))
+        assert result.notices == 1
+        again = await reconcile(db, now=to_epoch(held) + 600, due_by=to_epoch(held) + 600)
+        assert again.notices == 0, "and not again at the next reconcile"
+        assert [n.body for n in await store.pending_notices(db)] == [
+            "✋ **Electron | Soak** is on hold. I'll alert you again when there is a new time."
+        ]
