@@ -23,14 +23,13 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from tests.soak.scenario import (
+    COVERAGE_KIND,
     DAY,
-    DOCKING,
     GO,
     HOLD,
-    LAUNCH,
+    LIFTOFF_KIND,
     MIN,
     SCHEDULED,
-    SPACEWALK,
     SUCCESS,
     TBD,
     Item,
@@ -45,10 +44,11 @@ NOTICE_WINDOW = 3 * DAY
 NOTICE_SLACK = 8 * 3_600
 ALERT_SLACK = 2 * MIN
 _KINDS = {
-    "liftoff": {LAUNCH},
-    "docking": {DOCKING},
-    "spacewalk": {SPACEWALK},
-    "all": {LAUNCH, DOCKING, SPACEWALK},
+    "liftoff": {LIFTOFF_KIND},
+    "docking": {"docking"},
+    "spacewalk": {"spacewalk"},
+    "coverage": {COVERAGE_KIND},
+    "all": {LIFTOFF_KIND, "docking", "spacewalk", COVERAGE_KIND},
 }
 
 
@@ -62,8 +62,9 @@ class Recipient:
     leads: tuple[int, ...]
     created_at: int
 
-    def matches(self, item: Item) -> bool:
-        if item.kind not in _KINDS[self.what]:
+    def matches(self, item: Item, kind: str) -> bool:
+        """Does this subscription ask about the ``kind`` milestone of ``item``?"""
+        if kind not in _KINDS[self.what]:
             return False
         if self.match is None:
             return True
@@ -100,20 +101,27 @@ def alive(v: Version) -> bool:
     return v.status in (GO, SCHEDULED) and v.precise and v.listed and not v.over
 
 
-def owed_alerts(item: Item, r: Recipient, until: int) -> list[tuple[int, int, int]]:
-    """(fire instant, lead, time) of every alert of ``item`` owed to ``r`` up to ``until``."""
-    if not r.matches(item):
-        return []
+def owed_alerts(item: Item, r: Recipient, until: int, kind: str | None = None) -> list[tuple[int, int, int]]:
+    """(fire instant, lead, time) of every alert of ``item``'s ``kind`` milestone (default: its first) owed to
+    ``r`` up to ``until``."""
     out: dict[tuple[int, int], int] = {}
     for i, v in enumerate(item.versions):
         if not alive(v):
             continue
         ends = item.versions[i + 1].since if i + 1 < len(item.versions) else 2**62
-        for lead in r.leads:
-            fire = v.at - lead
-            if v.since <= fire < ends and fire >= r.created_at and fire <= until:
-                out.setdefault((lead, v.at), fire)
+        for mkind, at in item.milestones(v):
+            if mkind != (kind or item.milestones(v)[0][0]) or not r.matches(item, mkind):
+                continue
+            for lead in r.leads:
+                fire = at - lead
+                if v.since <= fire < ends and fire >= r.created_at and fire <= until:
+                    out.setdefault((lead, at), fire)
     return sorted((fire, lead, at) for (lead, at), fire in out.items())
+
+
+def kinds_of(item: Item) -> list[str]:
+    """The milestone kinds an item has."""
+    return [kind for kind, _ in item.milestones(item.versions[0])]
 
 
 def compute(scenario: Scenario, recipients: list[Recipient], digests: list[Digest]) -> Owed:
@@ -122,9 +130,11 @@ def compute(scenario: Scenario, recipients: list[Recipient], digests: list[Diges
     end = scenario.end
     for item in scenario.items:
         for r in recipients:
-            sent = owed_alerts(item, r, end)
-            for fire, lead, at in sent:
-                owed.add(("alert", r.target, item.name, lead, at), fire, end - ALERT_SLACK)
+            sent: dict[str, list[tuple[int, int, int]]] = {}
+            for kind in kinds_of(item):
+                sent[kind] = owed_alerts(item, r, end, kind)
+                for fire, lead, at in sent[kind]:
+                    owed.add(("alert", r.target, item.name, kind, lead, at), fire, end - ALERT_SLACK)
             _notices(owed, item, r, sent, end)
     for d in digests:
         for key, at in digest_slots(d, scenario.start, end):
@@ -132,21 +142,27 @@ def compute(scenario: Scenario, recipients: list[Recipient], digests: list[Diges
     return owed
 
 
-def _notices(owed: Owed, item: Item, r: Recipient, sent: list[tuple[int, int, int]], end: int) -> None:
-    """The notices one recipient is owed for one item: walk its versions with the alerts sent before each."""
-    live: list[tuple[int, int]] = []  # (sent at, time) of alerts sent and not superseded
-    pending = list(sent)
+def _notices(owed: Owed, item: Item, r: Recipient, sent: dict[str, list[tuple[int, int, int]]], end: int) -> None:
+    """The notices one recipient is owed for one item: walk its versions with the alerts sent before each.
+
+    A hold, a scrub or the outcome: one notice per event (whichever milestones were alerted); a slip: one per
+    milestone and old time, and the alerts for the old time are superseded (no further notice for them).
+    """
+    live: dict[str, list[tuple[int, int]]] = {kind: [] for kind in sent}  # (sent at, time), not superseded
+    pending = {kind: list(alerts) for kind, alerts in sent.items()}
     told: set[str] = set()
+    cutoff = end - NOTICE_SLACK
     for v in item.versions[1:]:
         c = v.since
-        while pending and pending[0][0] < c:
-            fire, _, at = pending.pop(0)
-            live.append((fire, at))
-        recent = [(s, at) for s, at in live if s >= c - NOTICE_WINDOW]
-        if not recent:
+        recent: dict[str, list[tuple[int, int]]] = {}
+        for kind in sent:
+            while pending[kind] and pending[kind][0][0] < c:
+                fire, _, at = pending[kind].pop(0)
+                live[kind].append((fire, at))
+            recent[kind] = [(s, at) for s, at in live[kind] if s >= c - NOTICE_WINDOW]
+        if not any(recent.values()):
             continue
         reason = {HOLD: "hold", TBD: "tbd", SUCCESS: "outcome"}.get(v.status)
-        cutoff = end - NOTICE_SLACK
         if reason is not None:
             if reason not in told:
                 told.add(reason)
@@ -154,10 +170,12 @@ def _notices(owed: Owed, item: Item, r: Recipient, sent: list[tuple[int, int, in
             continue
         if not v.listed or v.over:
             continue  # a withdrawal, or a station event whose time passed: no notice
-        moved = {at for _, at in recent if abs(at - v.at) >= MIN}
-        for old in sorted(moved):
-            owed.add(("moved", r.target, item.name, old, v.at), c, cutoff)
-        live = [(s, at) for s, at in live if at not in moved]
+        now_at = dict(item.milestones(v))
+        for kind, alerts in recent.items():
+            moved = {at for _, at in alerts if abs(at - now_at[kind]) >= MIN}
+            for old in sorted(moved):
+                owed.add(("moved", r.target, item.name, kind, old, now_at[kind]), c, cutoff)
+            live[kind] = [(s, at) for s, at in live[kind] if at not in moved]
 
 
 def digest_slots(d: Digest, start: int, end: int) -> list[tuple[Key, int]]:
@@ -183,20 +201,21 @@ def alert_fire_instants(scenario: Scenario, recipients: list[Recipient], now: in
         v = item.version_at(now)
         if v is None or not alive(v):
             continue
-        for r in recipients:
-            if not r.matches(item):
-                continue
-            for lead in r.leads:
-                fire = v.at - lead
-                if fire > now and fire >= v.since and fire >= r.created_at:
-                    out[fire].add(item.name)
+        for kind, at in item.milestones(v):
+            for r in recipients:
+                if not r.matches(item, kind):
+                    continue
+                for lead in r.leads:
+                    fire = at - lead
+                    if fire > now and fire >= v.since and fire >= r.created_at:
+                        out[fire].add(item.name)
     return out
 
 
 # -- reading delivered messages ------------------------------------------------------------------------
 
-_ALERT = re.compile(r"^(?:<@&\d+>\n)?⏰ T-([0-9dhms ]+): \*\*(.+?)\*\*: [a-z ]+ <t:(\d+):F>")
-_MOVED = re.compile(r"^🔁 \*\*(.+?)\*\*: [a-z ]+ moved from <t:(\d+):F> to <t:(\d+):F>")
+_ALERT = re.compile(r"^(?:<@&\d+>\n)?⏰ T-([0-9dhms ]+): \*\*(.+?)\*\*: ([a-z ]+) <t:(\d+):F>")
+_MOVED = re.compile(r"^🔁 \*\*(.+?)\*\*: ([a-z ]+) moved from <t:(\d+):F> to <t:(\d+):F>")
 _HOLD = re.compile(r"^✋ \*\*(.+?)\*\* is on hold")
 _TBD = re.compile(r"^🕳️ \*\*(.+?)\*\* was scrubbed")
 _OUTCOME = re.compile(r"^🏁 \*\*(.+?)\*\*: ")
@@ -212,9 +231,9 @@ def lead_seconds(label: str) -> int:
 def key_of(target: str, content: str) -> Key | None:
     """The key of a delivered message (None: not a message the oracle knows)."""
     if m := _ALERT.match(content):
-        return ("alert", target, m.group(2), lead_seconds(m.group(1)), int(m.group(3)))
+        return ("alert", target, m.group(2), m.group(3), lead_seconds(m.group(1)), int(m.group(4)))
     if m := _MOVED.match(content):
-        return ("moved", target, m.group(1), int(m.group(2)), int(m.group(3)))
+        return ("moved", target, m.group(1), m.group(2), int(m.group(3)), int(m.group(4)))
     if m := _HOLD.match(content):
         return ("hold", target, m.group(1))
     if m := _TBD.match(content):

@@ -46,6 +46,7 @@ from tests.soak.scenario import (
     DOCKING,
     FAR_MARGIN,
     HOLD,
+    HOUR,
     LAUNCH,
     MIN,
     SPACEWALK,
@@ -333,14 +334,20 @@ class Soak:
         fires: Counter[int] = Counter()
         for item in s.items:
             for r in self.recipients:
-                fires.update(fire for fire, _, _ in oracle.owed_alerts(item, r, s.end))
+                for kind in oracle.kinds_of(item):
+                    fires.update(fire for fire, _, _ in oracle.owed_alerts(item, r, s.end, kind))
         changes = [c for c, _, _ in s.changes()]
         out: list[tuple[int, int, str]] = []
         for n in range(self.config.restarts):
             aim = s.start + (s.end - s.start) * (n + 1) // (self.config.restarts + 1)
-            for fire in sorted(f for f, count in fires.items() if f > aim and count >= 20):
-                near = [f for f in fires if f != fire and abs(f - fire) < 15 * MIN]
-                if near or any(abs(c - fire) < 30 * MIN for c in changes):
+            busy = [f for f, count in fires.items() if s.start + HOUR < f < s.end - HOUR and count >= 10]
+            for fire in sorted(busy, key=lambda f: abs(f - aim)):
+                near = [f for f in fires if f != fire and abs(f - fire) < 10 * MIN]
+                if (
+                    near
+                    or any(abs(c - fire) < 30 * MIN for c in changes)
+                    or any(abs(d - fire) < HOUR for d, _, _ in out)
+                ):
                     continue
                 if n % 2 == 0:
                     out.append((fire - 4 * MIN, fire - 2 * MIN, "before a fire instant"))

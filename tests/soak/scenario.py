@@ -27,6 +27,9 @@ FAR_MARGIN = 150 * MIN
 FOCUS = 2 * HOUR + 10 * MIN
 # A change this close after a fire instant could race the fan-out: kept out too.
 BEFORE_MARGIN = 3 * MIN
+# A launch with a webcast: coverage starts this long before liftoff (its main stream's start_time).
+COVERAGE_BEFORE = 45 * MIN
+LIFTOFF_KIND, COVERAGE_KIND = "liftoff", "coverage start"
 
 # Status words the oracle reads (LL2 ids in the records).
 GO, TBD, HOLD, IN_FLIGHT, SUCCESS, SCHEDULED = "go", "tbd", "hold", "in flight", "success", "scheduled"
@@ -52,6 +55,7 @@ DM_KINDS: tuple[tuple[str, str | None, tuple[int, ...]], ...] = (
     ("spacewalk", None, (2 * HOUR,)),
     ("all", None, (HOUR,)),
     ("liftoff", "Rocket Lab", (10 * MIN,)),
+    ("coverage", None, (10 * MIN,)),  # 10 min before every webcast starts
 )
 CHANNEL_KINDS: tuple[tuple[str, str | None, tuple[int, ...]], ...] = (
     ("liftoff", None, (HOUR,)),
@@ -89,6 +93,15 @@ class Item:
     mission: str | None
     station: str | None
     versions: list[Version] = field(default_factory=list)
+    coverage: bool = False  # a launch whose webcast has a start time: a second milestone, coverage start
+
+    def milestones(self, v: Version) -> list[tuple[str, int]]:
+        """(kind label, time) of each milestone of the item in version ``v``."""
+        first = {LAUNCH: LIFTOFF_KIND, SPACEWALK: "spacewalk", DOCKING: "docking"}[self.kind]
+        out = [(first, v.at)]
+        if self.coverage:
+            out.append((COVERAGE_KIND, v.at - COVERAGE_BEFORE))
+        return out
 
     @property
     def source_key(self) -> str:
@@ -155,9 +168,6 @@ class Scenario:
         out = [(v.since, item, v) for item in self.items for v in item.versions]
         return sorted(out, key=lambda c: (c[0], c[1].kind, c[1].index))
 
-    def fire_instants(self, item: Item, v: Version) -> list[int]:
-        return [v.at - lead for lead in ALL_LEADS]
-
 
 def _clear(item_versions: list[Version], candidate: Version, change_at: int) -> bool:
     """Does a change at ``change_at`` to ``candidate`` keep out of every margin (old and new fire instants)?"""
@@ -171,10 +181,11 @@ def _clear(item_versions: list[Version], candidate: Version, change_at: int) -> 
     for version in (old, candidate):
         if version is None:
             continue
-        for lead in ALL_LEADS:
-            fire = version.at - lead
-            if change_at - BEFORE_MARGIN <= fire <= change_at + margin:
-                return False
+        for offset in (0, COVERAGE_BEFORE):  # the liftoff's fire instants and the coverage start's
+            for lead in ALL_LEADS:
+                fire = version.at - offset - lead
+                if change_at - BEFORE_MARGIN <= fire <= change_at + margin:
+                    return False
     return True
 
 
@@ -304,6 +315,7 @@ def build(
         provider, vehicle = PROVIDERS[rng.randrange(len(PROVIDERS))]
         item = Item(index, LAUNCH, f"{vehicle} Soak-{index:03d}", provider, vehicle, f"Soak mission {index}", None)
         item.versions = _launch_versions(rng, t_start, t_end, t0)
+        item.coverage = rng.random() < 0.6
         items.append(item)
         index += 1
         t += 3 * HOUR
@@ -388,7 +400,11 @@ class Records:
         rec["rocket"] = copy.deepcopy(rec["rocket"])
         rec["rocket"]["configuration"]["name"] = item.vehicle
         rec["rocket"]["configuration"]["full_name"] = item.vehicle
-        rec["mission"] = dict(rec["mission"], name=item.mission, vid_urls=[])
+        streams = []
+        if item.coverage:
+            start = _iso(v.at - COVERAGE_BEFORE)
+            streams = [{"url": f"https://example.com/soak/{item.index}", "priority": 1, "start_time": start}]
+        rec["mission"] = dict(rec["mission"], name=item.mission, vid_urls=streams)
         rec["program"] = []
         return rec
 

@@ -15,8 +15,23 @@ import pytest
 
 from tests.soak import oracle
 from tests.soak.oracle import Digest, Recipient
-from tests.soak.runner import Soak, SoakConfig, run_soak
-from tests.soak.scenario import DAY, DOCKING, GO, HOLD, HOUR, LAUNCH, MIN, SUCCESS, TBD, Item, Scenario, Version
+from tests.soak.runner import Soak, SoakConfig
+from tests.soak.scenario import (
+    DAY,
+    DOCKING,
+    GO,
+    HOLD,
+    HOUR,
+    IN_FLIGHT,
+    LAUNCH,
+    MIN,
+    SPACEWALK,
+    SUCCESS,
+    TBD,
+    Item,
+    Scenario,
+    Version,
+)
 
 START = datetime(
     2027, 3, 27, 6, tzinfo=UTC
@@ -26,10 +41,16 @@ T0 = int(START.timestamp())
 
 async def test_two_simulated_days_deliver_every_owed_message_exactly_once(tmp_path: Path) -> None:
     config = SoakConfig(
-        seed=15, start=START, days=2.0, users=150, channel_alerts=15, guilds=3, mirror_guilds=1, digest_users=10
+        seed=14, start=START, days=2.0, users=150, channel_alerts=15, guilds=3, mirror_guilds=1, digest_users=10
     )
-    result = await run_soak(config, tmp_path)
+    soak = Soak(config, tmp_path)
+    result = await soak.run()
     report = "\n".join(result.lines())
+    versions = [v for item in soak.scenario.items for v in item.versions if v.since < soak.scenario.end]
+    assert {HOLD, TBD, IN_FLIGHT} <= {v.status for v in versions}, "the seed has holds, scrubs and liftoffs"
+    assert any(not v.listed for v in versions), "and a withdrawal"
+    assert {LAUNCH, DOCKING, SPACEWALK} <= {item.kind for item in soak.scenario.items}
+    assert any(item.coverage for item in soak.scenario.items)
     assert result.missing == [], report
     assert result.duplicates == [], report
     assert result.unexpected == [], report
@@ -45,7 +66,7 @@ async def test_two_simulated_days_deliver_every_owed_message_exactly_once(tmp_pa
     assert result.required > 500, report
     assert result.once == result.required, report
     # Everything the scenario is about was exercised: alerts, every kind of notice, digests on both DST days.
-    assert {"alert", "moved", "hold", "outcome", "digest"} <= set(result.kinds), report
+    assert {"alert", "moved", "hold", "tbd", "outcome", "digest"} <= set(result.kinds), report
     assert result.kinds["digest"] >= 20, report  # 10 digests, each on both sides of the DST change
 
 
@@ -76,7 +97,7 @@ def test_oracle_rearms_a_lead_after_a_slip_and_owes_one_moved_notice() -> None:
     r = everyone((HOUR,))
     assert oracle.owed_alerts(item, r, T0 + DAY) == [(first - HOUR, HOUR, first), (later - HOUR, HOUR, later)]
     owed = oracle.compute(_scenario(item), [r], [])
-    assert ("moved", "user:1", item.name, first, later) in owed.required
+    assert ("moved", "user:1", item.name, "liftoff", first, later) in owed.required
 
 
 def test_oracle_owes_nothing_on_hold_and_one_hold_notice_to_those_alerted() -> None:
@@ -87,7 +108,18 @@ def test_oracle_owes_nothing_on_hold_and_one_hold_notice_to_those_alerted() -> N
     assert fires == [t - HOUR, t + HOUR - HOUR, t + HOUR - 10 * MIN], "the 10 min alert of the held time is not owed"
     owed = oracle.compute(_scenario(item), [r], [])
     assert ("hold", "user:1", item.name) in owed.required
-    assert ("moved", "user:1", item.name, t, t + HOUR) in owed.required
+    assert ("moved", "user:1", item.name, "liftoff", t, t + HOUR) in owed.required
+
+
+def test_oracle_owes_coverage_start_alerts_and_moves_them_with_the_launch() -> None:
+    first, later = T0 + 3 * HOUR, T0 + 5 * HOUR
+    item = launch(Version(T0 - DAY, first, GO), Version(first - 2 * HOUR, later, GO))
+    item.coverage = True
+    coverage = Recipient("user:1", "coverage", None, (10 * MIN,), T0 - DAY)
+    assert oracle.owed_alerts(item, coverage, T0 + DAY, "liftoff") == []
+    start = later - 45 * MIN
+    assert oracle.owed_alerts(item, coverage, T0 + DAY, "coverage start") == [(start - 10 * MIN, 10 * MIN, start)]
+    assert sorted(set(oracle.kinds_of(item))) == ["coverage start", "liftoff"]
 
 
 def test_oracle_sends_nothing_for_a_scrub_to_tbd_but_the_notice() -> None:
@@ -106,7 +138,7 @@ def test_oracle_matches_text_in_the_provider_and_owes_the_outcome() -> None:
     docking = Item(
         2, DOCKING, "Soak Cargo 2 docking to Tiangong", "Soak Cargo Agency", "Soak Cargo 2", None, "Tiangong"
     )
-    assert not everyone((HOUR,), what="docking", match="International Space Station").matches(docking)
+    assert not everyone((HOUR,), what="docking", match="International Space Station").matches(docking, "docking")
 
 
 def test_oracle_digest_follows_local_time_across_the_dst_change() -> None:
@@ -125,22 +157,26 @@ def test_comparison_reports_missing_duplicated_and_not_owed_messages(tmp_path: P
     soak.recipients = [everyone((HOUR, 10 * MIN))]
     soak.got = Counter(
         {
-            ("alert", "user:1", "Falcon 9 Soak-001", HOUR, t): 2,
-            ("alert", "user:1", "Falcon 9 Soak-001", HOUR, t + 60): 1,
+            ("alert", "user:1", "Falcon 9 Soak-001", "liftoff", HOUR, t): 2,
+            ("alert", "user:1", "Falcon 9 Soak-001", "liftoff", HOUR, t + 60): 1,
         }
     )
     soak.compare()
-    assert soak.result.missing == [("alert", "user:1", "Falcon 9 Soak-001", 10 * MIN, t)]
-    assert soak.result.duplicates == [(("alert", "user:1", "Falcon 9 Soak-001", HOUR, t), 2)]
-    assert soak.result.unexpected == [("alert", "user:1", "Falcon 9 Soak-001", HOUR, t + 60)]
+    assert soak.result.missing == [("alert", "user:1", "Falcon 9 Soak-001", "liftoff", 10 * MIN, t)]
+    assert soak.result.duplicates == [(("alert", "user:1", "Falcon 9 Soak-001", "liftoff", HOUR, t), 2)]
+    assert soak.result.unexpected == [("alert", "user:1", "Falcon 9 Soak-001", "liftoff", HOUR, t + 60)]
 
 
 @pytest.mark.parametrize(
     ("content", "key"),
     [
-        ("⏰ T-1h 10m: **X 1**: liftoff <t:100:F> (<t:100:R>)", ("alert", "t", "X 1", 4_200, 100)),
-        ("<@&5>\n⏰ T-24h: **X 1**: docking <t:9:F> (<t:9:R>)\n*Late: I was offline*", ("alert", "t", "X 1", DAY, 9)),
-        ("🔁 **X 1**: liftoff moved from <t:1:F> to <t:2:F> (<t:2:R>).", ("moved", "t", "X 1", 1, 2)),
+        ("⏰ T-1h 10m: **X 1**: liftoff <t:100:F> (<t:100:R>)", ("alert", "t", "X 1", "liftoff", 4_200, 100)),
+        (
+            "<@&5>\n⏰ T-24h: **X 1**: docking <t:9:F> (<t:9:R>)\n*Late: I was offline*",
+            ("alert", "t", "X 1", "docking", DAY, 9),
+        ),
+        ("🔁 **X 1**: liftoff moved from <t:1:F> to <t:2:F> (<t:2:R>).", ("moved", "t", "X 1", "liftoff", 1, 2)),
+        ("⏰ T-10m: **X 1**: coverage start <t:7:F> (<t:7:R>)", ("alert", "t", "X 1", "coverage start", 600, 7)),
         ("✋ **X 1** is on hold. I'll alert you", ("hold", "t", "X 1")),
         ("🕳️ **X 1** was scrubbed: its time", ("tbd", "t", "X 1")),
         ("🏁 **X 1**: Success.", ("outcome", "t", "X 1")),
