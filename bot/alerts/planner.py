@@ -177,15 +177,15 @@ async def _notices(db: Database, now: int, result: Reconciled) -> None:
     for s in sent:
         reason = rules.status_notice_reason(s.status)
         if reason is not None:
-            # One notice per recipient and event, whichever of its milestones they were alerted for: told once per
-            # reason here (the milestones of one launch have different times, e.g. liftoff and coverage start),
-            # and keyed by the first of them (rows come ordered by milestone), so every reconcile writes the same row.
-            key = s.status.value if reason == "outcome" else f"{s.status.value}@{s.current_at}"
+            # One notice per recipient and event, whichever of its milestones they were alerted for (a launch's
+            # liftoff and coverage start have different times, and their alerts leave the notice window at
+            # different moments): keyed by the event's first milestone, so every reconcile writes the same row.
+            key = s.status.value if reason == "outcome" else f"{s.status.value}@{s.first_at}"
             if (s.recipient_id, s.event_id, reason) in told_events:
                 continue
             told_events.add((s.recipient_id, s.event_id, reason))
             body = status_text(s.event_name, reason, EventStatus(s.status).label)
-            nk = (s.recipient_id, s.milestone_id, reason, key)
+            nk = (s.recipient_id, s.first_milestone_id, reason, key)
             notices[nk] = store.NewNotice(*nk, body, notice_nonce(*nk))
             continue
         if rules.is_small_move(s.target_at, s.current_at):

@@ -93,6 +93,10 @@ class SentAlert:
     current_at: int
     current_precision: Precision
     status: EventStatus
+    # The event's first milestone (lowest id) and its time: what a status notice (hold, scrub, outcome) is
+    # keyed by, so it is one row per recipient and event whichever of its milestones' alerts are still recent.
+    first_milestone_id: int = 0
+    first_at: int = 0
 
 
 # Subscriptions ---------------------------------------------------------------------------------
@@ -514,8 +518,10 @@ async def sent_alerts(db: Database, *, sent_since: int) -> list[SentAlert]:
     """Alerts delivered since ``sent_since`` and not superseded, with their milestone as it is now."""
     # Built only from fixed fragments of this module; every value is bound.
     rows = await db.fetchall(
-        "SELECT d.*, m.kind, m.precision AS cur_precision, m.at_utc AS cur_at, e.name, e.status, e.id AS eid "  # noqa: S608
+        "SELECT d.*, m.kind, m.precision AS cur_precision, m.at_utc AS cur_at, e.name, e.status, e.id AS eid, "  # noqa: S608
+        "f.id AS first_mid, f.at_utc AS first_at "
         "FROM deliveries d JOIN milestones m ON m.id = d.milestone_id JOIN events e ON e.id = m.event_id "
+        "JOIN milestones f ON f.id = (SELECT MIN(id) FROM milestones WHERE event_id = e.id) "
         "WHERE d.state = 'sent' AND d.sent_at >= ? "
         # Only what a notice may be owed for: a move of a minute or more, or a status that ends the alerts.
         f"AND (abs(d.target_at - m.at_utc) >= ? OR e.status IN ({','.join('?' * len(_NOTICE_STATUSES))})) "
@@ -538,6 +544,8 @@ async def sent_alerts(db: Database, *, sent_since: int) -> list[SentAlert]:
             current_at=r["cur_at"],
             current_precision=Precision(r["cur_precision"]),
             status=EventStatus(r["status"]),
+            first_milestone_id=r["first_mid"],
+            first_at=r["first_at"],
         )
         for r in rows
     ]

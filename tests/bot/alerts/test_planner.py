@@ -7,6 +7,7 @@ import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -200,3 +201,35 @@ async def test_a_hold_is_told_once_to_someone_alerted_for_both_the_liftoff_and_t
         assert [n.body for n in await store.pending_notices(db)] == [
             "✋ **Electron | Soak** is on hold. I'll alert you again when there is a new time."
         ]
+
+
+@pytest.mark.parametrize(("liftoff_lead", "coverage_lead"), [(HOUR, 10 * MINUTE), (10 * MINUTE, HOUR)])
+async def test_an_outcome_is_told_once_even_when_one_of_two_alerted_milestones_leaves_the_notice_window(
+    tmp_path: Path, liftoff_lead: int, coverage_lead: int
+) -> None:
+    # Found by the soak: the notice row was keyed by the first alerted milestone still in the 3-day window;
+    # once that alert aged out, the other milestone's alert keyed a new row and the outcome went out again.
+    liftoff = T0 + timedelta(hours=3)
+    async with Database(tmp_path / "t.sqlite3") as db:
+        await store.add_subscription(
+            db, owner_id=1, what="liftoff", kinds=WHAT_KINDS["liftoff"], leads=(liftoff_lead,), now=to_epoch(T0)
+        )
+        await store.add_subscription(
+            db, owner_id=1, what="coverage", kinds=WHAT_KINDS["coverage"], leads=(coverage_lead,), now=to_epoch(T0)
+        )
+        await upsert_events(db, [with_coverage(liftoff, EventStatus.GO)], feed="launches", now=T0, complete=False)
+        fires = (liftoff - timedelta(seconds=liftoff_lead), liftoff - timedelta(minutes=45, seconds=coverage_lead))
+        for due in sorted(to_epoch(f) for f in fires):
+            await reconcile(db, now=due, due_by=due)
+            rows = await store.pending_deliveries(db, due_by=due)
+            await store.mark_deliveries_sent(db, [(row.id, 10, row.id, due) for row in rows])
+        flown = liftoff + timedelta(minutes=20)
+        await upsert_events(
+            db, [with_coverage(liftoff, EventStatus.SUCCESS)], feed="launches", now=flown, complete=False
+        )
+        told = (await reconcile(db, now=to_epoch(flown), due_by=to_epoch(flown))).notices
+        # Every minute while the alerts leave the 3-day window: the one sent first leaves 5 minutes before the other.
+        first_out = to_epoch(min(fires)) + 3 * 86_400
+        for now in range(first_out - 600, first_out + 900, 60):
+            told += (await reconcile(db, now=now, due_by=now)).notices
+        assert told == 1
