@@ -10,10 +10,12 @@ fakes' logs (so memory measures the bot). At the end every count is compared wit
 
 from __future__ import annotations
 
+import _sqlite3
 import asyncio
 import contextlib
 import ctypes
 import gc
+import sys
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -96,6 +98,8 @@ class SoakResult:
     checkpoints_clean: int = 0  # ... that found nothing wrong
     mirror_mismatches: list[str] = field(default_factory=list)
     rss_mb: list[float] = field(default_factory=list)  # at the end of each simulated day
+    sqlite_mb: list[float] = field(default_factory=list)  # ... of it, SQLite's own memory
+    py_blocks: list[int] = field(default_factory=list)  # ... and Python's allocated blocks
     ll2_busiest_hour: int = 0
     ll2_limit: int = 15
     ll2_429: int = 0
@@ -131,7 +135,9 @@ class SoakResult:
             f"  job-count mismatches {len(self.job_mismatches)}, mirror mismatches {len(self.mirror_mismatches)} "
             f"({self.checkpoints_clean} of {self.checkpoints} daily checks clean)",
             f"  RSS at each day's end (MB): {', '.join(f'{r:.1f}' for r in self.rss_mb)}; "
-            f"growth after day 1 {self.rss_growth_mb:+.1f} MB",
+            f"growth after day 1 {self.rss_growth_mb:+.1f} MB; SQLite's own (MB): "
+            f"{', '.join(f'{m:.1f}' for m in self.sqlite_mb)}; Python blocks (thousands): "
+            f"{', '.join(str(b // 1000) for b in self.py_blocks)}",
             f"  LL2 busiest rolling hour {self.ll2_busiest_hour}/{self.ll2_limit}, 429s {self.ll2_429}",
         ]
         out += [f"  MISSING {k}" for k in self.missing[:20]]
@@ -142,6 +148,17 @@ class SoakResult:
         out += [f"  MIRROR {m}" for m in self.mirror_mismatches[:20]]
         out += [f"  VIOLATION {v}" for v in self.violations[:10]]
         return out
+
+
+def sqlite_mb() -> float:
+    """Memory SQLite itself holds (page caches, statements), in MB (0 if the library cannot be asked)."""
+    try:
+        # The C module's library answers sqlite3_memory_used().
+        used = ctypes.CDLL(_sqlite3.__file__).sqlite3_memory_used
+    except (OSError, AttributeError):
+        return 0.0
+    used.restype = ctypes.c_int64
+    return float(used()) / 2**20
 
 
 def rss_mb() -> float:
@@ -517,6 +534,9 @@ class Soak:
                 if not checkpoints or checkpoints[-1] < s.end:
                     checkpoints.append(s.end)
                 restarts = self.plan_restarts()
+                # Every simulated hour the fakes' logs are read and emptied, so their growth over a busy day does
+                # not raise the process's high-water mark (what the daily RSS sample should measure is the bot).
+                tidy = [s.start + 3_600 * (n + 1) for n in range(int((s.end - s.start) // 3_600))]
                 try:
                     while True:
                         now = self.now()
@@ -533,6 +553,9 @@ class Soak:
                             await self._checkpoint(bot, fake, ll2)
                             if not checkpoints:
                                 break
+                        while tidy and tidy[0] <= now:
+                            tidy.pop(0)
+                            self.tidy(fake, ll2)
                         if restarts and restarts[0][0] <= now:
                             _, up, why = restarts.pop(0)
                             bot, ll2_due = await self._restart(bot, stack, fake, settings, up, why)
@@ -541,6 +564,7 @@ class Soak:
                         nxt += [changes[0][0]] if changes else []
                         nxt += [checkpoints[0]] if checkpoints else []
                         nxt += [restarts[0][0]] if restarts else []
+                        nxt += [tidy[0]] if tidy else []
                         nxt += [self.next_run(bot)] if bot.scheduler.get_jobs() else []
                         self.move_to(min(nxt))
                 finally:
@@ -593,20 +617,27 @@ class Soak:
         await self.settle(bot)
         return bot, due
 
+    def tidy(self, fake: FakeDiscordWithScene, ll2: FakeLL2) -> None:
+        """Read the ledger and the LL2 log, then empty what the fakes keep."""
+        self.harvest(fake)
+        self.result.ll2_busiest_hour = max(self.result.ll2_busiest_hour, ll2.max_in_any_hour())
+        self.trim(fake, ll2)
+
     async def _checkpoint(self, bot: TMinusBot, fake: FakeDiscordWithScene, ll2: FakeLL2) -> None:
         wrong = len(self.result.job_mismatches) + len(self.result.mirror_mismatches)
         self.check_jobs(bot)
         self.check_mirror(fake)
         self.result.checkpoints += 1
         self.result.checkpoints_clean += wrong == len(self.result.job_mismatches) + len(self.result.mirror_mismatches)
-        self.harvest(fake)
-        self.result.ll2_busiest_hour = max(self.result.ll2_busiest_hour, ll2.max_in_any_hour())
-        self.trim(fake, ll2)
+        self.tidy(fake, ll2)
         gc.collect()
         self.result.rss_mb.append(rss_mb())
+        self.result.sqlite_mb.append(sqlite_mb())
+        self.result.py_blocks.append(sys.getallocatedblocks())
         self.log(
             f"{datetime.now(UTC):%a %d %H:%M} day done: {self.result.deliveries} delivered, "
-            f"RSS {self.result.rss_mb[-1]:.1f} MB, {self.result.stops} stops"
+            f"RSS {self.result.rss_mb[-1]:.1f} MB (SQLite {self.result.sqlite_mb[-1]:.1f} MB, "
+            f"{self.result.py_blocks[-1] // 1000}k Python blocks), {self.result.stops} stops"
         )
 
     def compare(self) -> None:
