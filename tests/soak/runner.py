@@ -62,7 +62,7 @@ from tests.soak.scenario import (
 )
 
 RATE = 1_000.0  # requests/s: the bot's pacing and the fake's global limit (real Discord: 50)
-EXPECTED_TIMERS = {"db.optimize", "alerts-reconcile", "digests-resync", "guild-events-reconcile"}
+EXPECTED_TIMERS = {"housekeeping", "alerts-reconcile", "digests-resync", "guild-events-reconcile"}
 _CHANNEL_TYPES = {"text": GUILD_TEXT, "announcement": GUILD_ANNOUNCEMENT, "forum": GUILD_FORUM}
 _KINDS = {"text": ChannelKind.TEXT, "announcement": ChannelKind.ANNOUNCEMENT, "forum": ChannelKind.FORUM}
 
