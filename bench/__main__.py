@@ -40,8 +40,8 @@ def modules(only: Sequence[str] = ()) -> list[str]:
     return names
 
 
-def run_module(module: ModuleType, *, quick: bool) -> list[Figure]:
-    """Call the module's ``figures`` (awaiting it if it is a coroutine function)."""
+def run_module(module: ModuleType, *, quick: bool) -> list[Figure | str]:
+    """Call the module's ``figures`` (awaiting it if it is a coroutine function); a string is a failed row."""
     produce = module.figures
     result = asyncio.run(produce(quick)) if inspect.iscoroutinefunction(produce) else produce(quick)
     return list(result)

@@ -2,7 +2,8 @@
 
 A module ``bench/bench_<name>.py`` joins the table by defining ``figures(quick: bool) -> list[Figure]``
 (plain or ``async``); ``quick`` asks for a smaller run (seconds, not minutes) for a smoke test. Nothing is
-registered anywhere else.
+registered anywhere else. A string in the list is a failed row saying why that figure has no value (e.g. a
+mutation score recorded for code that has changed since).
 """
 
 from __future__ import annotations

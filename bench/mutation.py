@@ -7,14 +7,17 @@ bench/mutation_equivalents.md (equivalent: no test can tell them apart from the 
 and not run against the whole suite, so the score reads as killed / (total - equivalent).
 
 Run (from the repository root, in the project's venv):
-    python bench/mutation.py                      # the modules issue 14 pins: events, budget, models, schedule
+    python bench/mutation.py                      # issue 14's modules (events, budget, models, schedule, rules)
     python bench/mutation.py bot/ll2/budget.py    # one module (any file under bot/ the config mutates)
     python bench/mutation.py --children 1 ...     # mutmut worker processes (default 2; the machine is shared)
 
 It prints total / killed / survived / equivalent per module and the diff of every survivor that is not listed
-as equivalent. Working copies live in .mutmut-cache/<module>/{own,suite}/ (git-ignored); every run retests every
-mutant of the module from scratch, so a result never comes from a stale cache. Not part of .ci/run (too slow):
-run it before closing an issue that changes the core.
+as equivalent, and records the result in bench/mutation_results.json (see bench/mutation_record.py: the score
+with the date, the commit and hashes of the module's source, of the tests that ran and of its listed
+equivalents), which `python -m bench` reports and re-runs when a hash no longer matches (an own-tests-only
+run is not recorded). Working copies live in .mutmut-cache/<module>/{own,suite}/ (git-ignored); every run
+retests every mutant of the module from scratch, so a result never comes from a stale cache. Not part of
+.ci/run (too slow): run it before closing an issue that changes the core.
 """
 
 from __future__ import annotations
@@ -26,16 +29,22 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 import tomllib
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
-from mutmut.mutation.diff_apply import get_diff_for_mutant
-
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as `python bench/mutation.py`: the bench package is beside it
+    sys.path.insert(0, str(ROOT))
+
+from mutmut.mutation.diff_apply import get_diff_for_mutant  # noqa: E402
+
+from bench import mutation_record  # noqa: E402
+from bench.mutation_record import DEFAULT_MODULES, load_equivalents, mutmut_prefix  # noqa: E402
+
 CACHE = ROOT / ".mutmut-cache"
-EQUIVALENTS = ROOT / "bench" / "mutation_equivalents.md"
-DEFAULT_MODULES = ("bot/db/events.py", "bot/ll2/budget.py", "bot/models.py", "bot/ll2/schedule.py")
 
 # A module's own tests: the first prefix that matches wins. Paths that do not exist (yet) are skipped.
 OWN_TESTS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -76,16 +85,13 @@ class Outcome:
     survived: list[str] = field(default_factory=list)
     equivalent: list[str] = field(default_factory=list)
     other: dict[str, int] = field(default_factory=dict)
+    tests: set[str] = field(default_factory=set)  # test files whose tests ran against the mutants
+    seconds: float = 0.0
 
     @property
     def score(self) -> float:
         considered = self.total - len(self.equivalent)
         return 100.0 * self.killed / considered if considered else 100.0
-
-
-def mutmut_prefix(module: str) -> str:
-    """bot/db/events.py -> bot.db.events (how mutmut names the module's mutants)."""
-    return module.removesuffix(".py").replace("/", ".").removesuffix(".__init__")
 
 
 def own_tests(module: str) -> list[str]:
@@ -158,14 +164,14 @@ def mutated_line(text: str) -> str:
     return ""
 
 
-def load_equivalents() -> dict[tuple[str, str], str]:
-    """(function, mutated line) -> reason, from bench/mutation_equivalents.md."""
-    found: dict[tuple[str, str], str] = {}
-    for line in EQUIVALENTS.read_text("utf-8").splitlines():
-        m = re.match(r"^- `([^`]+)` `(.*?)` — (.+)$", line)
-        if m:
-            found[m.group(1), m.group(2)] = m.group(3)
-    return found
+def tests_reaching(workdir: Path, functions: set[str] | None, prefix: str) -> set[str]:
+    """The test files (from mutmut's stats) whose tests reach ``functions``, or any function of the module."""
+    stats = json.loads((workdir / "mutants" / "mutmut-stats.json").read_text("utf-8"))
+    files = set()
+    for function, tests in stats["tests_by_mangled_function_name"].items():
+        if (function in functions) if functions is not None else function.startswith(prefix + "."):
+            files.update(t.split("::", 1)[0] for t in tests)
+    return files
 
 
 def function_of(name: str) -> str:
@@ -178,11 +184,12 @@ def mutate(module: str, children: int, equivalents: dict[tuple[str, str], str], 
     prefix = mutmut_prefix(module)
     own, suite = CACHE / slug / "own", CACHE / slug / "suite"
     selection = own_tests(module)
+    start = time.monotonic()
     print(f"== {module}: its own tests {' '.join(selection)}", flush=True)
     prepare(own, module, selection)
     run_mutmut(own, [f"{prefix}.*"], children, own / "run.log")
     first = results(own, module)
-    outcome = Outcome(module, total=len(first))
+    outcome = Outcome(module, total=len(first), tests=tests_reaching(own, None, prefix))
     used: set[tuple[str, str]] = set()
     again = []
     for name in sorted(k for k, v in first.items() if v not in KILLED):
@@ -200,6 +207,7 @@ def mutate(module: str, children: int, equivalents: dict[tuple[str, str], str], 
         prepare(suite, module, list(SUITE))
         run_mutmut(suite, again, children, suite / "run.log")
         second = results(suite, module)
+        outcome.tests |= tests_reaching(suite, {function_of(n) for n in again}, prefix)
         for name in again:
             final[name] = second.get(name)
     for name in again:
@@ -217,7 +225,55 @@ def mutate(module: str, children: int, equivalents: dict[tuple[str, str], str], 
     stale = [k for k in equivalents if k[0].startswith(prefix + ".") and k not in used]
     for function, line in stale:
         print(f"\n!! listed as equivalent but not a survivor any more (remove it): {function} `{line}`")
+    outcome.seconds = time.monotonic() - start
     return outcome
+
+
+def record(outcome: Outcome, equivalents: dict[tuple[str, str], str]) -> mutation_record.Record:
+    """The run as bench/mutation_results.json keeps it (see bench/mutation_record.py)."""
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"],  # noqa: S607 - git from PATH, as a developer runs it
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    return mutation_record.Record(
+        module=outcome.module,
+        total=outcome.total,
+        killed=outcome.killed,
+        survived=len(outcome.survived),
+        equivalent=len(outcome.equivalent),
+        score=round(outcome.score, 2),
+        date=datetime.now(UTC).date().isoformat(),
+        commit=head or "unknown",
+        seconds=round(outcome.seconds, 1),
+        source_sha256=mutation_record.source_sha256(ROOT, outcome.module),
+        tests=tuple(sorted(outcome.tests)),
+        tests_sha256=mutation_record.tests_sha256(ROOT, outcome.tests),
+        equivalents_sha256=mutation_record.equivalents_sha256(outcome.module, equivalents),
+    )
+
+
+def run_and_record(
+    modules: list[str], children: int, *, own_only: bool = False
+) -> list[tuple[Outcome, mutation_record.Record | None]]:
+    """Mutate each module and write its result to bench/mutation_results.json as soon as it is known.
+
+    An own-tests-only run is a lower bound, not the module's score: it is not recorded.
+    """
+    equivalents = load_equivalents()
+    made: list[tuple[Outcome, mutation_record.Record | None]] = []
+    for module in modules:
+        outcome = mutate(module, children, equivalents, own_only=own_only)
+        rec = None
+        if not own_only:
+            rec = record(outcome, equivalents)
+            records = mutation_record.load()
+            records[module] = rec
+            mutation_record.save(records)
+        made.append((outcome, rec))
+    return made
 
 
 def main() -> None:
@@ -232,15 +288,16 @@ def main() -> None:
     os.chdir(ROOT)
     if args.clean:
         shutil.rmtree(CACHE, ignore_errors=True)
-    equivalents = load_equivalents()
-    outcomes = [mutate(m, args.children, equivalents, own_only=args.own_only) for m in args.modules]
-    print("\nmodule                  total  killed  survived  equivalent  killed % of non-equivalent")
-    for o in outcomes:
+    made = run_and_record(args.modules, args.children, own_only=args.own_only)
+    print("\nmodule                  total  killed  survived  equivalent  killed % of non-equivalent   wall")
+    for o, _ in made:
         extra = "".join(f"  ({n} {label})" for label, n in o.other.items())
         print(
             f"{o.module:<22} {o.total:>6} {o.killed:>7} {len(o.survived):>9} {len(o.equivalent):>11}"
-            f"  {o.score:6.1f}{extra}"
+            f"  {o.score:25.1f}  {o.seconds:5.0f} s{extra}"
         )
+    if not args.own_only:
+        print(f"recorded in {mutation_record.RESULTS.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

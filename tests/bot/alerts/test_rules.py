@@ -193,3 +193,107 @@ def test_the_plan_is_every_rule_applied_to_every_pair_however_it_indexes_them() 
     expected = brute_force_plan([s for s in subs if s.owner_id != 3], milestones, low, high)
     assert len(expected) > 100  # a real mix, not an empty plan
     assert {a.key: a.subscription_id for a in planned} == expected
+
+
+def test_a_move_of_exactly_a_minute_is_not_covered_by_the_alert_already_sent() -> None:
+    alert = rules.plan([sub()], [ms(at=T + 60)])[0]
+    assert not rules.already_covered(alert, [T])
+    assert rules.already_covered(alert, [T + 1])
+
+
+@pytest.mark.parametrize(
+    ("sent_after_fire", "late"), [(-30, False), (0, False), (59, False), (60, False), (61, True), (3600, True)]
+)
+def test_an_alert_says_late_only_when_sent_more_than_a_minute_after_its_fire_time(
+    sent_after_fire: int, late: bool
+) -> None:
+    fire_at = T - HOUR
+    assert rules.is_late(fire_at, fire_at + sent_after_fire) is late
+
+
+@pytest.mark.parametrize(
+    ("now_after_milestone", "over"), [(-HOUR, False), (-1, False), (0, False), (59, False), (60, True), (61, True)]
+)
+def test_a_milestone_is_over_a_minute_after_its_time_so_an_at_the_time_alert_still_goes(
+    now_after_milestone: int, over: bool
+) -> None:
+    assert rules.is_over(T, T + now_after_milestone) is over
+
+
+def test_an_alert_me_on_an_event_without_mission_covers_that_event_only() -> None:
+    button = sub(kinds=rules.MISSION_KINDS, event_id=50)
+    assert rules.matches(button, ms(event_id=50))
+    assert not rules.matches(button, ms(event_id=51))
+    assert rules.plan([button], [ms(event_id=51, milestone_id=6)]) == []
+
+
+def test_subscribing_exactly_at_a_fire_time_still_owes_that_alert() -> None:
+    planned = rules.plan([sub(created_at=T - HOUR)], [ms()])
+    assert [a.lead for a in planned] == [HOUR, 10 * MINUTE]
+
+
+def test_a_time_set_exactly_at_a_fire_time_still_owes_that_alert() -> None:
+    planned = rules.plan([sub()], [ms(since=T - HOUR)])
+    assert [a.lead for a in planned] == [HOUR, 10 * MINUTE]
+
+
+def test_without_a_window_every_owed_alert_is_planned_however_far_in_the_past_or_future() -> None:
+    sputnik = -386_310_686  # 1957-10-04 19:28:34 UTC
+    year_2199 = 7_258_118_400
+    subscription = sub(created_at=sputnik - 10 * HOUR)
+    planned = rules.plan(
+        [subscription],
+        [ms(milestone_id=1, at=sputnik, since=sputnik - 20 * HOUR), ms(milestone_id=2, at=year_2199)],
+    )
+    assert [(a.milestone_id, a.lead) for a in planned] == [(1, HOUR), (1, 10 * MINUTE), (2, HOUR), (2, 10 * MINUTE)]
+
+
+def test_a_window_includes_alerts_firing_exactly_at_either_end() -> None:
+    planned = rules.plan([sub()], [ms()], fire_from=T - HOUR, fire_until=T - 10 * MINUTE)
+    assert [a.lead for a in planned] == [HOUR, 10 * MINUTE]
+    assert [a.lead for a in rules.plan([sub()], [ms()], fire_from=T - HOUR + 1, fire_until=T)] == [10 * MINUTE]
+    assert [a.lead for a in rules.plan([sub()], [ms()], fire_until=T - 10 * MINUTE - 1)] == [HOUR]
+
+
+def test_a_silent_milestone_does_not_stop_the_plan_for_the_milestones_after_it() -> None:
+    held = ms(milestone_id=1, status=EventStatus.HOLD)
+    gone = ms(milestone_id=2, gone=True)
+    go = ms(milestone_id=3)
+    assert {a.milestone_id for a in rules.plan([sub()], [held, gone, go])} == {3}
+
+
+def test_a_milestone_with_no_lead_in_the_window_does_not_stop_the_plan_for_the_next() -> None:
+    far = ms(milestone_id=1, at=T + 30 * 24 * HOUR)
+    vague = ms(milestone_id=2, precision=Precision.DAY)
+    near = ms(milestone_id=3)
+    planned = rules.plan([sub()], [far, vague, near], fire_from=T - 2 * HOUR, fire_until=T)
+    assert {a.milestone_id for a in planned} == {3}
+
+
+def test_a_subscription_that_does_not_match_does_not_stop_the_ones_after_it() -> None:
+    docking_fan = sub(id=1, owner_id=11, kinds=frozenset({MilestoneKind.DOCKING}))
+    owes_nothing_yet = sub(id=2, owner_id=12, created_at=T + 1)
+    liftoff_fan = sub(id=3, owner_id=13)
+    planned = rules.plan([docking_fan, owes_nothing_yet, liftoff_fan], [ms()])
+    assert {a.recipient_id for a in planned} == {13}
+
+
+def test_a_subscription_for_another_kind_is_owed_nothing_though_its_leads_are_due() -> None:
+    assert rules.plan([sub(kinds=frozenset({MilestoneKind.DOCKING}))], [ms()]) == []
+    assert rules.plan([sub(match="electron")], [ms()]) == []
+
+
+def test_hour_precision_in_a_plan_fires_the_long_leads_only() -> None:
+    subscription = sub(leads=(24 * HOUR, 12 * HOUR, HOUR), created_at=T - 30 * HOUR)
+    planned = rules.plan([subscription], [ms(precision=Precision.HOUR, since=T - 30 * HOUR)])
+    assert [a.lead for a in planned] == [24 * HOUR, 12 * HOUR]
+
+
+@pytest.mark.parametrize("order", ["earliest first", "earliest last"])
+def test_the_earliest_made_subscription_gives_the_alert_whatever_order_they_come_in(order: str) -> None:
+    early = sub(id=7, created_at=T - 20 * HOUR)
+    late = sub(id=3, created_at=T - 19 * HOUR, kinds=frozenset())
+    same_time_higher_id = sub(id=9, created_at=T - 20 * HOUR)
+    subs = [early, late, same_time_higher_id] if order == "earliest first" else [same_time_higher_id, late, early]
+    planned = rules.plan(subs, [ms()])
+    assert [(a.subscription_id, a.subscribed_at) for a in planned] == [(7, T - 20 * HOUR)] * 2
