@@ -56,7 +56,10 @@ OWN_TESTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("bot/db/", ("tests/bot/db",)),
     ("bot/ll2/", ("tests/bot/ll2",)),
     ("bot/models.py", ("tests/bot/test_models_rules.py", "tests/bot/db")),
-    ("bot/timeparse.py", ("tests/bot/test_timeparse.py", "tests/bot/test_cli_time.py")),
+    (
+        "bot/timeparse.py",
+        ("tests/bot/test_timeparse.py", "tests/bot/test_timeparse_careful.py", "tests/bot/test_cli_time.py"),
+    ),
     ("bot/alerts/", ("tests/bot/alerts",)),
 )
 # The whole suite, less the test that runs the bot as a separate OS process: that process cannot run the

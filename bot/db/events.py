@@ -425,8 +425,7 @@ async def upsert_feed(
         loaded, rows = await _load_with_rows(conn, "source = ? AND feed = ?", (source.value, feed))
         before = {s.event.source_id: s for s in loaded}
         events = build(before)
-        if _one_source(events, source) is not source:
-            raise ValueError(f"upsert_feed of {source} got events of another source")
+        _one_source(events, source)  # refuses events of another source, or one id twice
         others = [e.source_id for e in events if e.source_id not in before]
         if others:
             marks = ",".join("?" * len(others))
