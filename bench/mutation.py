@@ -131,8 +131,10 @@ def prepare(workdir: Path, module: str, selection: list[str]) -> None:
     text = re.sub(r"(?ms)^\[tool\.mutmut\]\n.*?(?=^\[|\Z)", "", text).rstrip() + "\n\n[tool.mutmut]\n"
     text += "".join(f"{k} = {toml_value(v)}\n" for k, v in cfg.items())
     (workdir / "pyproject.toml").write_text(text, "utf-8")
-    # Test-to-function stats are rebuilt every run: edited tests may reach functions they did not reach before.
-    (workdir / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)
+    # mutmut's working copy goes: its stats would miss tests that now reach a function, and it keeps the result
+    # of a mutant whose function did not change even when the tests did (a survivor stays a survivor after the
+    # test that kills it is written). Every run mutates and tests from scratch.
+    shutil.rmtree(workdir / "mutants", ignore_errors=True)
 
 
 def run_mutmut(workdir: Path, names: list[str], children: int, log: Path) -> None:
