@@ -154,3 +154,9 @@ def test_no_lead_at_all_asks_for_one() -> None:
 )
 def test_leads_are_shown_in_days_hours_minutes_and_leftover_seconds(seconds: int, text: str) -> None:
     assert format_lead(seconds) == text
+
+
+@pytest.mark.parametrize("text", ["and", " and and ", "1h, and"])
+def test_a_lead_of_only_joining_words_is_not_read_as_at_the_time(text: str) -> None:
+    with pytest.raises(InputError, match=r"can't read '(and|and and)' as a lead"):
+        parse_leads(text)
