@@ -157,6 +157,16 @@ async def test_free_at_waits_for_llz_when_it_has_fewer_slots_than_asked(db: Data
     assert await budget.free_at(T0, 3) == T0 + WINDOW
 
 
+async def test_free_at_follows_our_sliding_hour_when_ll2_counts_the_same_as_our_log(db: Database) -> None:
+    budget = RequestBudget(db, 3)
+    await spend(budget, T0, T0 + 10 * SECOND)
+    now = T0 + 30 * SECOND
+    # LL2 agrees: one left of three. Its figure holds for an hour, but a slot is back when our oldest request
+    # leaves the hour, not an hour after LL2 answered.
+    budget.observe_server(now, limit=3, current_use=2, next_use_secs=0)
+    assert await budget.free_at(now, 2) == T0 + WINDOW + SECOND
+
+
 async def test_record_status_notes_the_answer_and_keeps_the_request_counted(db: Database) -> None:
     budget = RequestBudget(db, 2)
     first, second = await spend(budget, T0, T0 + SECOND)
