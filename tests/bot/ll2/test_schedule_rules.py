@@ -36,3 +36,28 @@ def test_a_milestone_exactly_two_hours_ahead_is_already_soon_and_needs_no_early_
 def test_one_failed_focused_poll_waits_a_minute() -> None:
     assert s.next_focus_at(None, NOW, per_hour=15, cost=1, failures=1) == NOW + timedelta(minutes=1)
     assert s.next_focus_at(None, NOW, per_hour=15, cost=1, failures=0) == NOW
+
+
+def test_an_item_exactly_thirty_minutes_ahead_is_already_urgent_and_read_every_poll() -> None:
+    gap = s.focus_interval(per_hour=15, cost=1)
+    urgent = s.FocusFeed("events", NOW - gap, NOW + s.URGENT)
+    relaxed = s.FocusFeed("events", NOW - gap, NOW + s.URGENT + timedelta(seconds=1))
+    assert s.feed_due(urgent, NOW, per_hour=15) == NOW
+    assert s.feed_due(relaxed, NOW, per_hour=15) == NOW - gap + gap * s.RELAXED_POLLS
+
+
+def test_the_terminal_count_includes_both_of_its_ends() -> None:
+    launch_at = NOW + s.TERMINAL  # exactly ten minutes before T-0
+    assert s.terminal(s.FocusFeed("launches", NOW, launch_at), NOW)
+    assert not s.terminal(s.FocusFeed("launches", NOW, launch_at + timedelta(seconds=1)), NOW)
+    flown = NOW - s.TERMINAL  # a launch exactly ten minutes past T-0, not yet known to fly
+    assert s.terminal(s.FocusFeed("launches", NOW, flown), NOW)
+    assert not s.terminal(s.FocusFeed("launches", NOW, flown - timedelta(seconds=1)), NOW)
+    assert s.terminal(s.FocusFeed("events", NOW, NOW), NOW)
+    assert not s.terminal(s.FocusFeed("events", NOW, NOW - timedelta(seconds=1)), NOW)
+
+
+def test_feeds_with_only_riders_due_at_once_go_in_the_order_given() -> None:
+    feeds = [s.FocusFeed("launches", NOW, None), s.FocusFeed("events", NOW, None)]
+    assert s.pick_feed(feeds, NOW + timedelta(hours=1), per_hour=15).name == "launches"
+    assert s.pick_feed(feeds[::-1], NOW + timedelta(hours=1), per_hour=15).name == "events"
