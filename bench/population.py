@@ -206,13 +206,16 @@ async def seed(
             db, added_by=FIRST_USER, guild_id=guild, channel_id=spec.owner_id, kind=kinds[n % len(kinds)],
             role_id=None, what=what, kinds=spec.kinds, leads=spec.leads, match=spec.match, now=spec.created_at,
         )  # fmt: skip
+    # Digest times 6-9 h after ``now``: never within the start-up catch-up window (the 2 h before now), nor due
+    # during a run, so a benchmark arms them and sends none (at a fixed 07:30-09:30 UTC a run in the morning sent
+    # them at start-up to users the fake does not know, which paused them, and the armed count came out short).
     dm_digests = users[::10] if digests else []
     guilds = range(min(GUILDS, -(-channel // MAX_PER_GUILD))) if digests else range(0)
     for u in dm_digests:
         await set_digest(db, owner_id=u, guild_id=None, channel_id=None, cadence="daily", weekday=None,
-                         local_time=f"{7 + u % 3:02d}:30", zone="UTC", now=made)  # fmt: skip
+                         local_time=f"{(now.hour + 6 + u % 3) % 24:02d}:30", zone="UTC", now=made)  # fmt: skip
     for g in guilds:
         guild = FIRST_GUILD + g
         await set_digest(db, owner_id=FIRST_USER, guild_id=guild, channel_id=guild * 100 + 99, cadence="daily",
-                         weekday=None, local_time="08:00", zone="UTC", now=made)  # fmt: skip
+                         weekday=None, local_time=f"{(now.hour + 7) % 24:02d}:00", zone="UTC", now=made)  # fmt: skip
     return Population(specs, channel, len(users), muted, len(dm_digests) + len(guilds), alerting)
