@@ -180,6 +180,7 @@ async def _notices(db: Database, now: int, result: Reconciled) -> None:
             # One notice per recipient and event, whichever of its milestones they were alerted for (a launch's
             # liftoff and coverage start have different times, and their alerts leave the notice window at
             # different moments): keyed by the event's first milestone, so every reconcile writes the same row.
+            # (store.sent_alerts skips alerts whose notice has this key already: change both together.)
             key = s.status.value if reason == "outcome" else f"{s.status.value}@{s.first_at}"
             if (s.recipient_id, s.event_id, reason) in told_events:
                 continue

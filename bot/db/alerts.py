@@ -515,7 +515,8 @@ _NOTICE_STATUSES = tuple(s.value for s in EventStatus if status_notice_reason(s)
 
 
 async def sent_alerts(db: Database, *, sent_since: int) -> list[SentAlert]:
-    """Alerts delivered since ``sent_since`` and not superseded, with their milestone as it is now."""
+    """Alerts delivered since ``sent_since``, not superseded and not yet told their event's current status, with
+    their milestone as it is now."""
     # Built only from fixed fragments of this module; every value is bound.
     rows = await db.fetchall(
         "SELECT d.*, m.kind, m.precision AS cur_precision, m.at_utc AS cur_at, e.name, e.status, e.id AS eid, "  # noqa: S608
@@ -525,6 +526,12 @@ async def sent_alerts(db: Database, *, sent_since: int) -> list[SentAlert]:
         "WHERE d.state = 'sent' AND d.sent_at >= ? "
         # Only what a notice may be owed for: a move of a minute or more, or a status that ends the alerts.
         f"AND (abs(d.target_at - m.at_utc) >= ? OR e.status IN ({','.join('?' * len(_NOTICE_STATUSES))})) "
+        # ... and not a status notice already written (keyed as bot.alerts.planner keys it: the status, or the
+        # status @ the first milestone's time): every reconcile would only rebuild it for ON CONFLICT to drop it,
+        # and reading every outcome of the notice window each time made the reconcile's peak memory (and with it
+        # the process's resident size) grow for as long as the window takes to fill.
+        "AND NOT EXISTS (SELECT 1 FROM alert_notices n WHERE n.recipient_id = d.recipient_id "
+        "AND n.milestone_id = f.id AND n.key IN (e.status, e.status || '@' || f.at_utc)) "
         "ORDER BY d.recipient_id, d.milestone_id, d.id",
         (sent_since, SMALL_MOVE_SECONDS, *_NOTICE_STATUSES),
     )

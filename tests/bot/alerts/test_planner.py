@@ -233,3 +233,29 @@ async def test_an_outcome_is_told_once_even_when_one_of_two_alerted_milestones_l
         for now in range(first_out - 600, first_out + 900, 60):
             told += (await reconcile(db, now=now, due_by=now)).notices
         assert told == 1
+
+
+async def test_a_reconcile_no_longer_reads_alerts_whose_status_notice_is_written_but_reads_them_for_a_new_status(
+    tmp_path: Path,
+) -> None:
+    # Found by the soak's memory curve: every reconcile re-read every outcome of the 3-day notice window only for
+    # ON CONFLICT to drop the notices again, so its peak memory grew until the window was full.
+    liftoff = T0 + timedelta(hours=3)
+    async with Database(tmp_path / "t.sqlite3") as db:
+        for owner in (1, 2):
+            await subscribe(db, owner, T0, leads=(HOUR,))
+        await upsert_events(db, [launch(liftoff)], feed="launches", now=T0, complete=False)
+        due = to_epoch(liftoff - timedelta(hours=1))
+        await reconcile(db, now=due, due_by=due)
+        rows = await store.pending_deliveries(db, due_by=due)
+        await store.mark_deliveries_sent(db, [(row.id, 10, row.id, due, False) for row in rows])
+        for n, status in enumerate((EventStatus.HOLD, EventStatus.TBD, EventStatus.SUCCESS)):
+            at = due + 600 * (n + 1)
+            await upsert_events(db, [launch(liftoff, status=status)], feed="launches", now=T0, complete=False)
+            before = await store.sent_alerts(db, sent_since=due)
+            assert sorted(s.recipient_id for s in before) == [1, 2], f"both are owed the {status} notice"
+            assert (await reconcile(db, now=at, due_by=at)).notices == 2
+            assert await store.sent_alerts(db, sent_since=due) == [], f"the {status} notices are written"
+            assert (await reconcile(db, now=at + 600, due_by=at + 600)).notices == 0
+        bodies = [n.body for n in await store.pending_notices(db)]
+        assert len(bodies) == 6, "hold, scrub and outcome, once each for each recipient"
