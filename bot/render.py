@@ -12,6 +12,8 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from bot.inert import ZWSP
+from bot.inert import inert as break_mentions
 from bot.models import Precision, ensure_utc
 
 TimestampStyle = Literal["t", "T", "d", "D", "f", "F", "R"]
@@ -131,7 +133,6 @@ def add_fields_within_limit(embed: Embed, fields: Sequence[tuple[str, str]], *, 
 
 # Markdown that would change how upstream text looks, or turn it into a link, a heading or a list.
 _MARKDOWN_CHARS = frozenset("\\*_~`|>[]<#")
-_ZWSP = "\u200b"
 
 
 def inert(text: str) -> str:
@@ -143,7 +144,7 @@ def inert(text: str) -> str:
         if ch in _MARKDOWN_CHARS or (ch in "-+" and (i == 0 or text[i - 1] == "\n")):
             out.append("\\" + ch)
         elif ch == "@":
-            out.append("@" + _ZWSP)
+            out.append("@" + ZWSP)
         elif ch in "\r\x00":
             continue
         else:
@@ -181,7 +182,7 @@ def inert_name(text: str) -> str:
 def plain_title(text: str, limit: int = 256) -> str:
     """Upstream text for places Discord shows without markdown (titles, footers, field names, choice names):
     only mentions are broken, so nothing there can look like one."""
-    return truncate(" ".join(text.replace("@", "@" + _ZWSP).split()), limit)
+    return truncate(" ".join(break_mentions(text).split()), limit)
 
 
 def ago(delta: timedelta) -> str:
