@@ -6,7 +6,7 @@ import importlib
 
 import pytest
 
-from bench.__main__ import main, modules, table
+from bench.__main__ import main, modules, run_isolated, table
 from bench.figures import Figure
 
 
@@ -55,3 +55,15 @@ def test_a_quick_run_prints_the_markdown_table(capsys: pytest.CaptureFixture[str
 def test_an_unknown_module_name_is_refused() -> None:
     with pytest.raises(SystemExit, match="no benchmark module bench_nope"):
         modules(["nope"])
+
+
+def test_each_module_runs_in_its_own_process_and_its_figures_come_back_whole() -> None:
+    figures = run_isolated("bench_repository", quick=True)
+    assert len(figures) == 2
+    assert all(isinstance(f, Figure) and f.value > 0 and f.target > 0 for f in figures)
+
+
+def test_a_module_that_fails_in_its_process_gives_one_row_saying_why() -> None:
+    (row,) = run_isolated("bench_no_such_module", quick=True)
+    assert isinstance(row, str)
+    assert "ModuleNotFoundError" in row
