@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import calendar
 import enum
+import itertools
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -661,14 +662,15 @@ class _Scanner:
         if match and _END_RE.match(text, match.end()):
             self.add(Kind.ZONE, pos, match.end(), _offset_zone(match))
             return match.end()
-        match = _NAMED_ZONE_RE.match(text, pos)
-        if match and (self.strict or text[pos].isupper()):
-            self.add(Kind.ZONE, pos, match.end(), lookup_zone(match[0]))
-            return match.end()
+        # IANA names before generic ones: "Pacific/Auckland" is a zone, not "Pacific" (US) and a stray word.
         match = _IANA_RE.match(text, pos)
         canonical = canonical_zone(match[0]) if match else None
         if match and canonical:
             self.add(Kind.ZONE, pos, match.end(), _iana(canonical))
+            return match.end()
+        match = _NAMED_ZONE_RE.match(text, pos)
+        if match and (self.strict or text[pos].isupper()):
+            self.add(Kind.ZONE, pos, match.end(), lookup_zone(match[0]))
             return match.end()
         return None
 
@@ -1038,7 +1040,8 @@ def _pick_year(value: DateValue, today: date, text: str) -> date:
     if not candidates or abs(candidates[0] - today) > _STALE_DATE:
         # Only Feb. 29 gets here: the nearest one is a year or more away (or further than the years looked at),
         # which nobody writing today means.
-        leap = next(y for y in range(today.year, today.year + 5) if calendar.isleap(y))
+        # Counted, not ranged: 2100 is no leap year, so from 2097 the next one is 2104, seven years on.
+        leap = next(y for y in itertools.count(today.year) if calendar.isleap(y))
         raise TimeParseError(
             f"{text!r} is not a date in {today.year}", f"add the year, e.g. '{text} {leap}' (a leap year)"
         )
