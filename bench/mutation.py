@@ -57,8 +57,17 @@ OWN_TESTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("bot/ll2/", ("tests/bot/ll2",)),
     ("bot/models.py", ("tests/bot/test_models_rules.py", "tests/bot/db")),
     (
+        # The extraction tests read prose through timeparse's lenient scanner and its site-zone readings, which
+        # typed input never reaches: without them every prose-only mutant would go to the whole suite.
         "bot/timeparse.py",
-        ("tests/bot/test_timeparse.py", "tests/bot/test_timeparse_careful.py", "tests/bot/test_cli_time.py"),
+        (
+            "tests/bot/test_timeparse.py",
+            "tests/bot/test_timeparse_careful.py",
+            "tests/bot/test_timeparse_rules.py",
+            "tests/bot/test_cli_time.py",
+            "tests/bot/test_extract.py",
+            "tests/bot/test_extract_context.py",
+        ),
     ),
     ("bot/alerts/", ("tests/bot/alerts",)),
 )
