@@ -38,6 +38,7 @@ from bot.render import (
     plain_title,
     truncate,
 )
+from bot.textfold import search_key
 
 PAGE_SIZE = 10
 # A filter matching at most this many events (or a kind with at most this many milestones) is read from its
@@ -199,12 +200,12 @@ def kinds_for(view: View, filters: Filters) -> tuple[MilestoneKind, ...]:
 
 
 def fold(text: str) -> str:
-    """Case- and blank-insensitive form of a name, for matching typed text anywhere in it."""
-    return " ".join(text.casefold().split())
+    """Case-, accent- and blank-insensitive form of a name, for matching typed text anywhere in it."""
+    return " ".join(search_key(text).split())
 
 
 def matching_names(names: Sequence[q.NameCount], text: str) -> list[q.NameCount]:
-    """Stored names containing ``text`` (any case), in the name or its abbreviation."""
+    """Stored names containing ``text`` (any case or accents), in the name or its abbreviation."""
     needle = fold(text)
     return [n for n in names if needle in fold(n.value) or (n.abbrev is not None and needle in fold(n.abbrev))]
 

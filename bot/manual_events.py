@@ -48,6 +48,7 @@ from bot.models import (
 )
 from bot.pubsub import ChangeBus
 from bot.render import plain_instant, truncate
+from bot.textfold import search_key
 from bot.timeparse import ParsedTime, TimeParseError, parse_time
 from bot.zones import load_zone
 
@@ -360,8 +361,8 @@ async def list_events(
     """Hand-entered events visible here that are not over yet, soonest first.
 
     Visible: this guild's, and (unless ``include_global`` is off) the global ones. ``matching`` keeps those whose
-    name contains the text (any case, any script) or whose number starts with it, searched in SQL so no event is
-    out of reach behind the ``limit``.
+    name contains the text (any case or accents, any script) or whose number starts with it, searched in SQL so no
+    event is out of reach behind the ``limit``.
     """
     return await manual_events_ahead(
         db,
@@ -369,7 +370,7 @@ async def list_events(
         now=int(ensure_utc(now).timestamp()),
         limit=limit,
         include_global=include_global,
-        needle=(matching or "").strip().lstrip("#").casefold(),
+        needle=search_key((matching or "").strip().lstrip("#")),
     )
 
 

@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Any
 
 import aiosqlite
 
+from bot.textfold import search_key
+
 if TYPE_CHECKING:
     from bot.config import Settings
 
@@ -49,6 +51,10 @@ _FILE_FAULTS = frozenset(
 
 def _casefold(value: object) -> object:
     return value.casefold() if isinstance(value, str) else value
+
+
+def _search_key(value: object) -> object:
+    return search_key(value) if isinstance(value, str) else value
 
 
 class DatabaseError(Exception):
@@ -145,6 +151,8 @@ class Database:
         try:
             # SQLite's lower() folds ASCII only; searches of names in any script use Python's casefold.
             await conn.create_function("casefold", 1, _casefold, deterministic=True)
+            # The fold of stored names and typed searches (migration 0008 rewrites every key with it).
+            await conn.create_function("search_key", 1, _search_key, deterministic=True)
             await conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
             await conn.execute("PRAGMA journal_mode = WAL")
             await conn.execute("PRAGMA foreign_keys = ON")

@@ -25,6 +25,7 @@ from bot.models import (
     Source,
     ensure_utc,
 )
+from bot.textfold import search_key
 
 # Fields that describe an event but arm no alert: a change here is reported as DETAILS.
 _DETAIL_FIELDS = (
@@ -112,8 +113,8 @@ def _event_columns(event: Event) -> dict[str, Any]:
     return {
         "type": event.type.value,
         "name": event.name,
-        # What /launch searches: folded in Python, since SQLite folds the case of ASCII letters only.
-        "name_key": event.name.casefold(),
+        # What /launch searches: folded in Python (case, accents), since SQLite folds ASCII case only.
+        "name_key": search_key(event.name),
         "status": event.status.value,
         "guild_id": event.guild_id,
         "mission_key": event.mission_key,

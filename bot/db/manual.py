@@ -15,7 +15,8 @@ async def manual_events_ahead(
     db: Database, *, guild_id: int | None, now: int, limit: int, include_global: bool, needle: str
 ) -> list[StoredEvent]:
     """Live hand-entered events visible in ``guild_id`` whose last milestone period ends at or after ``now``
-    (epoch seconds), soonest first; ``needle`` (casefolded, may be empty) matches a name part or a number prefix."""
+    (epoch seconds), soonest first; ``needle`` (folded by search_key, may be empty) matches a name part or a number
+    prefix."""
     scope = "(e.guild_id IS NULL OR e.guild_id = :guild)" if include_global else "e.guild_id = :guild"
     search = " AND (instr(e.name_key, :needle) > 0 OR instr(CAST(e.id AS TEXT), :needle) = 1)" if needle else ""
     rows = await db.fetchall(

@@ -324,11 +324,21 @@ async def test_bare_coverage_clock_for_a_date_only_event_lands_on_that_date(
     assert coverage.at == datetime(2024, 2, 17, 5, 30, tzinfo=UTC)
 
 
-@pytest.mark.parametrize("typed", ["прогресс", "ПРОГРЕСС", "Прогресс МС", "мс-26"])  # noqa: RUF001
-async def test_event_search_folds_case_in_any_script(
-    db: Database, bus: tuple[ChangeBus, list[Change]], typed: str
+@pytest.mark.parametrize(
+    ("name", "typed"),
+    [
+        ("Прогресс МС-26 docking", "прогресс"),  # noqa: RUF001
+        ("Прогресс МС-26 docking", "ПРОГРЕСС"),  # noqa: RUF001
+        ("Прогресс МС-26 docking", "Прогресс МС"),  # noqa: RUF001
+        ("Прогресс МС-26 docking", "мс-26"),  # noqa: RUF001
+        ("Crew Dragon Ériger docking", "eriger"),
+        ("Crew Dragon Eriger docking", "ÉRIGER"),
+    ],
+)
+async def test_event_search_folds_case_and_accents_in_any_script(
+    db: Database, bus: tuple[ChangeBus, list[Change]], name: str, typed: str
 ) -> None:
-    saved = await docking(db, bus[0], name="Прогресс МС-26 docking")  # noqa: RUF001
+    saved = await docking(db, bus[0], name=name)
     found = await manual_events.list_events(db, guild_id=100, now=NOW, matching=typed)
     assert [s.id for s in found] == [saved.stored.id]
 

@@ -422,23 +422,25 @@ async def test_launch_by_typed_name_shows_in_flight_status_and_unknown_name_gets
     )
 
 
-async def test_launch_finds_a_name_in_another_script_in_any_case(
+async def test_launch_finds_a_name_in_another_script_in_any_case_with_or_without_accents(
     fake_discord: FakeDiscordWithScene, tmp_path: Path
 ) -> None:
     fake, scene = fake_discord, fake_discord.scene
     path = tmp_path / "t.sqlite3"
     await seeded_db(path, scene.guild.id)
     async with Database(path) as db:
-        names = ["Союз-2.1а | Прогресс МС-34", "ÉLECTRON | Bêta"]  # noqa: RUF001 - Cyrillic on purpose
+        names = ["Союз-2.1а | Прогресс МС-34", "ÉLECTRON | Bêta", "Ariane 6 | Météosat"]  # noqa: RUF001
         events = [data.launch(f"u{i}", name, NOW + timedelta(days=3 + i)) for i, name in enumerate(names)]
         await upsert_events(db, events, feed="unicode", now=NOW, complete=False)
     async with running_bot(fake, path, ManualClock(NOW)):
-        choices = await fake.autocomplete(
-            "launch", "name", user=scene.member, guild=scene.guild, options={"name": "союз"}
-        )
-        assert [c["name"] for c in choices] == [names[0]]
-        typed = await fake.slash("launch", user=scene.member, guild=scene.guild, options={"name": "électron"})
-        assert typed.embeds[0]["title"] == names[1]
+        for typed, found in [("союз", names[0]), ("electron | beta", names[1]), ("meteosat", names[2])]:
+            choices = await fake.autocomplete(
+                "launch", "name", user=scene.member, guild=scene.guild, options={"name": typed}
+            )
+            assert [c["name"] for c in choices] == [found], typed
+        for typed, found in [("ÉLECTRON | bêta", names[1]), ("electron | beta", names[1]), ("METEOSAT", names[2])]:
+            shown = await fake.slash("launch", user=scene.member, guild=scene.guild, options={"name": typed})
+            assert shown.embeds[0]["title"] == found, typed
 
 
 async def test_launch_of_another_servers_event_is_not_shown(browse_bot: BotOnFake) -> None:
