@@ -13,6 +13,7 @@ import re
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -89,11 +90,47 @@ class PageButton(
             filters = await load_filters(interaction.client, self.key, self.browse_view)
             ans = await build_answer(interaction, self.browse_view, filters, self.cursor, self.backwards)
             await respond_to_press(interaction, ans, self.browse_view, self.key)
+        except PageExpired as expired:
+            await retire_page_buttons(interaction, expired)
         except Exception as error:
             await report_error(interaction, error)
 
 
-class CalendarButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"tm:ics:(?P<event>[0-9]{1,18})"):
+class PageExpired(InputError):
+    """A page button's saved filters are gone (pruned after a month unused, or a forged key)."""
+
+
+async def retire_page_buttons(interaction: discord.Interaction[TMinusBot], expired: PageExpired) -> None:
+    """Take the dead Previous / Next off the pressed message (for everyone: the filters are gone for all), keep
+    the buttons that still work (Add to calendar, Alert me), and tell the presser privately why."""
+    message = interaction.message
+    event_id = shown_event(message) if message is not None else None
+    try:
+        # A component press may update its own message (callback type 7), wherever the message is: in a server
+        # without the bot, in a DM, or someone's ephemeral page. The reason then follows privately.
+        await interaction.response.edit_message(
+            view=make_view(event_buttons(event_id) if event_id is not None else []), allowed_mentions=NO_MENTIONS
+        )
+    except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as error:
+        # Only a courtesy: the reason below must reach the presser whether or not the buttons came off.
+        log.warning("could not take the expired buttons off message %s: %r", message.id if message else "?", error)
+    await report_error(interaction, expired)
+
+
+CALENDAR_ID = r"tm:ics:(?P<event>[0-9]{1,18})"
+
+
+def shown_event(message: discord.Message) -> int | None:
+    """The event a browsing message's Add to calendar button stands for, if it has one."""
+    for row in message.components:
+        for child in getattr(row, "children", ()):
+            match = re.fullmatch(CALENDAR_ID, getattr(child, "custom_id", None) or "")
+            if match:
+                return int(match["event"])
+    return None
+
+
+class CalendarButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=CALENDAR_ID):
     """Add to calendar: the shown event's milestones as an .ics file, for the presser only."""
 
     def __init__(self, event_id: int) -> None:
@@ -138,9 +175,13 @@ def browse_items(view: View, key: str, ans: Answer) -> list[discord.ui.Item[Any]
         items.append(PageButton(view, key, True, ans.before))
         items.append(PageButton(view, key, False, ans.after))
     if ans.event_id is not None:
-        items.append(CalendarButton(ans.event_id))
-        items.append(AlertMeButton(ans.event_id))
+        items.extend(event_buttons(ans.event_id))
     return items
+
+
+def event_buttons(event_id: int) -> list[discord.ui.Item[Any]]:
+    """The buttons for the one event a message shows: Add to calendar, Alert me."""
+    return [CalendarButton(event_id), AlertMeButton(event_id)]
 
 
 def make_view(items: list[discord.ui.Item[Any]]) -> discord.ui.View | None:
@@ -159,7 +200,7 @@ async def load_filters(bot: TMinusBot, key: str, view: View) -> Filters:
         return Filters()
     spec = await browse_db.load_query(bot.db, key, now=bot.clock.now())
     if spec is None:
-        raise InputError(f"This page has expired. Run `/{view.command}` again for a fresh one.")
+        raise PageExpired(f"This page has expired. Run `/{view.command}` again for a fresh one.")
     return Filters.from_spec(spec)
 
 
@@ -337,7 +378,7 @@ class Browse(commands.Cog):
         if found is None:
             raise InputError("I can't find that launch or event. Start typing its name and pick it from the list.")
         stored, embed = found
-        components = make_view([CalendarButton(stored.id), AlertMeButton(stored.id)])
+        components = make_view(event_buttons(stored.id))
         assert components is not None
         await interaction.response.send_message(embed=_embed(embed), view=components, allowed_mentions=NO_MENTIONS)
 

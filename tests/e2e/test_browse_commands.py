@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
@@ -25,6 +26,8 @@ from bot.models import Event
 from bot.render import EMBED_TOTAL_LIMIT, embed_length
 from tests.bot import browse_data as data
 from tests.bot.browse_data import NOW
+from tests.fakediscord.faults import TIMEOUT
+from tests.fakediscord.interactions import EPHEMERAL, InteractionResult
 from tests.fakediscord.pytest_plugin import START_TIMEOUT_S, FakeDiscordWithScene, bot_running
 
 BotOnFake = tuple[FakeDiscordWithScene, TMinusBot]
@@ -754,6 +757,20 @@ async def test_autocomplete_works_for_a_user_install_in_a_server_without_the_bot
     assert [c["name"] for c in choices] == ["Rocket Lab Ltd"]
 
 
+async def private_reason(pressed: InteractionResult) -> str:
+    """The ephemeral follow-up that tells the presser why their press changed nothing but the buttons."""
+    (reason,) = await pressed.wait_for_followups()
+    assert int(reason.get("flags") or 0) & EPHEMERAL
+    return str(reason["content"])
+
+
+def stored_buttons(fake: FakeDiscordWithScene, message: dict[str, Any]) -> set[str]:
+    """The labels of the buttons a message shows now, as Discord stores it (not the test's copy)."""
+    channel = fake.world.channels[int(message["channel_id"])]
+    (stored,) = [m for m in fake.world.channel_messages(channel) if m["id"] == message["id"]]
+    return set(buttons(stored))
+
+
 async def test_a_button_whose_filters_are_unknown_gets_a_hint_not_a_traceback(browse_bot: BotOnFake) -> None:
     fake, bot = browse_bot
     scene = fake.scene
@@ -761,8 +778,63 @@ async def test_a_button_whose_filters_are_unknown_gets_a_hint_not_a_traceback(br
     await bot.db.execute("DELETE FROM browse_queries")  # e.g. the database was replaced since
     message = shown.message or {}
     pressed = await fake.press_button(message, buttons(message)["Next"]["custom_id"], user=scene.member)
+    assert await private_reason(pressed) == "This page has expired. Run `/nextlaunch` again for a fresh one."
+
+
+async def test_an_expired_page_loses_its_dead_buttons_and_keeps_the_ones_that_still_work(
+    browse_bot: BotOnFake,
+) -> None:
+    fake, bot = browse_bot
+    scene = fake.scene
+    shown = await fake.slash("nextlaunch", user=scene.member, guild=scene.guild, options={"provider": "spacex"})
+    message = shown.message or {}
+    assert set(buttons(message)) == {"Previous", "Next", "Add to calendar", "Alert me"}
+    page = copy.deepcopy(message["embeds"])
+    await bot.db.execute("DELETE FROM browse_queries")
+    pressed = await fake.press_button(message, buttons(message)["Next"]["custom_id"], user=scene.member)
+    assert pressed.type == 7  # the pressed message itself is updated ...
+    assert (pressed.message or {})["embeds"] == page  # ... its page left as it was ...
+    assert stored_buttons(fake, message) == {"Add to calendar", "Alert me"}  # ... without the dead buttons
+    assert "expired" in await private_reason(pressed)
+    calendar = await fake.press_button(message, buttons(message)["Add to calendar"]["custom_id"], user=scene.member)
+    assert calendar.ephemeral  # the kept button still answers
+    assert (calendar.message or {})["attachments"]
+
+
+async def test_an_expired_page_whose_update_is_lost_still_tells_the_presser(browse_bot: BotOnFake) -> None:
+    fake, bot = browse_bot
+    scene = fake.scene
+    shown = await fake.slash("nextlaunch", user=scene.member, guild=scene.guild, options={"provider": "spacex"})
+    message = shown.message or {}
+    await bot.db.execute("DELETE FROM browse_queries")
+    # The connection drops before Discord acts (discord.py retries a 503 on its own, which then succeeds).
+    fake.fail("POST", "/interactions/{interaction_id}/{interaction_token}/callback", status=TIMEOUT, hold_s=0.2)
+    pressed = await fake.press_button(message, buttons(message)["Next"]["custom_id"], user=scene.member)
+    assert pressed.type == 4  # the update never arrived; the reason comes as the answer itself
     assert pressed.ephemeral
     assert pressed.content == "This page has expired. Run `/nextlaunch` again for a fresh one."
+    assert "Next" in stored_buttons(fake, message)
+
+
+async def test_an_expired_list_pressed_by_someone_else_loses_its_buttons_for_everyone(
+    fake_discord: FakeDiscordWithScene, tmp_path: Path
+) -> None:
+    fake, scene = fake_discord, fake_discord.scene
+    path = tmp_path / "t.sqlite3"
+    await seeded_db(path, scene.guild.id, extra=12)  # more SpaceX launches than one page holds
+    other = fake.world.create_user("other")
+    fake.world.add_member(scene.guild, other)
+    async with running_bot(fake, path, ManualClock(NOW)) as bot:
+        shown = await fake.slash("launches", user=scene.member, guild=scene.guild, options={"provider": "spacex"})
+        message = shown.message or {}
+        assert set(buttons(message)) == {"Previous", "Next"}
+        await bot.db.execute("DELETE FROM browse_queries")
+        pressed = await fake.press_button(message, buttons(message)["Next"]["custom_id"], user=other)
+        assert pressed.type == 7
+        assert (pressed.callback or {})["data"]["components"] == []  # checked against Discord's spec by the fake
+        assert stored_buttons(fake, message) == set()  # a list shows no one event: nothing is left to press
+        assert await private_reason(pressed) == "This page has expired. Run `/launches` again for a fresh one."
+    assert not fake.violations
 
 
 async def test_a_button_whose_filters_were_pruned_says_the_page_expired(
@@ -785,8 +857,8 @@ async def test_a_button_whose_filters_were_pruned_says_the_page_expired(
         clock.advance(timedelta(days=31))
         await bot.housekeeping()
         pressed = await fake.press_button(message, buttons(message)["Previous"]["custom_id"], user=scene.member)
-        assert pressed.ephemeral
-        assert pressed.content == "This page has expired. Run `/nextlaunch` again for a fresh one."
+        assert await private_reason(pressed) == "This page has expired. Run `/nextlaunch` again for a fresh one."
+        assert "Previous" not in stored_buttons(fake, message)
 
 
 async def test_house_keeping_first_runs_soon_after_start_then_daily(browse_bot: BotOnFake) -> None:
