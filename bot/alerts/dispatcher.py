@@ -435,8 +435,10 @@ class Dispatcher:
         report.sent += 1
 
     async def send_notices(self) -> DispatchReport:
-        """Send every pending notice (slips, holds, scrubs, outcomes)."""
+        """Send every pending notice (slips, holds, scrubs, outcomes), except to users who muted their alerts or
+        whose alerts are paused: they asked for silence, so they get no notice either (and none late on Unmute)."""
         report = DispatchReport()
+        await store.close_silenced_notices(self.db, self._now())
         notices = await store.pending_notices(self.db)
         if not notices:
             return report

@@ -599,6 +599,20 @@ async def insert_notices(db: Database, notices: Sequence[NewNotice], now: int) -
         return conn.total_changes - before
 
 
+async def close_silenced_notices(db: Database, now: int) -> int:
+    """Close, unsent, the pending notices of users who muted their alerts or whose alerts are paused; returns how
+    many. Kept as rows (state 'failed', the reason in last_error) so that Unmute does not send them late."""
+    return await db.execute(
+        "UPDATE alert_notices SET state = 'failed', updated_at = ?, last_error = ("
+        "SELECT CASE WHEN r.muted = 1 THEN 'not sent: alerts muted' "
+        "ELSE 'not sent: alerts paused (' || r.paused_reason || ')' END "
+        "FROM alert_recipients r WHERE r.user_id = alert_notices.recipient_id) "
+        "WHERE state = 'pending' AND recipient_id IN "
+        "(SELECT user_id FROM alert_recipients WHERE muted = 1 OR paused_reason IS NOT NULL)",
+        (now,),
+    )
+
+
 async def pending_notices(db: Database) -> list[Notice]:
     """Notices not sent yet, oldest first."""
     rows = await db.fetchall("SELECT * FROM alert_notices WHERE state = 'pending' ORDER BY id")
