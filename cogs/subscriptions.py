@@ -43,7 +43,7 @@ async def listing(bot: TMinusBot, user_id: int) -> tuple[discord.Embed, discord.
     if state.paused_reason:
         lines.insert(0, f"⏸️ **Paused**: {state.paused_reason}. Open your DMs, then press Unmute to resume.")
     elif state.muted:
-        lines.insert(0, "🔕 **Muted**: no alerts until you press Unmute.")
+        lines.insert(0, "🔕 **Muted**: no alerts and no notices (slips, holds, outcomes) until you press Unmute.")
     embed.description = truncate("\n".join(lines), 4096)
     if len(subs) > MAX_REMOVE_BUTTONS:
         embed.set_footer(text=f"Buttons for the first {MAX_REMOVE_BUTTONS}; /unsubscribe removes any.")

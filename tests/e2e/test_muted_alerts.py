@@ -40,7 +40,9 @@ async def press_mute(fake: FakeDiscordWithScene, user: User, *, muted: bool) -> 
     Unmute."""
     shown = await fake.slash("subscriptions", user=user, guild=fake.scene.guild)
     assert shown.original is not None
-    await fake.press_button(shown.original, f"tm:sub:mute:{int(muted)}", user=user)
+    pressed = await fake.press_button(shown.original, f"tm:sub:mute:{int(muted)}", user=user)
+    said = pressed.embeds[0]["description"]
+    assert ("no alerts and no notices (slips, holds, outcomes) until you press Unmute" in said) == muted, said
 
 
 async def test_a_muted_user_gets_no_slip_notice_and_none_late_on_unmute_but_the_next_news_again(
