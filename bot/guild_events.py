@@ -317,6 +317,12 @@ class EventMirror:
                     continue
                 # Slipped to (almost) now: Discord refuses a start in the past, so it goes.
                 await self._delete(guild_id, link)
+            elif started and d.start > now + MIN_LEAD_SECONDS:
+                # Slipped after its event began (a recycle at T-0, a docking waved off): Discord shows it under
+                # way and would keep it so until its old end, and an event under way cannot be moved back into
+                # the future. It goes, and the loop below makes it again at the new time. A correction to a
+                # time already past (the actual docking minute) leaves it as it is.
+                await self._delete(guild_id, link)
             else:
                 if d.fingerprint != link.fingerprint and not started:
                     await self._edit(guild_id, link, d, now, with_times=False)

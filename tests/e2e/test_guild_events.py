@@ -132,6 +132,27 @@ async def test_a_withdrawn_launch_loses_its_event(env: Env) -> None:
     assert events_of(fake) == []
 
 
+async def test_a_slip_after_the_event_began_makes_it_again_at_the_new_time(env: Env) -> None:
+    fake, bot, clock = env
+    original = launch("a", START.replace(hour=14))
+    await store(bot, original)
+    await turn_on(fake, bot)
+    (began,) = events_of(fake)
+    later(clock, hours=2, minutes=5)  # 14:05: the event is under way
+    await store(bot, moved(original, START.replace(hour=14, minute=3)))  # the actual minute, after the fact
+    (same,) = events_of(fake)
+    assert same["id"] == began["id"], "a correction to a time already past leaves the event alone"
+    await store(bot, moved(original, START.replace(hour=17)))  # recycled: liftoff at 17:00
+    (again,) = events_of(fake)
+    assert again["id"] != began["id"]
+    assert start_of(again) == START.replace(hour=17)
+    assert [e["id"] for e in events_of(fake)] == [again["id"]], "no event left showing it under way"
+    links = await mirror_store.links(bot.db)
+    assert [(link.discord_event_id, link.start_at) for link in links] == [
+        (int(again["id"]), int(START.replace(hour=17).timestamp()))
+    ]
+
+
 async def test_events_are_removed_after_the_fact(env: Env) -> None:
     fake, bot, clock = env
     await store(bot, launch("a", START.replace(hour=14)))
