@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     discord_global_rate_limit: float = Field(
         default=50.0, gt=0, le=10_000, validation_alias=_env("DISCORD_GLOBAL_RATE_LIMIT")
     )
+    # Cover images on mirrored Scheduled Events, downloaded from LL2's image hosts (bot/covers.py): opt-in, as
+    # it makes the bot fetch from a third-party CDN.
+    event_covers: bool = Field(default=False, validation_alias=_env("TMINUS_EVENT_COVERS"))
 
     @field_validator("discord_token", "ll2_api_key", mode="before")
     @classmethod

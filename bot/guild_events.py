@@ -108,6 +108,12 @@ class EventsPort(Protocol):
 Notify = Callable[[int, str], Awaitable[None]]
 
 
+class Covers(Protocol):
+    """Where cover images come from (:class:`bot.covers.CoverFetcher`)."""
+
+    async def data_uri(self, url: str) -> str | None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Desired:
     """One scheduled event as the guild should show it."""
@@ -118,6 +124,8 @@ class Desired:
     name: str
     location: str
     description: str
+    # Sent as a cover on create only (Discord takes bytes, not a link): a new image later is not re-sent.
+    image_url: str | None = None
 
     @property
     def fingerprint(self) -> str:
@@ -180,7 +188,7 @@ def desired(c: store.Candidate) -> Desired:
         lines.append(inert_markdown(c.description))
     marker = f"\n\nMirrored by T-Minus · tminus:m{c.milestone_id}"
     description = truncate("\n".join(lines), DESCRIPTION_MAX - len(marker)) + marker
-    return Desired(c.milestone_id, c.at, end, name, inert(location), description)
+    return Desired(c.milestone_id, c.at, end, name, inert(location), description, c.image_url)
 
 
 def wanted(candidates: Iterable[store.Candidate], mirror: store.Mirror, now: int) -> dict[int, Desired]:
@@ -245,18 +253,33 @@ PAUSED_TEXT = (
 class EventMirror:
     """Reconciles every opted-in guild's scheduled events from the database."""
 
-    def __init__(self, db: Database, port: EventsPort, clock_now: Callable[[], datetime], notify: Notify) -> None:
+    def __init__(
+        self,
+        db: Database,
+        port: EventsPort,
+        clock_now: Callable[[], datetime],
+        notify: Notify,
+        *,
+        covers: Covers | None = None,
+    ) -> None:
         self.db = db
         self.port = port
         self.now = clock_now
         self.notify = notify
+        self.covers = covers
         self._lock = asyncio.Lock()
         self.last: MirrorReport | None = None
+        # The covers read in this pass (several servers creating one launch's event read its image once); dropped
+        # after the pass, so no image stays in memory between passes.
+        self._pass_covers: dict[str, str | None] = {}
 
     async def reconcile(self) -> MirrorReport:
         """One pass over every guild that has the mirror on or still has mirrored events (one at a time)."""
         async with self._lock:
-            self.last = await self._reconcile()
+            try:
+                self.last = await self._reconcile()
+            finally:
+                self._pass_covers.clear()
             return self.last
 
     async def _reconcile(self) -> MirrorReport:
@@ -375,7 +398,7 @@ class EventMirror:
         # The row first: a crash after Discord made the event leaves a row to adopt it by, not a duplicate.
         await store.save_link(self.db, store.Link(guild_id, d.milestone_id, None, d.start, d.end, d.fingerprint), now)
         try:
-            event_id = await self.port.create(guild_id, d.payload())
+            event_id = await self._create_request(guild_id, d)
         except RefusedError as exc:
             await store.delete_link(self.db, guild_id, d.milestone_id)
             log.warning("guild %s refused the event of milestone %s: %s", guild_id, d.milestone_id, exc)
@@ -387,6 +410,26 @@ class EventMirror:
         await store.save_link(
             self.db, store.Link(guild_id, d.milestone_id, event_id, d.start, d.end, d.fingerprint), now
         )
+
+    async def _create_request(self, guild_id: int, d: Desired) -> int:
+        """Create the event, with its cover image when there is one to be had."""
+        payload = d.payload()
+        cover = await self._cover(d.image_url)
+        if cover is None:
+            return await self.port.create(guild_id, payload)
+        try:
+            return await self.port.create(guild_id, {**payload, "image": cover})
+        except RefusedError as exc:
+            # Perhaps the image (a size or format Discord will not take): the event matters more than its cover.
+            log.info("guild %s refused event %s with its cover (%s); creating it without", guild_id, d.name, exc)
+            return await self.port.create(guild_id, payload)
+
+    async def _cover(self, url: str | None) -> str | None:
+        if self.covers is None or not url:
+            return None
+        if url not in self._pass_covers:
+            self._pass_covers[url] = await self.covers.data_uri(url)
+        return self._pass_covers[url]
 
     async def _edit(self, guild_id: int, link: store.Link, d: Desired, now: int, *, with_times: bool) -> None:
         assert link.discord_event_id is not None

@@ -22,6 +22,7 @@ from bot.alerts import rules
 from bot.bot import TMinusBot
 from bot.channel_poster import Target
 from bot.cooldowns import COOLDOWNS
+from bot.covers import CoverFetcher
 from bot.db import channel_alerts as channel_store
 from bot.db import guild_events as mirror_store
 from bot.db.events import to_epoch
@@ -90,7 +91,13 @@ class ServerAlerts(commands.GroupCog, group_name="alerts", group_description="Th
 
     def __init__(self, bot: TMinusBot) -> None:
         self.bot = bot
-        self.mirror = guild_events.EventMirror(bot.db, DiscordEventsPort(bot), bot.clock.now, partial(dm_user, bot))
+        self.mirror = guild_events.EventMirror(
+            bot.db,
+            DiscordEventsPort(bot),
+            bot.clock.now,
+            partial(dm_user, bot),
+            covers=CoverFetcher(bot.http_session) if bot.settings.event_covers else None,
+        )
         self._tasks: set[asyncio.Task[None]] = set()
         self._unsubscribe: Callable[[], None] = _nothing
         super().__init__()

@@ -55,6 +55,7 @@ class Candidate:
     description: str | None
     webcast_urls: tuple[str, ...]
     window_end: int | None
+    image_url: str | None = None
 
 
 async def set_mirror(
@@ -153,7 +154,8 @@ async def candidates(db: Database, *, start: int, end: int) -> list[Candidate]:
     """Milestones between ``start`` and ``end`` plus those already linked (so slips and scrubs are seen)."""
     rows = await db.fetchall(
         "SELECT m.id AS mid, m.kind, m.at_utc, m.precision, m.removed_at, e.status, e.gone_at, e.guild_id, e.name, "
-        "e.provider, e.vehicle, e.mission, e.station, e.location, e.description, e.webcast_urls, e.window_end "
+        "e.provider, e.vehicle, e.mission, e.station, e.location, e.description, e.webcast_urls, e.window_end, "
+        "e.image_url "
         "FROM milestones m JOIN events e ON e.id = m.event_id "
         "WHERE (m.at_utc BETWEEN ? AND ?) OR m.id IN (SELECT milestone_id FROM guild_event_links) "
         "ORDER BY m.at_utc, m.id",
@@ -177,6 +179,7 @@ async def candidates(db: Database, *, start: int, end: int) -> list[Candidate]:
             description=r["description"],
             webcast_urls=tuple(json.loads(r["webcast_urls"])),
             window_end=r["window_end"],
+            image_url=r["image_url"],
         )
         for r in rows
     ]

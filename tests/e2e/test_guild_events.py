@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import base64
+import re
 from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
 
 import pytest
+from aiohttp import web
 
 from bot.bot import TMinusBot
 from bot.clock import ManualClock
+from bot.covers import CoverFetcher
 from bot.db import guild_events as mirror_store
 from bot.db.events import mark_gone
 from bot.db.privacy import forget_user
@@ -151,6 +155,44 @@ async def test_a_slip_after_the_event_began_makes_it_again_at_the_new_time(env: 
     assert [(link.discord_event_id, link.start_at) for link in links] == [
         (int(again["id"]), int(START.replace(hour=17).timestamp()))
     ]
+
+
+async def test_a_cover_image_goes_to_discord_as_a_data_uri_with_the_create(env: Env) -> None:
+    fake, bot, _ = env
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+    async def serve(_: web.Request) -> web.Response:
+        return web.Response(body=png, content_type="image/png")
+
+    app = web.Application()
+    app.router.add_get("/f9.png", serve)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        url = f"http://127.0.0.1:{runner.addresses[0][1]}/f9.png"
+        # LL2's real image hosts are on the internet; here the local server stands in for one.
+        cog(bot).mirror.covers = CoverFetcher(
+            bot.http_session, allowed=re.compile(r"127\.0\.0\.1"), schemes=frozenset({"http"})
+        )
+        await store(bot, launch("a", START.replace(day=3), image_url=url))
+        await turn_on(fake, bot)
+    finally:
+        await runner.cleanup()
+    (create,) = fake.requests_to("POST", "/guilds/{guild_id}/scheduled-events")
+    assert (create.body or {})["image"] == "data:image/png;base64," + base64.b64encode(png).decode()
+    assert len(events_of(fake)) == 1  # Discord's spec took it (the fake checks every body against it)
+
+
+async def test_without_covers_turned_on_no_image_is_read_or_sent(env: Env) -> None:
+    fake, bot, _ = env
+    assert cog(bot).mirror.covers is None  # TMINUS_EVENT_COVERS is off unless the operator turns it on
+    await store(
+        bot, launch("a", START.replace(day=3), image_url="https://thespacedevs-prod.nyc3.digitaloceanspaces.com/x.png")
+    )
+    await turn_on(fake, bot)
+    (create,) = fake.requests_to("POST", "/guilds/{guild_id}/scheduled-events")
+    assert "image" not in (create.body or {})
 
 
 async def test_events_are_removed_after_the_fact(env: Env) -> None:
