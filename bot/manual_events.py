@@ -97,9 +97,11 @@ class Actor:
     is_owner: bool = False
 
 
-def _read_time(text: str, *, what: str, zone: str, now: datetime) -> ParsedTime:
+def _read_time(text: str, *, what: str, zone: str, now: datetime, ref: datetime | None = None) -> ParsedTime:
+    # ``ref`` reads day words ("tomorrow", a bare clock) against another instant; durations ("in 2 hours") always
+    # count from ``now``.
     try:
-        return parse_time(text, tz=zone, ref=now)
+        return parse_time(text, tz=zone, ref=now if ref is None else ref, now=now)
     except TimeParseError as exc:
         quoted = repr(truncate(text, 100))  # echo enough to recognise it, not a pasted novel
         raise InputError(f"I couldn't read the {what} time {quoted}: {exc.message}. Try: {exc.suggestion}") from None
@@ -189,7 +191,7 @@ def _read_coverage(text: str, main: Milestone, *, zone: str, now: datetime) -> P
     # For an exact milestone look back a day from it; for a date (stored at 00:00Z) from the earliest moment
     # that date begins anywhere, so "12:30 a.m." lands on the date itself.
     lead = COVERAGE_LEAD if main.precision.is_exact else DATE_STARTS_BEFORE_UTC
-    anchored = _read_time(text, what="coverage start", zone=zone, now=max(ensure_utc(now), main.at - lead))
+    anchored = _read_time(text, what="coverage start", zone=zone, now=now, ref=max(ensure_utc(now), main.at - lead))
     end = period_end(main.at, main.precision)
     chosen = anchored if ensure_utc(now) <= anchored.utc <= end else plain
     _check_coverage(_milestone(MilestoneKind.COVERAGE_START, chosen), main, now=now, zone=zone)

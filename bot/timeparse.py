@@ -30,6 +30,12 @@ Rules a caller should know (also in the tests):
 * Four digits after a date are its year when a comma precedes them ("March 3, 2025 UTC") or a clock was already
   given ("12 a.m. Feb 17 2024 UTC"); "Feb. 15 0612 GMT" is a clock because 0612 cannot be a year; "Feb 17 2024
   UTC" (20:24 or the year?) is refused.
+* Durations ("in 2 hours", "in 1h30m", "90 minutes from now", "now") count from ``now`` (default ``ref``) and are
+  read to the minute. Hours and minutes are elapsed time, also across a DST change; days and weeks are calendar
+  days in the zone of the time, keeping the clock time (refused if that clock time does not exist or happens twice
+  that day). Only days combine with a clock ("in 2 days at 14:00 UTC"); negative, zero, past ("ago"), over ten
+  years, months/years, seconds, and counts that also read as clocks ("in 1:30 hours") are refused. Prose is not
+  read for durations: an article's "in 2 hours" counts from when it was written.
 * A year-less date whose nearest occurrence is more than half a year away (Feb. 29 outside leap years) is
   refused, and so is a weekday-only time that falls earlier on the reader's today ("Wednesday 9am UTC" said on a
   Wednesday evening): this morning or next week could be meant.
@@ -44,6 +50,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from dateutil import tz as dateutil_tz
@@ -58,6 +65,7 @@ __all__ = [
     "AMBIGUOUS_ABBREVIATIONS",
     "FIXED_ABBREVIATIONS",
     "GENERIC_ZONES",
+    "MAX_DURATION",
     "SITE_ZONES",
     "YEAR_AMBIGUITY_MARGIN",
     "ParsedTime",
@@ -227,7 +235,7 @@ SITE_ZONES: dict[str, str] = {
     "kazakhstan": "Asia/Almaty",
 }
 
-_EXAMPLE = '"Feb. 17 1:12 a.m. EST", "2024-02-17T06:12Z" or "tomorrow 13:05 UTC"'
+_EXAMPLE = '"Feb. 17 1:12 a.m. EST", "2024-02-17T06:12Z", "tomorrow 13:05 UTC" or "in 2 hours"'
 
 
 class TimeParseError(ValueError):
@@ -359,6 +367,7 @@ class Kind(enum.Enum):
     DATE = "date"
     WEEKDAY = "weekday"
     RELDAY = "relday"
+    DURATION = "duration"  # "in 2 hours", "90 minutes from now", "now": counted from the caller's now
     ZONE = "zone"
     OPEN = "open"
     CLOSE = "close"
@@ -406,7 +415,15 @@ class RelDay:
     night: bool
 
 
-TokenValue = Clock | DateValue | WeekdayRef | RelDay | ZoneRef | None
+@dataclass(frozen=True, slots=True)
+class Duration:
+    """A span ahead of now: whole calendar days (days and weeks) and minutes (hours and minutes)."""
+
+    days: int
+    minutes: int
+
+
+TokenValue = Clock | DateValue | WeekdayRef | RelDay | Duration | ZoneRef | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -507,6 +524,66 @@ _BARE_OFFSET_RE = re.compile(r"(?P<sign>[+\-\u2212])(?P<oh>\d{2}):?(?P<om>\d{2})
 # Words that may sit inside a time expression without changing it.
 _FILLERS = frozenset({"at", "on", "the", "of", "in", "for", ",", "-", "\u2013", "\u2014", "@", "time"})
 _SEPARATORS = frozenset({"and", "or", "/"})
+
+# --- durations ("in 2 hours", "90 minutes from now") --------------------------------------------------------
+
+# Durations longer than this are typos or jokes; a date says a far-off day better than a count of weeks does.
+MAX_DURATION = timedelta(days=3653)  # ten years
+
+_ONES = [
+    *("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"),
+    *("thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"),
+]
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+_NUMBER_WORDS: dict[str, int] = {word: value for value, word in enumerate(_ONES)}
+for _tens_word, _tens_value in _TENS.items():
+    _NUMBER_WORDS[_tens_word] = _tens_value
+    for _unit_value, _unit_word in enumerate(_ONES[1:10], start=1):
+        _NUMBER_WORDS[f"{_tens_word}-{_unit_word}"] = _tens_value + _unit_value
+_NUMBER_WORD_RE = "|".join(re.escape(w).replace(r"\-", r"[-\s]") for w in sorted(_NUMBER_WORDS, key=len, reverse=True))
+# Minutes in one of each unit; days and weeks are calendar days (counted in ``_DAY_UNITS``), the rest minutes.
+_UNIT_MINUTES = {"minute": 1, "hour": 60, "day": 1440, "week": 10080}
+_DAY_UNITS = frozenset({"day", "week"})
+_DURATION_PART_RE = re.compile(
+    r"(?P<sign>[-\u2212+])?(?P<amount>(?:\d+(?:\.\d+)?|half\s+an?|an?|" + _NUMBER_WORD_RE + r")(?:\s+and\s+a\s+half)?)"
+    # Digits may touch their unit ("90m"); a word may not ("and" is no "an d").
+    r"(?:(?<=\d)\s*|\s+)"
+    r"(?:(?P<minute>minutes?|mins?|m)|(?P<hour>hours?|hrs?|h)|(?P<day>days?|d)|(?P<week>weeks?|wks?|w)"
+    r"|(?P<vague>months?|years?|yrs?|decades?|fortnights?)|(?P<second>seconds?|secs?|s))"
+    # A unit may run straight into the next amount ("1h30m"), so only a letter after it breaks the match.
+    r"(?![^\W\d_])"
+    r"(?P<half>\s+and\s+a\s+half" + _END + ")?",
+    re.IGNORECASE,
+)
+_DURATION_JOIN_RE = re.compile(r"\s*(?:,\s*)?(?:and\s+)?", re.IGNORECASE)
+_IN_RE = re.compile(r"in\s+", re.IGNORECASE)
+_FROM_NOW_RE = re.compile(r"\s+from\s+now" + _END, re.IGNORECASE)
+_AGO_RE = re.compile(r"\s+(?:ago|before\s+now|earlier)" + _END, re.IGNORECASE)
+_NOW_RE = re.compile(r"(?:right\s+)?now" + _END, re.IGNORECASE)
+# "in 1:30 hours" could be a clock (01:30, "hours" as in "11:50 hrs") or an hour and a half.
+_CLOCK_DURATION_RE = re.compile(r"(?P<h>\d{1,2})[:.](?P<m>\d{2})\s*(?:hours?|hrs?|h)" + _END, re.IGNORECASE)
+_DURATION_HINT = "'in 2 hours', 'in 1 hour 30 minutes', 'in 3 days' or '2 hours from now'"
+
+
+def _count(amount: int, unit: str) -> str:
+    return f"{amount} {unit}" + ("" if amount == 1 else "s")
+
+
+def _amount(text: str, written: str) -> Fraction:
+    low = " ".join(text.lower().split())
+    half = low.endswith(" and a half")
+    low = low.removesuffix(" and a half")
+    if low in ("a", "an"):
+        value = Fraction(1)
+    elif low.startswith("half"):
+        value = Fraction(1, 2)
+    elif low.replace(" ", "-") in _NUMBER_WORDS:
+        value = Fraction(_NUMBER_WORDS[low.replace(" ", "-")])
+    else:
+        if len(low.partition(".")[2]) > 1:
+            raise TimeParseError(f"{written!r} has more than one decimal place", _DURATION_HINT)
+        value = Fraction(low)
+    return value + Fraction(1, 2) if half else value
 
 
 def _meridiem_hour(hour: int, meridiem: str | None, text: str) -> int:
@@ -837,8 +914,106 @@ class _Scanner:
         self.add(Kind.ZONE, match.start("z"), match.end(), lookup_zone("Z"))
         return match.end()
 
+    def _duration(self, pos: int) -> int | None:
+        """ "in 2 hours", "90 minutes from now", "now". Typed input only: in prose they are left as words, because an
+        article's "in 2 hours" counts from when it was written, which the reader does not know to the minute."""
+        if not self.strict:
+            return None
+        text = self.text
+        match = _NOW_RE.match(text, pos)
+        if match:
+            self.add(Kind.DURATION, pos, match.end(), Duration(0, 0))
+            return match.end()
+        lead = _IN_RE.match(text, pos)
+        start = lead.end() if lead else pos
+        clockish = _CLOCK_DURATION_RE.match(text, start)
+        if lead and clockish:
+            hours, minutes = int(clockish["h"]), clockish["m"]
+            raise TimeParseError(
+                f"{text[pos : clockish.end()]!r} could be the time {hours:02d}:{minutes} or "
+                f"{_count(hours, 'hour')} {minutes} minutes from now",
+                f"'in {_count(hours, 'hour')} {minutes} minutes', or '{hours:02d}:{minutes}' for the time",
+            )
+        parts = self._duration_parts(start)
+        if parts is None:
+            return None
+        end, duration, military = parts
+        phrase = " ".join(text[pos:end].split())
+        tail = _FROM_NOW_RE.match(text, end)
+        if tail:
+            end = tail.end()
+        elif not lead:
+            if military is not None:
+                return None  # "0612 hours": a clock, read by _clock
+            if _AGO_RE.match(text, end):
+                raise TimeParseError(f"'{phrase} ago' is in the past", "a time ahead, e.g. 'in 2 hours'")
+            raise TimeParseError(f"{phrase!r} does not say from when", f"'in {phrase}' or '{phrase} from now'")
+        if military is not None:
+            clock, count = f"{military[:2]}:{military[2:]}", int(military)
+            days, left = divmod(count, 24)
+            rest = f" {_count(left, 'hour')}" if left else ""
+            raise TimeParseError(
+                f"{phrase!r} could be the time {clock} or {count} hours from now",
+                f"'{clock}' for the time, or 'in {_count(days, 'day')}{rest}'",
+            )
+        if duration.days == 0 and duration.minutes == 0:
+            raise TimeParseError(f"{phrase!r} is no time from now", "'now', or a time ahead such as 'in 2 hours'")
+        # In whole minutes, not a timedelta: a typed count can be far beyond what a timedelta holds.
+        if duration.days * 1440 + duration.minutes > MAX_DURATION // timedelta(minutes=1):
+            raise TimeParseError(f"{phrase!r} is more than ten years ahead", "the date, e.g. 'Feb. 17, 2030 14:00 UTC'")
+        self.add(Kind.DURATION, pos, end, duration)
+        return end
+
+    def _duration_parts(self, pos: int) -> tuple[int, Duration, str | None] | None:
+        """The amounts from ``pos`` on ("1 hour 30 minutes", "1h30m", "an hour and a half"): (end, duration, the
+        digits if the whole is one four-digit count of hours that also reads as a 24-hour clock), or None."""
+        text = self.text
+        seen: set[str] = set()
+        days, minutes = 0, Fraction(0)
+        end = at = pos
+        military: str | None = None
+        while match := _DURATION_PART_RE.match(text, at):
+            written = " ".join(match[0].split())
+            if match["vague"]:
+                raise TimeParseError(
+                    f"{written!r}: months and years differ in length", "the date, e.g. 'Feb. 17, 2030 14:00 UTC'"
+                )
+            if match["second"]:
+                raise TimeParseError(f"{written!r}: times are read to the minute", "minutes, e.g. 'in 1 minute'")
+            unit = next(u for u in _UNIT_MINUTES if match[u])
+            if match["sign"] and match["sign"] != "+":
+                raise TimeParseError(f"{written!r} is in the past", "a time ahead, e.g. 'in 2 hours'")
+            if unit in seen:
+                raise TimeParseError(f"{text[pos : match.end()]!r} gives the {unit}s twice", _DURATION_HINT)
+            seen.add(unit)
+            amount = _amount(match["amount"], written) + (Fraction(1, 2) if match["half"] else 0)
+            if unit in _DAY_UNITS:
+                count = amount * (7 if unit == "week" else 1)
+                if count.denominator != 1:
+                    raise TimeParseError(
+                        f"{written!r} is not a whole number of days", "the rest in hours, e.g. 'in 1 day 12 hours'"
+                    )
+                days += int(count)
+            else:
+                minutes += amount * _UNIT_MINUTES[unit]
+            if unit == "hour" and not seen - {"hour"} and re.fullmatch(r"(?:[01]\d|2[0-3])[0-5]\d", match["amount"]):
+                military = match["amount"]
+            end = match.end()
+            at = _DURATION_JOIN_RE.match(text, end).end()  # type: ignore[union-attr]  # always matches
+        if not seen:
+            return None
+        if len(seen) > 1:
+            military = None
+        if minutes.denominator != 1:
+            raise TimeParseError(
+                f"{' '.join(text[pos:end].split())!r} is not a whole number of minutes",
+                "whole minutes, e.g. 'in 90 minutes'",
+            )
+        return end, Duration(days, int(minutes)), military
+
     _matchers: Sequence[Callable[[_Scanner, int], int | None]] = (
         _iso,
+        _duration,
         _military_with_z,
         _slash_dates,
         _zone_phrase,
@@ -874,12 +1049,13 @@ class Rendering:
     date: Token | None = None
     weekday: Token | None = None
     relday: Token | None = None
+    duration: Token | None = None  # "in 2 days" names the day; "in 2 hours" the whole instant
     nested: bool = False  # inside brackets: an alternative rendering of the instant outside them
     tokens: list[Token] = field(default_factory=list)
 
     @property
     def has_day(self) -> bool:
-        return self.date is not None or self.weekday is not None or self.relday is not None
+        return any(t is not None for t in (self.date, self.weekday, self.relday, self.duration))
 
     @property
     def start(self) -> int:
@@ -890,8 +1066,17 @@ class Rendering:
         return max(t.end for t in self.tokens)
 
 
+_SLOTS = {
+    Kind.ZONE: "zone",
+    Kind.DATE: "date",
+    Kind.WEEKDAY: "weekday",
+    Kind.RELDAY: "relday",
+    Kind.DURATION: "duration",
+}
+
+
 def _set_part(rendering: Rendering, token: Token) -> None:
-    slot = {Kind.ZONE: "zone", Kind.DATE: "date", Kind.WEEKDAY: "weekday", Kind.RELDAY: "relday"}[token.kind]
+    slot = _SLOTS[token.kind]
     existing: Token | None = getattr(rendering, slot)
     if existing is not None:
         raise TimeParseError(
@@ -934,7 +1119,7 @@ def group(tokens: Sequence[Token]) -> list[Rendering]:
         renderings[i] = Rendering(clock=tokens[i], nested=gid != 0, tokens=[tokens[i]])
     loose = Rendering()  # day words with no clock anywhere
     for i, token in enumerate(tokens):
-        if token.kind not in (Kind.ZONE, Kind.DATE, Kind.WEEKDAY, Kind.RELDAY):
+        if token.kind not in _SLOTS:
             continue
         gid = effective(group_of[i])
         same = [c for c in clocks if effective(group_of[c]) == gid]
@@ -943,8 +1128,7 @@ def group(tokens: Sequence[Token]) -> list[Rendering]:
         target: int | None = None
         if before:
             target = before[-1]
-            slot = {Kind.ZONE: "zone", Kind.DATE: "date", Kind.WEEKDAY: "weekday", Kind.RELDAY: "relday"}
-            if getattr(renderings[target], slot[token.kind]) is not None and after:
+            if getattr(renderings[target], _SLOTS[token.kind]) is not None and after:
                 target = after[0]
         elif after:
             target = after[0]
@@ -952,7 +1136,7 @@ def group(tokens: Sequence[Token]) -> list[Rendering]:
     result = [renderings[i] for i in clocks]
     if not result and loose.tokens:
         result = [loose]
-    elif loose.tokens:  # pragma: no cover - every day word finds a clock when there is one
+    elif loose.tokens:  # "in 2 hours (22:00 UTC)": the duration outside the brackets has no clock of its own
         result.append(loose)
     return result
 
@@ -983,6 +1167,7 @@ class Context:
     prefer_past: bool = False  # a bare weekday in a past-tense report is the last one, not the next one
     site_zone: ZoneRef | None = None  # what plain "local time" means (the article's launch site)
     bare_time_is_today: bool = False  # a time with no day is on ``today``, not the next occurrence
+    now: datetime | None = None  # what durations ("in 2 hours") count from; ``ref`` when None
 
 
 def _zone_for(rendering: Rendering, ctx: Context) -> tuple[ZoneRef, bool]:
@@ -1056,6 +1241,15 @@ def _pick_year(value: DateValue, today: date, text: str) -> date:
 
 def _resolve_day(rendering: Rendering, ctx: Context, zone: ZoneRef) -> tuple[date | None, bool]:
     """The calendar day the rendering names (None if it names none) and whether it is a 'night' day."""
+    if rendering.duration is not None:
+        # "in 2 days at 14:00 UTC": the duration names the day, counted in the zone of the time as "tomorrow" is.
+        span = _span(rendering.duration)
+        other = rendering.date or rendering.relday or rendering.weekday
+        if other is not None:
+            raise TimeParseError(
+                f"two days for one time: {rendering.duration.text!r} and {other.text!r}", "one day per time"
+            )
+        return _now(ctx).astimezone(zone.tz).date() + timedelta(days=span.days), False
     weekday_ref = rendering.weekday.value if rendering.weekday else None
     assert weekday_ref is None or isinstance(weekday_ref, WeekdayRef)
     day: date | None = None
@@ -1090,6 +1284,68 @@ def _resolve_day(rendering: Rendering, ctx: Context, zone: ZoneRef) -> tuple[dat
         else:
             day = _weekday_day(weekday_ref, _today(ctx, zone), ctx.prefer_past, rendering.weekday.text)
     return day, night
+
+
+def _now(ctx: Context) -> datetime:
+    now = ctx.now or ctx.ref
+    if now is None:
+        raise TimeParseError("no reference time to count a duration from", "a full date and time")
+    return now
+
+
+def _span_text(minutes: int) -> str:
+    hours, left = divmod(minutes, 60)
+    return " ".join([_count(hours, "hour")] * bool(hours) + [_count(left, "minute")] * bool(left))
+
+
+def _span(token: Token) -> Duration:
+    assert isinstance(token.value, Duration)
+    return token.value
+
+
+def _resolve_span(rendering: Rendering, ctx: Context, zone: ZoneRef, assumed: bool) -> Resolved:
+    """A duration with no clock: "in 90 minutes", "in 2 days", "in 1 day 3 hours", "now".
+
+    Hours and minutes are elapsed time: "in 24 hours" is 24 hours later whatever the clocks do. Days and weeks are
+    calendar days in the zone of the time, keeping the clock time ("in 1 day" is the same clock time tomorrow, 23
+    or 25 hours later across a DST change); days are counted first, then the hours and minutes added. Read to the
+    minute: the seconds of now are dropped.
+    """
+    token = rendering.duration
+    assert token is not None
+    assert zone.tz is not None
+    span = _span(token)
+    other = next((t for t in (rendering.clock, rendering.date, rendering.weekday, rendering.relday) if t), None)
+    if other is not None:
+        raise TimeParseError(
+            f"{token.text!r} already says when, so {other.text!r} cannot be added",
+            "the duration alone ('in 2 hours'), or a day and time ('tomorrow 14:00 UTC'); "
+            "only days combine with a time ('in 2 days at 14:00')",
+        )
+    start = _now(ctx).replace(second=0, microsecond=0)
+    notes: list[str] = []
+    landed = start
+    if span.days:
+        local = start.astimezone(zone.tz)
+        day = local.date() + timedelta(days=span.days)
+        try:
+            landed = _localize(day, local.time(), zone)
+        except TimeParseError as exc:
+            exact = _span_text(span.days * 1440 + span.minutes)
+            raise TimeParseError(
+                f"{token.text!r} keeps the clock time, and {exc.message}",
+                f"'in {exact}' for exactly that long, or {exc.suggestion}",
+            ) from None
+        elapsed = landed - start
+        if elapsed != timedelta(days=span.days):
+            hours = elapsed / timedelta(hours=1)
+            notes.append(
+                f"{_count(span.days, 'day')} taken as the same clock time on {_fmt_day(day)}, {hours:g} hours "
+                "later (the clocks change in between)"
+            )
+    utc = ensure_utc(landed) + timedelta(minutes=span.minutes)
+    # Elapsed hours and minutes are the same instant in any zone, so nothing was assumed about the zone.
+    return Resolved(utc, Precision.MINUTE, zone.name, assumed and bool(span.days), tuple(notes), token.text)
 
 
 def _weekday_day(ref: WeekdayRef, today: date, prefer_past: bool, text: str) -> date:
@@ -1165,6 +1421,8 @@ def resolve(rendering: Rendering, ctx: Context, text: str, anchor: datetime | No
     """Turn one rendering into an instant. ``anchor`` (another rendering's instant) supplies a missing day."""
     zone, assumed = _zone_for(rendering, ctx)
     assert zone.tz is not None
+    if rendering.duration is not None and (rendering.clock is None or _span(rendering.duration).minutes):
+        return _resolve_span(rendering, ctx, zone, assumed)  # only a count of days leaves the clock to the text
     notes: list[str] = []
     day, night = _resolve_day(rendering, ctx, zone)
     clock_token = rendering.clock
@@ -1305,10 +1563,13 @@ def _check_words(tokens: Iterable[Token]) -> list[Token]:
     return useful
 
 
-def parse_time(text: str, *, tz: str | ZoneInfo, ref: datetime) -> ParsedTime:
+def parse_time(text: str, *, tz: str | ZoneInfo, ref: datetime, now: datetime | None = None) -> ParsedTime:
     """Read ``text`` as one instant; ``tz`` is the reader's zone, used when the text names none.
 
-    ``ref`` (aware) is "now" for relative words and year-less dates. Raises ``TimeParseError`` rather than guess.
+    ``ref`` (aware) is "now" for relative words and year-less dates. ``now`` (default ``ref``) is what durations
+    ("in 2 hours", "now") count from: a caller that reads days against another instant (a coverage start against
+    its milestone, a correction against the time found) still means the real now by "in 2 hours".
+    Raises ``TimeParseError`` rather than guess.
     """
     ref = ensure_utc(ref)
     if not text or not text.strip():
@@ -1323,7 +1584,7 @@ def parse_time(text: str, *, tz: str | ZoneInfo, ref: datetime) -> ParsedTime:
             raise TimeParseError(f"no time or date in {text.strip()!r}", _EXAMPLE)
         if sum(1 for r in renderings if not r.nested and r.clock is not None) > 1:
             raise TimeParseError("more than one time given", "one time, optionally with another zone in brackets")
-        ctx = Context(default_zone=zone, ref=ref)
+        ctx = Context(default_zone=zone, ref=ref, now=ensure_utc(now) if now is not None else None)
         primary, alternatives, conflict = resolve_group(renderings, ctx)
     except TimeParseError:
         raise

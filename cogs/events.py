@@ -571,7 +571,8 @@ class ImportEditModal(discord.ui.Modal, title="Correct the found times (UTC)"):
                 found[index] = replace(item, conflict=None)
             else:
                 try:
-                    parsed = parse_time(text, tz="UTC", ref=item.utc)
+                    # Day words read against the time found; "in 2 hours" counts from the bot's now.
+                    parsed = parse_time(text, tz="UTC", ref=item.utc, now=self.review.cog.bot.clock.now())
                 except TimeParseError as exc:
                     raise InputError(f"{kind_label(item.kind)}: {exc.message}. Try: {exc.suggestion}") from None
                 found[index] = replace(

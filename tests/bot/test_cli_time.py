@@ -6,6 +6,7 @@ import argparse
 import json
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -41,6 +42,9 @@ def _run_bot(
         ("10:25 p.m. EST (0325 GMT and 8:25 a.m. on Feb. 15 local time in Baikonur)", None, "2024-02-15T03:25:00Z"),
         ("Saturday 1:12 a.m. EST", None, "2024-02-17T06:12:00Z"),
         ("Feb. 17 13:05", "Europe/Moscow", "2024-02-17T10:05:00Z"),
+        ("in 2 hours", None, "2024-02-14T22:00:00Z"),
+        ("90 minutes from now", "Europe/Moscow", "2024-02-14T21:30:00Z"),
+        ("now", None, "2024-02-14T20:00:00Z"),
     ],
 )
 def test_parse_time_prints_utc_with_z(
@@ -176,6 +180,16 @@ def test_python_m_bot_parse_time_end_to_end() -> None:
     assert result.returncode == 2
     assert "happens twice" in result.stderr
     assert result.stderr.count("\n") == 1
+
+
+def test_python_m_bot_parse_time_counts_a_duration_from_the_real_clock() -> None:
+    before = datetime.now(UTC).replace(second=0, microsecond=0)
+    result = _run_bot("parse-time", "in 2 hours", env={"DEFAULT_TIMEZONE": "UTC"})
+    after = datetime.now(UTC)
+    assert (result.returncode, result.stderr) == (0, "")
+    read = datetime.fromisoformat(result.stdout.strip())
+    assert before + timedelta(hours=2) <= read <= after + timedelta(hours=2)
+    assert read.second == 0
 
 
 def test_python_m_bot_extract_reads_stdin() -> None:

@@ -179,11 +179,32 @@ def test_window_close_time_is_not_a_second_liftoff() -> None:
     assert _summary(extract_milestones(text, published=date(2024, 5, 20))) == [("liftoff", "2024-05-23T02:35:00Z")]
 
 
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        # An article's "in 2 hours" counts from when it was written, not from when it is read: the time it
+        # states is used, the duration is not.
+        ("The rocket will lift off in 2 hours, at 10:25 p.m. EST.", [("liftoff", "2024-02-15T03:25:00Z")]),
+        ("Liftoff is now set for 10:25 p.m. EST, 90 minutes from now.", [("liftoff", "2024-02-15T03:25:00Z")]),
+        ("Docking follows in 2 days at 1:12 a.m. EST on Feb. 17.", [("docking", "2024-02-17T06:12:00Z")]),
+        ("The launch is in 2 hours.", []),
+        ("Liftoff is now less than an hour and a half away.", []),
+        ("The crew will dock in 30 minutes.", []),
+    ],
+)
+def test_an_articles_durations_are_not_read_as_times(text: str, found: list[tuple[str, str]]) -> None:
+    # Even with the publication instant known to the second, the reader of the article is not its writer.
+    published = datetime(2024, 2, 14, 20, 0, tzinfo=UTC)
+    items, problems = extract_with_problems(text, published=published)
+    assert (_summary(items), problems) == (found, [])
+
+
 _PIECES = st.sampled_from(
     [
         "The launch", "docked", "coverage begins", "at", "10:25 p.m.", "EST", "(0325 GMT)", "on Saturday",
         "(Feb. 17)", "tonight", ".", ";", "\n", "local time", "in Baikonur", "1:30 a.m. ET Nov. 3", "2/3",
-        "Editor's note:", "spacewalk", "until", "IST", "0612", "Feb. 30", "and", ",", "Z",
+        "Editor's note:", "spacewalk", "until", "IST", "0612", "Feb. 30", "and", ",", "Z", "in 2 hours", "now",
+        "90 minutes from now",
     ]
 )  # fmt: skip
 

@@ -243,8 +243,32 @@ async def test_coverage_is_read_against_its_milestone(
 
 
 @pytest.mark.parametrize(
+    ("coverage", "expected"),
+    [
+        # A duration counts from now, never from the day before the milestone that a bare clock is read against.
+        ("in 30 minutes", datetime(2024, 2, 14, 20, 30, tzinfo=UTC)),
+        ("in 2 days", datetime(2024, 2, 16, 20, 0, tzinfo=UTC)),
+        ("now", NOW),
+    ],
+)
+async def test_a_coverage_duration_counts_from_now(
+    db: Database, bus: tuple[ChangeBus, list[Change]], coverage: str, expected: datetime
+) -> None:
+    saved = await docking(db, bus[0], coverage_text=coverage)
+    assert saved.stored.event.milestone(MilestoneKind.COVERAGE_START).at == expected  # type: ignore[union-attr]
+
+
+async def test_an_event_in_90_minutes_is_saved_to_the_minute(db: Database, bus: tuple[ChangeBus, list[Change]]) -> None:
+    saved = await docking(db, bus[0], time_text="in 90 minutes", zone="America/New_York")
+    docked = saved.stored.event.milestone(MilestoneKind.DOCKING)
+    assert docked is not None
+    assert (docked.at, docked.precision) == (datetime(2024, 2, 14, 21, 30, tzinfo=UTC), Precision.MINUTE)
+    assert saved.parsed[MilestoneKind.DOCKING].zone_assumed is False
+
+
+@pytest.mark.parametrize(
     ("coverage", "message"),
-    [("Feb 17 7:00 a.m. EST", "after the docking"), ("2024-02-14T09:00Z", "in the past")],
+    [("Feb 17 7:00 a.m. EST", "after the docking"), ("2024-02-14T09:00Z", "in the past"), ("in 3 days", "after")],
 )
 async def test_coverage_after_its_milestone_or_in_the_past_is_refused(
     db: Database, bus: tuple[ChangeBus, list[Change]], coverage: str, message: str

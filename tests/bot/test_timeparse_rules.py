@@ -18,7 +18,7 @@ from bot.timeparse import ParsedTime, TimeParseError, parse_time
 # Wednesday 2024-02-14 20:00Z, as in tests/bot/test_timeparse.py.
 REF = datetime(2024, 2, 14, 20, 0, tzinfo=UTC)
 NY = "America/New_York"
-EXAMPLE = '"Feb. 17 1:12 a.m. EST", "2024-02-17T06:12Z" or "tomorrow 13:05 UTC"'
+EXAMPLE = '"Feb. 17 1:12 a.m. EST", "2024-02-17T06:12Z", "tomorrow 13:05 UTC" or "in 2 hours"'
 
 
 def _parse(text: str, tz: str = "UTC", ref: datetime = REF) -> ParsedTime:
@@ -104,6 +104,18 @@ REFUSALS = [
         "Try: the offset you mean instead of the zone name, e.g. '2024-03-10 00:30 UTC-05:00' or "
         "'2024-03-10 00:30 UTC-04:00'",
     ),
+    # Durations (tests/bot/test_timeparse_durations.py has the families).
+    ("in 0 minutes", "'in 0 minutes' is no time from now. Try: 'now', or a time ahead such as 'in 2 hours'"),
+    ("in -2 hours", "'-2 hours' is in the past. Try: a time ahead, e.g. 'in 2 hours'"),
+    ("2 hours", "'2 hours' does not say from when. Try: 'in 2 hours' or '2 hours from now'"),
+    ("in 2 years", "'2 years': months and years differ in length. Try: the date, e.g. 'Feb. 17, 2030 14:00 UTC'"),
+    ("in 3654 days", "'in 3654 days' is more than ten years ahead. Try: the date, e.g. 'Feb. 17, 2030 14:00 UTC'"),
+    (
+        "in 2 hours 14:00",
+        "'in 2 hours' already says when, so '14:00' cannot be added. Try: the duration alone ('in 2 hours'), or "
+        "a day and time ('tomorrow 14:00 UTC'); only days combine with a time ('in 2 days at 14:00')",
+    ),
+    ("in a few hours", f"I don't understand 'a'. Try: {EXAMPLE}"),
 ]
 
 

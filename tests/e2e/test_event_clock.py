@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.clock import ManualClock
@@ -34,6 +34,52 @@ async def test_a_relative_time_is_read_against_the_bots_clock(
         assert [(u.milestone.kind, int(u.milestone.at.timestamp())) for u in upcoming] == [
             (MilestoneKind.DOCKING, expected)
         ]
+
+
+async def test_an_event_in_90_minutes_is_read_from_the_bots_clock_to_the_minute(
+    fake_discord: FakeDiscordWithScene, tmp_path: Path
+) -> None:
+    scene = fake_discord.scene
+    # Seconds past the minute on the bot's clock: the event lands on the minute, 90 minutes on.
+    clock = ManualClock(NOW + timedelta(seconds=41))
+    async with bot_on_manual_clock(fake_discord, tmp_path / "t.sqlite3", clock) as bot:
+        result = await fake_discord.slash(
+            "event add",
+            user=scene.moderator,
+            guild=scene.guild,
+            channel=scene.general,
+            options={"name": "Soon docking", "kind": "docking", "time": "in 90 minutes", "coverage": "in 1 hour"},
+        )
+        assert result.ephemeral
+        docking = int(datetime(2031, 5, 1, 13, 30, tzinfo=UTC).timestamp())
+        coverage = int(datetime(2031, 5, 1, 13, 0, tzinfo=UTC).timestamp())
+        assert f"<t:{docking}:F>" in result.embeds[0]["description"]
+        # Nothing about the zone is assumed: ninety minutes are ninety minutes anywhere.
+        assert "named no zone" not in str(result.embeds)
+        upcoming = await next_milestones(bot.db, now=clock.now(), guild_id=scene.guild.id)
+        assert sorted((u.milestone.kind, int(u.milestone.at.timestamp())) for u in upcoming) == sorted(
+            [(MilestoneKind.DOCKING, docking), (MilestoneKind.COVERAGE_START, coverage)]
+        )
+
+
+async def test_a_duration_the_bot_cannot_read_is_explained_with_what_to_type(
+    fake_discord: FakeDiscordWithScene, tmp_path: Path
+) -> None:
+    scene = fake_discord.scene
+    async with bot_on_manual_clock(fake_discord, tmp_path / "t.sqlite3", ManualClock(NOW)) as bot:
+        result = await fake_discord.slash(
+            "event add",
+            user=scene.moderator,
+            guild=scene.guild,
+            channel=scene.general,
+            options={"name": "Never docking", "kind": "docking", "time": "in -2 hours"},
+        )
+        assert result.ephemeral
+        assert result.content == (
+            "I couldn't read the docking time 'in -2 hours': '-2 hours' is in the past. "
+            "Try: a time ahead, e.g. 'in 2 hours'"
+        )
+        assert await next_milestones(bot.db, now=NOW, guild_id=scene.guild.id) == []
 
 
 async def test_a_time_the_bots_clock_has_passed_is_refused(fake_discord: FakeDiscordWithScene, tmp_path: Path) -> None:
