@@ -32,6 +32,9 @@ RETRY_AFTER = timedelta(seconds=30)
 RETRY_AFTER_MAX = timedelta(minutes=2)
 # How long a stop waits for the sends in flight (each is bounded by the transport's timeout).
 STOP_TIMEOUT_S = 12.0
+# At start-up, late alerts of LL2 milestones wait for the first LL2 sync (LL2 may have moved the launch while the
+# bot was down) at most this long; then they go out on the stored times.
+FIRST_SYNC_WAIT_S = 60.0
 
 
 @dataclass
@@ -56,6 +59,8 @@ class AlertEngine:
         *,
         global_limit: float = GLOBAL_LIMIT_PER_S,
         channel_alerts: ChannelAlerts | None = None,
+        first_sync: asyncio.Event | None = None,
+        first_sync_wait_s: float | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -69,16 +74,33 @@ class AlertEngine:
         self._retry_wait = RETRY_AFTER
         # The storage fault being reported (disk full, file locked too long): one ERROR line per episode.
         self.storage_fault: str | None = None
+        # Set once the first LL2 sync is over (whatever its outcome); None: nothing to wait for.
+        self.first_sync = first_sync
+        self.first_sync_wait_s = FIRST_SYNC_WAIT_S if first_sync_wait_s is None else first_sync_wait_s
+        # While set, late alerts of LL2 milestones firing before this instant are held (see planner.reconcile).
+        self._hold_before: int | None = None
 
     async def start(self) -> RunReport:
-        """Rebuild everything from rows: late alerts go out now, missed ones are recorded, jobs are made."""
+        """Rebuild everything from rows: late alerts go out now, missed ones are recorded, jobs are made.
+
+        Late alerts of LL2 milestones (fire time before now, no row yet) wait for the first LL2 sync, at most
+        ``first_sync_wait_s``: a launch LL2 moved while the bot was down is then alerted at its new time only, not
+        late for the old one and then "moved". Hand-entered events' late alerts and rows already written before a
+        stop or crash (a send was promised: the same nonces) go out at once.
+        """
         self.jobs.start_reconciling()
+        if self.first_sync is not None and not self.first_sync.is_set():
+            self._hold_before = to_epoch(self.clock.now())
         try:
             report = await self.run()
         except Exception:
             # The timer reconciles again; the bot keeps running.
             log.exception("alert start-up reconcile failed")
+            self._release_after_first_sync()
             raise
+        if not report.reconciled.held:
+            self._hold_before = None  # nothing late to hold: later runs need not look
+        self._release_after_first_sync(report.reconciled.held)
         # The start-up benchmark (bench/bench_startup.py) times start-up to this line and checks the count.
         log.info(
             "alerts armed: %d alert jobs (fire times in the next %d h), reconcile every %d min",
@@ -87,6 +109,30 @@ class AlertEngine:
             self.jobs.reconcile_every.total_seconds() // 60,
         )
         return report
+
+    def _release_after_first_sync(self, held: int = 0) -> None:
+        if self._hold_before is None:
+            return
+        if held:
+            log.info("%d late alerts of LL2 milestones wait for the first LL2 sync (at most %.0f s)", held,
+                     self.first_sync_wait_s)  # fmt: skip
+        task = asyncio.create_task(self._after_first_sync(), name="alerts.first-sync")
+        self._hints.add(task)  # tracked as a hint: the engine is not idle while alerts wait
+        task.add_done_callback(self._hints.discard)
+
+    async def _after_first_sync(self) -> None:
+        assert self.first_sync is not None
+        try:
+            async with asyncio.timeout(self.first_sync_wait_s):
+                await self.first_sync.wait()
+        except TimeoutError:
+            log.warning("no LL2 sync within %.0f s of start: late alerts go out on the stored times",
+                        self.first_sync_wait_s)  # fmt: skip
+        self._hold_before = None
+        try:
+            await self.run()
+        except Exception:
+            log.exception("alert reconcile after the first LL2 sync failed")
 
     def stop(self) -> None:
         """Remove the engine's jobs and cancel background reconciles."""
@@ -185,7 +231,7 @@ class AlertEngine:
         now = to_epoch(self.clock.now())
         until = max(now, due_by or now)
         started = time.perf_counter()  # real seconds, whatever the clock (tests move it) says
-        reconciled = await reconcile(self.db, now=now, due_by=until)
+        reconciled = await reconcile(self.db, now=now, due_by=until, hold_before=self._hold_before)
         self.jobs.note_reconcile(time.perf_counter() - started)
         alerts = await self.dispatcher.deliver_due(until)
         if self._stopping():
@@ -202,7 +248,9 @@ class AlertEngine:
                 log.exception("retitling forum posts failed; the next run tries again")
         if alerts.paused:
             # Paused users' other pending rows are owed nothing now: a second reconcile drops them.
-            reconciled = await reconcile(self.db, now=to_epoch(self.clock.now()), due_by=until)
+            reconciled = await reconcile(
+                self.db, now=to_epoch(self.clock.now()), due_by=until, hold_before=self._hold_before
+            )
         self.jobs.sync(reconciled.fire_times)
         if alerts.left or notices.left or edits.left:
             self._schedule_retry(alerts.retry_after)

@@ -45,6 +45,7 @@ class Reconciled:
     dropped: int = 0
     notices: int = 0
     supersede: list[store.SentAlert] = field(default_factory=list)
+    held: int = 0  # late alerts of LL2 milestones not written yet: they wait for the first LL2 sync
 
 
 async def compute_plan(db: Database, now: int, *, until: int | None = None) -> list[rules.PlannedAlert]:
@@ -98,8 +99,13 @@ async def window(db: Database, *, now: int, due_by: int) -> tuple[int, int]:
     return start, max(now, due_by) + HORIZON_SECONDS
 
 
-async def reconcile(db: Database, *, now: int, due_by: int) -> Reconciled:
-    """Write outbox rows for owed alerts due by ``due_by`` and notices owed now; return the fire times ahead."""
+async def reconcile(db: Database, *, now: int, due_by: int, hold_before: int | None = None) -> Reconciled:
+    """Write outbox rows for owed alerts due by ``due_by`` and notices owed now; return the fire times ahead.
+
+    ``hold_before`` (the engine's start-up, until the first LL2 sync is over): alerts of LL2 milestones that fired
+    before it and have no row yet are neither written nor recorded missed, and the watermark stays before them, so
+    the reconcile after the sync decides them on the synced times. Rows already written are not held.
+    """
     fire_from, fire_until = await window(db, now=now, due_by=due_by)
     subs = await store.active_subscriptions(db)
     # Only milestones that a lead can bring into the window (not the years of schedule beyond it).
@@ -114,6 +120,13 @@ async def reconcile(db: Database, *, now: int, due_by: int) -> Reconciled:
     targets = await store.delivery_targets(db, by_id)
     result = Reconciled(planned)
     due, ahead = await asyncio.to_thread(_sort_out, planned, targets, by_id, now=now, due_by=due_by)
+    held: list[store.NewDelivery] = []
+    if hold_before is not None:
+        late = {d.alert.milestone_id for d in due if d.alert.fire_at < hold_before}
+        hold = await store.ll2_milestone_ids(db, late) if late else set()
+        held = [d for d in due if d.alert.fire_at < hold_before and d.alert.milestone_id in hold]
+        due = [d for d in due if not (d.alert.fire_at < hold_before and d.alert.milestone_id in hold)]
+        result.held = len(held)
     if due:
         result.written = await store.insert_deliveries(db, due, now)
         result.missed = sum(1 for d in due if d.state == "missed")
@@ -126,7 +139,9 @@ async def reconcile(db: Database, *, now: int, due_by: int) -> Reconciled:
     result.fire_times = dict(costs)
     await _notices(db, now, result)
     mark = await db.get_state(WATERMARK_KEY)
-    await db.set_state(WATERMARK_KEY, str(max(now, int(mark) if mark is not None else now)))
+    # Held alerts were not decided: the next reconcile's window must still reach them.
+    reached = min([now, *(d.alert.fire_at for d in held)])
+    await db.set_state(WATERMARK_KEY, str(max(reached, int(mark) if mark is not None else reached)))
     return result
 
 

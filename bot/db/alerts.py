@@ -382,6 +382,22 @@ async def delivery_targets(db: Database, milestone_ids: Iterable[int]) -> dict[t
     return found
 
 
+async def ll2_milestone_ids(db: Database, milestone_ids: Iterable[int]) -> set[int]:
+    """Those of ``milestone_ids`` whose event comes from Launch Library 2 (not typed by hand)."""
+    ids = sorted(set(milestone_ids))
+    found: set[int] = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        # Only "?" marks, one per id of a chunk; every value is bound.
+        rows = await db.fetchall(
+            "SELECT m.id FROM milestones m JOIN events e ON e.id = m.event_id "  # noqa: S608
+            f"WHERE e.source = 'll2' AND m.id IN ({','.join('?' * len(chunk))})",
+            chunk,
+        )
+        found.update(int(r["id"]) for r in rows)
+    return found
+
+
 @dataclass(frozen=True, slots=True)
 class NewDelivery:
     """A row to write before sending."""

@@ -417,6 +417,9 @@ class LL2Sync:
         self.last_report: SyncReport | None = None
         self._task: asyncio.Task[None] | None = None
         self._stop = asyncio.Event()
+        # Set when the first step is over, whatever came of it (synced, failed, skipped for budget, cancelled):
+        # the alert engine holds start-up's late alerts of LL2 milestones until then.
+        self.first_step_done = asyncio.Event()
 
     # -- background loop -------------------------------------------------------------------------------
 
@@ -448,6 +451,12 @@ class LL2Sync:
 
         Never raises (the loop must not die).
         """
+        try:
+            return await self._step()
+        finally:
+            self.first_step_done.set()
+
+    async def _step(self) -> datetime:
         now = self._now()
         regular = self.next_due is None or now >= self.next_due
         if not regular and (self.focus_due is None or now < self.focus_due):
