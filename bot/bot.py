@@ -108,8 +108,11 @@ class TMinusBot(commands.Bot):
             replace_existing=True,
             next_run_time=SystemClock().now() + HOUSEKEEPING_FIRST,
         )
+        # LL2 sync (issue 4): made here so the alert engine can wait for its first step; started after the cogs.
+        self.ll2 = LL2Sync(self.db, self.http_session, self.settings, self.changes, now=self.clock.now)
         # Alerts (issue 10): rebuilt from rows in the background (late alerts go out, missed ones are recorded),
-        # so a long fan-out after a restart never holds up the gateway connection.
+        # so a long fan-out after a restart never holds up the gateway connection. Late alerts of LL2 milestones
+        # wait for the first LL2 sync (bounded), which may have moved them.
         self.alerts = AlertEngine(
             self.db,
             self.clock,
@@ -117,13 +120,13 @@ class TMinusBot(commands.Bot):
             DiscordTransport(self),
             global_limit=self.settings.discord_global_rate_limit,
             channel_alerts=self._channel_alerts(),
+            first_sync=self.ll2.first_step_done,
         )
         self.changes.subscribe(self.alerts.on_changes)
         self._alerts_start = asyncio.create_task(self.alerts.start(), name="alerts.start")
         for name in extension_names():
             await self.load_extension(name)
         # LL2 sync (issue 4): started after the cogs so their ChangeBus subscribers see the first sync.
-        self.ll2 = LL2Sync(self.db, self.http_session, self.settings, self.changes, now=self.clock.now)
         await self.ll2.start()
         await self.sync_commands()
 
