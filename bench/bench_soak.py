@@ -83,7 +83,10 @@ def to_figures(r: SoakResult) -> list[Figure]:
             max(r.rss_growth_mb, 0.0),
             "MB",
             RSS_TOLERANCE_MB,
-            note="VmRSS at each day's end: " + ", ".join(f"{x:.0f}" for x in r.rss_mb),
+            note="VmRSS at each day's end: "
+            + ", ".join(f"{x:.0f}" for x in r.rss_mb)
+            + "; of it anonymous: "
+            + ", ".join(f"{a:.0f}" for a, _, _ in r.rss_split),
         ),
         Figure(
             "Soak: LL2 requests in the busiest rolling hour",

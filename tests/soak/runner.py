@@ -29,7 +29,7 @@ from pydantic import SecretStr
 
 from bot.alerts import dispatcher, rules
 from bot.alerts.channels import add_channel_alert
-from bot.alerts.planner import HORIZON_SECONDS
+from bot.alerts.planner import HORIZON_SECONDS, NOTICE_WINDOW_SECONDS
 from bot.bot import TMinusBot
 from bot.channel_alerts import ChannelKind
 from bot.config import Settings
@@ -64,6 +64,7 @@ from tests.soak.scenario import (
 RATE = 1_000.0  # requests/s: the bot's pacing and the fake's global limit (real Discord: 50)
 EXPECTED_TIMERS = {"housekeeping", "alerts-reconcile", "digests-resync", "guild-events-reconcile"}
 _CHANNEL_TYPES = {"text": GUILD_TEXT, "announcement": GUILD_ANNOUNCEMENT, "forum": GUILD_FORUM}
+EDIT_MESSAGE = "/channels/{channel_id}/messages/{message_id}"
 _KINDS = {"text": ChannelKind.TEXT, "announcement": ChannelKind.ANNOUNCEMENT, "forum": ChannelKind.FORUM}
 
 
@@ -98,6 +99,11 @@ class SoakResult:
     checkpoints_clean: int = 0  # ... that found nothing wrong
     mirror_mismatches: list[str] = field(default_factory=list)
     rss_mb: list[float] = field(default_factory=list)  # at the end of each simulated day
+    # ... of it: anonymous (heap: Python's and glibc's), file-backed (mapped libraries, the database) and shared
+    rss_split: list[tuple[float, float, float]] = field(default_factory=list)
+    fake_messages: list[int] = field(default_factory=list)  # ... messages the fake Discord still holds
+    edits: int = 0  # message edits the bot made (alerts marked superseded) ...
+    edits_lost: int = 0  # ... of them answered 404: the harness had dropped a message the bot still edits
     sqlite_mb: list[float] = field(default_factory=list)  # ... of it, SQLite's own memory
     py_blocks: list[int] = field(default_factory=list)  # ... and Python's allocated blocks
     ll2_busiest_hour: int = 0
@@ -138,6 +144,10 @@ class SoakResult:
             f"growth after day 1 {self.rss_growth_mb:+.1f} MB; SQLite's own (MB): "
             f"{', '.join(f'{m:.1f}' for m in self.sqlite_mb)}; Python blocks (thousands): "
             f"{', '.join(str(b // 1000) for b in self.py_blocks)}",
+            "  RSS anon/file/shmem (MB): "
+            + ", ".join(f"{a:.1f}/{f:.1f}/{m:.1f}" for a, f, m in self.rss_split)
+            + f"; messages the fake keeps for edits: {', '.join(str(n) for n in self.fake_messages)}; "
+            f"edits {self.edits}, of a message already dropped {self.edits_lost}",
             f"  LL2 busiest rolling hour {self.ll2_busiest_hour}/{self.ll2_limit}, 429s {self.ll2_429}",
         ]
         out += [f"  MISSING {k}" for k in self.missing[:20]]
@@ -167,12 +177,23 @@ def rss_mb() -> float:
     glibc keeps freed memory in its arenas (one per thread: aiosqlite's worker, the gateway's keep-alive), so
     without the trim RSS shows the busiest day's high-water mark rather than what is still held.
     """
+    return rss_split()["VmRSS"]
+
+
+def rss_split() -> dict[str, float]:
+    """VmRSS and its parts (RssAnon, RssFile, RssShmem) in MB, after the trim (see :func:`rss_mb`).
+
+    Only anonymous pages are heap; file-backed ones (libraries, the SQLite file's pages) and shared ones (a
+    WAL index) are not memory the bot holds on to.
+    """
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6").malloc_trim(0)
+    out = dict.fromkeys(("VmRSS", "RssAnon", "RssFile", "RssShmem"), 0.0)
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+        name, _, value = line.partition(":")
+        if name in out:
+            out[name] = int(value.split()[0]) / 1024
+    return out
 
 
 class Soak:
@@ -403,22 +424,28 @@ class Soak:
             # grow with the deliveries it reads); only a message nobody owed is a new entry.
             self.got[key] += 1
         fake.ledger.deliveries.clear()
+        edits = [r for r in fake.requests if r.method == "PATCH" and r.template == EDIT_MESSAGE]
+        self.result.edits += len(edits)
+        self.result.edits_lost += sum(1 for r in edits if r.status == 404)
         fake.ledger.replays.clear()
         fake.ledger._by_id.clear()
 
     def trim(self, fake: FakeDiscordWithScene, ll2: FakeLL2) -> None:
         """Drop what the fakes keep that the bot no longer needs, so memory measures the bot.
 
-        Kept: messages the bot may still edit (alerts of an item whose time may still change upstream).
+        Kept: the messages the bot may still edit. It edits only alerts (marked superseded when their time
+        moves), and only those sent within the reconcile's notice window, so an alert is kept while it is that
+        recent and its item's time may still change upstream. Notices, digests and older alerts are never
+        edited: keeping every message naming a moving item held thousands of the fake's message objects
+        (~4 KB each), a number that followed the scenario's items in flight (3,600 at day 1's end, 6,400 at
+        day 3's) and made most of the soak's memory growth after day 1.
         """
         now = self.now()
         still_moving = {item.name for item in self.scenario.items if any(v.since > now for v in item.versions)}
-        for channel_id, messages in fake.world.messages.items():
-            for message_id in [
-                mid for mid, m in messages.items() if not any(name in str(m.get("content")) for name in still_moving)
-            ]:
+        since = now - NOTICE_WINDOW_SECONDS - HOUR  # an hour's slack over the window the reconcile reads
+        for messages in fake.world.messages.values():
+            for message_id in [mid for mid, m in messages.items() if not _editable(m, still_moving, since)]:
                 del messages[message_id]
-            del channel_id
         fake.requests.clear()
         fake.ratelimiter.hits.clear()
         fake.gateway.frames_received.clear()
@@ -631,7 +658,10 @@ class Soak:
         self.result.checkpoints_clean += wrong == len(self.result.job_mismatches) + len(self.result.mirror_mismatches)
         self.tidy(fake, ll2)
         gc.collect()
-        self.result.rss_mb.append(rss_mb())
+        rss = rss_split()
+        self.result.rss_mb.append(rss["VmRSS"])
+        self.result.rss_split.append((rss["RssAnon"], rss["RssFile"], rss["RssShmem"]))
+        self.result.fake_messages.append(sum(len(m) for m in fake.world.messages.values()))
         self.result.sqlite_mb.append(sqlite_mb())
         self.result.py_blocks.append(sys.getallocatedblocks())
         self.log(
@@ -662,6 +692,12 @@ class Soak:
 
 def _epoch(iso: str) -> int:
     return int(datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp())
+
+
+def _editable(message: dict[str, Any], still_moving: set[str], since: float) -> bool:
+    """May the bot still edit this message of the fake's? (See :meth:`Soak.trim`.)"""
+    key = oracle.key_of("", str(message.get("content") or ""))
+    return key is not None and key[0] == "alert" and key[2] in still_moving and _epoch(message["timestamp"]) >= since
 
 
 async def run_soak(config: SoakConfig, tmp: Path, log: Callable[[str], None] | None = None) -> SoakResult:

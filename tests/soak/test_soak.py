@@ -68,6 +68,10 @@ async def test_two_simulated_days_deliver_every_owed_message_exactly_once(tmp_pa
     # Everything the scenario is about was exercised: alerts, every kind of notice, digests on both DST days.
     assert {"alert", "moved", "hold", "tbd", "outcome", "digest"} <= set(result.kinds), report
     assert result.kinds["digest"] >= 20, report  # 10 digests, each on both sides of the DST change
+    # The harness drops the fake's messages that the bot can no longer edit (so memory measures the bot), never
+    # one it still edits: every alert marked superseded found its message.
+    assert result.edits > 0, report
+    assert result.edits_lost == 0, report
 
 
 # -- the oracle, on small scripts: it must be able to say no --------------------------------------------------
