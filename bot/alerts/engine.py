@@ -70,7 +70,6 @@ class AlertEngine:
         self.jobs = AlertJobs(scheduler, self.fire, self.poke, rate=self.rate)
         self._lock = asyncio.Lock()
         self._hints: set[asyncio.Task[None]] = set()
-        self.last: RunReport | None = None
         self._retry_wait = RETRY_AFTER
         # The storage fault being reported (disk full, file locked too long): one ERROR line per episode.
         self.storage_fault: str | None = None
@@ -235,9 +234,7 @@ class AlertEngine:
         self.jobs.note_reconcile(time.perf_counter() - started)
         alerts = await self.dispatcher.deliver_due(until)
         if self._stopping():
-            report = RunReport(reconciled, alerts, DispatchReport(), DispatchReport())
-            self.last = report
-            return report
+            return RunReport(reconciled, alerts, DispatchReport(), DispatchReport())
         notices = await self.dispatcher.send_notices()
         edits = await self.dispatcher.supersede(reconciled.supersede)
         if self.channel_alerts is not None:
@@ -256,8 +253,9 @@ class AlertEngine:
             self._schedule_retry(alerts.retry_after)
         elif not alerts.storage_fault:
             self._retry_wait = RETRY_AFTER
+        # Returned, not kept: the plan (every alert of the window, 87,000 at full size) is garbage once the jobs
+        # are re-made; kept, it stayed in memory between runs and beside the next run's own plan.
         report = RunReport(reconciled, alerts, notices, edits)
-        self.last = report
         if alerts.sent or alerts.missed or notices.sent or edits.sent or alerts.failed:
             log.info(
                 "alerts: %d sent, %d missed, %d failed, %d left; %d notices, %d superseded; %d fire times ahead",

@@ -7,6 +7,7 @@ wakes the scheduler, as the passing of real time would.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
@@ -18,6 +19,7 @@ import pytest
 import time_machine
 from pydantic import SecretStr
 
+from bot.alerts.planner import Reconciled
 from bot.bot import TMinusBot
 from bot.config import Settings
 from bot.db import alerts as store
@@ -637,3 +639,16 @@ async def test_start_up_logs_how_many_alert_and_digest_jobs_it_armed(
         assert "alerts armed: 2 alert jobs (fire times in the next 6 h), reconcile every 10 min" in caplog.text
         assert len(bot.alerts.jobs.alert_jobs()) == 2
         assert "digests armed: 1 digest jobs" in caplog.text
+
+
+async def test_the_engine_keeps_no_plan_between_runs(
+    tminus_bot: BotOnFake, traveller: time_machine.Coordinates
+) -> None:
+    fake, bot = tminus_bot
+    await subscribe(fake, fake.scene.member, what="liftoff", leads="1h, 10m")
+    await store_launch(bot, launch(START + timedelta(hours=3)))
+    await settle(bot)
+    assert len(bot.alerts.jobs.alert_jobs()) == 2, "the runs planned both alerts"
+    gc.collect()
+    # A run's plan is every alert of the window (87,000 at full size): garbage once the jobs are re-made.
+    assert [o for o in gc.get_objects() if isinstance(o, Reconciled) and o.planned] == []
