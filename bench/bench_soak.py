@@ -26,9 +26,11 @@ from tests.soak.runner import SoakConfig, SoakResult, run_soak
 
 # Resident memory (sampled after malloc_trim, see tests/soak/runner.py) may grow this much after the first
 # simulated day: SQLite's page cache filling (2 MB a connection by default) as the database grows by a few MB
-# a day, discord.py's caches reaching their caps, and the fakes' per-channel state that is not trimmed
-# (rate-limit buckets, forum threads, nonce windows). A leak of per-delivery state (a row object, a job or a
-# task per DM) would grow by far more: 10,000-15,000 messages a day, ~1 KB each, is 10-15 MB a day.
+# a day, discord.py's caches reaching their caps (its open forum threads grow all week: posts archive after 7
+# days), the reconcile's reads growing as the 3-day notice window fills, and the fakes' per-channel state that
+# is not trimmed (rate-limit buckets, forum threads, nonce windows). A leak of per-delivery state (a row
+# object, a job or a task per DM) would grow by far more: 10,000-15,000 messages a day, ~1 KB each, is 10-15 MB
+# a day.
 RSS_TOLERANCE_MB = 10.0
 WALL_LIMIT_S = 600.0
 LL2_LIMIT = 15
