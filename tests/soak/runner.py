@@ -99,13 +99,13 @@ class SoakResult:
     checkpoints_clean: int = 0  # ... that found nothing wrong
     mirror_mismatches: list[str] = field(default_factory=list)
     rss_mb: list[float] = field(default_factory=list)  # at the end of each simulated day
-    # ... of it: anonymous (heap: Python's and glibc's), file-backed (mapped libraries, the database) and shared
+    sqlite_mb: list[float] = field(default_factory=list)  # ... of it, SQLite's own memory
+    py_blocks: list[int] = field(default_factory=list)  # ... and Python's allocated blocks
+    # ... and RSS's parts: anonymous (heap: Python's and glibc's), file-backed (libraries, the database), shared
     rss_split: list[tuple[float, float, float]] = field(default_factory=list)
     fake_messages: list[int] = field(default_factory=list)  # ... messages the fake Discord still holds
     edits: int = 0  # message edits the bot made (alerts marked superseded) ...
     edits_lost: int = 0  # ... of them answered 404: the harness had dropped a message the bot still edits
-    sqlite_mb: list[float] = field(default_factory=list)  # ... of it, SQLite's own memory
-    py_blocks: list[int] = field(default_factory=list)  # ... and Python's allocated blocks
     ll2_busiest_hour: int = 0
     ll2_limit: int = 15
     ll2_429: int = 0
@@ -171,20 +171,14 @@ def sqlite_mb() -> float:
     return float(used()) / 2**20
 
 
-def rss_mb() -> float:
-    """This process's resident set size (VmRSS), in MB, after handing freed heap back to the system.
+def rss_split() -> dict[str, float]:
+    """This process's resident set size (VmRSS) and its parts (RssAnon, RssFile, RssShmem), in MB, after
+    handing freed heap back to the system.
 
     glibc keeps freed memory in its arenas (one per thread: aiosqlite's worker, the gateway's keep-alive), so
-    without the trim RSS shows the busiest day's high-water mark rather than what is still held.
-    """
-    return rss_split()["VmRSS"]
-
-
-def rss_split() -> dict[str, float]:
-    """VmRSS and its parts (RssAnon, RssFile, RssShmem) in MB, after the trim (see :func:`rss_mb`).
-
-    Only anonymous pages are heap; file-backed ones (libraries, the SQLite file's pages) and shared ones (a
-    WAL index) are not memory the bot holds on to.
+    without the trim RSS shows the busiest day's high-water mark rather than what is still held. Only
+    anonymous pages are heap; file-backed ones (libraries, the SQLite file's pages) and shared ones (a WAL
+    index) are not memory the bot holds on to.
     """
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6").malloc_trim(0)
