@@ -110,7 +110,7 @@ class MuteButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"tm:s
 
     async def _switch(self, interaction: discord.Interaction[Any]) -> None:
         bot: TMinusBot = interaction.client
-        await store.set_muted(bot.db, interaction.user.id, self.mute, to_epoch(bot.clock.now()))
+        await core.set_muted(bot.db, owner_id=interaction.user.id, muted=self.mute, now=to_epoch(bot.clock.now()))
         bot.alerts.hint()
         embed, view = await listing(bot, interaction.user.id)
         await interaction.response.edit_message(embed=embed, view=view, allowed_mentions=NO_MENTIONS)

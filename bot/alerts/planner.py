@@ -145,6 +145,28 @@ async def reconcile(db: Database, *, now: int, due_by: int, hold_before: int | N
     return result
 
 
+async def forgo_while_muted(db: Database, user_id: int, *, now: int) -> int:
+    """Before an Unmute: record as missed the user's alerts that fired while they were muted and that a reconcile
+    could still find (its window reaches back past the watermark by a slack), so Unmute does not send them late.
+
+    Returns how many rows were written. Call it while the user is still muted, then unmute.
+    """
+    fire_from, _ = await window(db, now=now, due_by=now)
+    subs = [s for s in await store.active_subscriptions(db) if s.owner_id == user_id]
+    if not subs:
+        return 0
+    longest = max(lead for s in subs for lead in s.leads)
+    facts = await store.milestone_facts(db, not_before=fire_from, not_after=now + longest)
+    planned = rules.plan(subs, facts, fire_from=fire_from, fire_until=now - 1)
+    targets = await store.delivery_targets(db, {a.milestone_id for a in planned})
+    missed = [
+        store.NewDelivery(a, delivery_nonce(*a.key), "missed", late=True)
+        for a in planned
+        if a.target_at not in targets.get((a.recipient_id, a.milestone_id, a.lead), {})
+    ]
+    return await store.insert_deliveries(db, missed, now) if missed else 0
+
+
 def _sort_out(
     planned: list[rules.PlannedAlert],
     targets: dict[tuple[int, int, int], dict[int, str]],

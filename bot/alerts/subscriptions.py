@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.alerts import rules
 from bot.alerts.leads import format_lead, parse_leads
+from bot.alerts.planner import forgo_while_muted
 from bot.db import alerts as store
 from bot.db.database import Database
 from bot.exceptions import InputError
@@ -60,6 +61,14 @@ async def subscribe_mission(
         event_id=None if event.mission_key else event_id,
         label=event.name,
     )
+
+
+async def set_muted(db: Database, *, owner_id: int, muted: bool, now: int) -> None:
+    """Mute all / Unmute. An alert that fired while muted is not sent on Unmute, however soon after its fire time
+    the Unmute comes (README "Alerts")."""
+    if not muted:
+        await forgo_while_muted(db, owner_id, now=now)
+    await store.set_muted(db, owner_id, muted, now)
 
 
 def describe(sub: store.StoredSubscription) -> str:

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from bot.alerts.planner import compute_plan, reconcile
 from bot.alerts.rules import HOUR, MINUTE, WHAT_KINDS
+from bot.alerts.subscriptions import set_muted
 from bot.db import Database
 from bot.db import alerts as store
 from bot.db.events import to_epoch, upsert_events
@@ -259,3 +260,20 @@ async def test_a_reconcile_no_longer_reads_alerts_whose_status_notice_is_written
             assert (await reconcile(db, now=at + 600, due_by=at + 600)).notices == 0
         bodies = [n.body for n in await store.pending_notices(db)]
         assert len(bodies) == 6, "hold, scrub and outcome, once each for each recipient"
+
+
+async def test_unmuting_just_after_a_fire_time_that_passed_while_muted_does_not_send_it(tmp_path: Path) -> None:
+    # The reconcile looks back past its watermark by a minute (for a subscription committed mid-reconcile):
+    # without forgo_while_muted, an Unmute within that minute of a fire time made the alert owed again, late.
+    async with Database(tmp_path / "t.sqlite3") as db:
+        await subscribe(db, 1, T0)
+        await upsert_events(db, [launch(T0 + timedelta(hours=3))], feed="launches", now=T0)
+        await reconcile(db, now=to_epoch(T0), due_by=to_epoch(T0))
+        await set_muted(db, owner_id=1, muted=True, now=to_epoch(T0))
+        fire = to_epoch(T0 + timedelta(hours=2))
+        await reconcile(db, now=fire, due_by=fire)  # the alert job at the 1 h alert's fire time: muted, nothing
+        await set_muted(db, owner_id=1, muted=False, now=fire + 30)
+        result = await reconcile(db, now=fire + 31, due_by=fire + 31)
+        assert result.written == 0
+        assert [(r["lead_seconds"], r["state"]) for r in await store.deliveries_of(db, 1)] == [(HOUR, "missed")]
+        assert result.fire_times == {to_epoch(T0 + timedelta(hours=3, minutes=-10)): 2}, "the 10 min alert is owed"
