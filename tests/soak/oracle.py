@@ -9,7 +9,16 @@ bot/alerts/rules.py. Re-derived from the rules as the README and the issues stat
 - those already alerted get one notice per slip ("moved from .. to .."; the alerts it replaces are superseded),
   one when the launch goes on hold, one when it is scrubbed to TBD, one with the outcome; nothing for a
   withdrawal;
-- a daily digest goes out once per local day at its local time, in its owner's zone, across DST changes.
+- a daily digest goes out once per local day at its local time, in its owner's zone (a channel digest: its
+  server's), across DST changes; a weekly one on its weekday only;
+- "Alert me" subscribes its presser to that one item's liftoff, docking and coverage start at 1 h and 10 min;
+- a muted user is owed no alert whose fire instant comes while muted (not on Unmute either); the notices about
+  alerts they already had still come (README "Alerts": muting stops alerts, a notice corrects one you have);
+- the bot down: an alert whose fire instant passed meanwhile goes out when it is back, marked late, if its
+  milestone is not over (a minute past) by then, else it is recorded missed and never sent; a digest slot
+  passed meanwhile goes out if under 2 hours old, marked late if over 5 minutes;
+- Discord failing: nothing given up; an alert goes out once Discord answers, marked late if that is more than
+  a minute after its fire instant.
 
 Keys are what a delivered message says (``tests/soak/runner.py`` parses the same keys from the fake's ledger).
 """
@@ -18,6 +27,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -29,12 +39,14 @@ from tests.soak.scenario import (
     HOLD,
     LIFTOFF_KIND,
     MIN,
+    MISSION_KINDS,
     SCHEDULED,
     SUCCESS,
     TBD,
     Item,
     Scenario,
     Version,
+    Window,
 )
 
 Key = tuple[object, ...]
@@ -49,7 +61,14 @@ _KINDS = {
     "spacewalk": {"spacewalk"},
     "coverage": {COVERAGE_KIND},
     "all": {LIFTOFF_KIND, "docking", "spacewalk", COVERAGE_KIND},
+    "mission": set(MISSION_KINDS),
 }
+# An alert sent more than this after its fire instant says it is late; its milestone is over (an unsent alert
+# missed) this long after its time; a digest is late after 5 minutes and caught up at start-up within 2 hours.
+LATE_AFTER = MIN
+OVER_AFTER = MIN
+DIGEST_LATE_AFTER = 5 * MIN
+DIGEST_CATCH_UP = 2 * 3_600
 
 
 @dataclass(frozen=True)
@@ -61,15 +80,22 @@ class Recipient:
     match: str | None
     leads: tuple[int, ...]
     created_at: int
+    item: str | None = None  # "Alert me": this item only (its source key)
+    quiet: tuple[tuple[int, int], ...] = ()  # [muted, unmuted) of its user
 
     def matches(self, item: Item, kind: str) -> bool:
         """Does this subscription ask about the ``kind`` milestone of ``item``?"""
         if kind not in _KINDS[self.what]:
             return False
+        if self.item is not None and item.source_key != self.item:
+            return False
         if self.match is None:
             return True
         needle = self.match.casefold()
         return any(needle in f.casefold() for f in item.haystack())
+
+    def muted(self, t: int) -> bool:
+        return any(a <= t < b for a, b in self.quiet)
 
 
 @dataclass(frozen=True)
@@ -78,6 +104,8 @@ class Digest:
     zone: str
     local_time: str
     created_at: int
+    cadence: str = "daily"
+    weekday: int | None = None
 
 
 @dataclass
@@ -86,6 +114,9 @@ class Owed:
 
     required: dict[Key, int] = field(default_factory=dict)
     optional: set[Key] = field(default_factory=set)
+    # Alerts the rules record as missed (the bot was down until their milestone was over): never sent, so a
+    # delivery of one is "not owed". Kept to count them and to prove a run had some.
+    missed: set[Key] = field(default_factory=set)
 
     def add(self, key: Key, at: int, cutoff: int) -> None:
         if key in self.required or key in self.optional:
@@ -114,7 +145,7 @@ def owed_alerts(item: Item, r: Recipient, until: int, kind: str | None = None) -
                 continue
             for lead in r.leads:
                 fire = at - lead
-                if v.since <= fire < ends and fire >= r.created_at and fire <= until:
+                if v.since <= fire < ends and fire >= r.created_at and fire <= until and not r.muted(fire):
                     out.setdefault((lead, at), fire)
     return sorted((fire, lead, at) for (lead, at), fire in out.items())
 
@@ -122,6 +153,20 @@ def owed_alerts(item: Item, r: Recipient, until: int, kind: str | None = None) -
 def kinds_of(item: Item) -> list[str]:
     """The milestone kinds an item has."""
     return [kind for kind, _ in item.milestones(item.versions[0])]
+
+
+def lateness(scenario: Scenario, fire: int, at: int) -> bool | None:
+    """An owed alert's fate: sent on time (False), sent marked late (True), or missed (None)."""
+    for w in scenario.downtimes:
+        if w.start < fire < w.end:
+            # Found by the reconcile at start-up: sent if its milestone is not over by then.
+            return True if w.end < at + OVER_AFTER else None
+    for w in scenario.faults:
+        # Discord answers again at the window's end: the retries send it then (the scenario keeps every fire
+        # instant inside more than a minute before the end, so it is late).
+        if w.start <= fire < w.end:
+            return True if w.end < at + OVER_AFTER else None
+    return False
 
 
 def compute(scenario: Scenario, recipients: list[Recipient], digests: list[Digest]) -> Owed:
@@ -132,12 +177,17 @@ def compute(scenario: Scenario, recipients: list[Recipient], digests: list[Diges
         for r in recipients:
             sent: dict[str, list[tuple[int, int, int]]] = {}
             for kind in kinds_of(item):
-                sent[kind] = owed_alerts(item, r, end, kind)
-                for fire, lead, at in sent[kind]:
-                    owed.add(("alert", r.target, item.name, kind, lead, at), fire, end - ALERT_SLACK)
+                sent[kind] = []
+                for fire, lead, at in owed_alerts(item, r, end, kind):
+                    late = lateness(scenario, fire, at)
+                    if late is None:  # missed: recorded, never sent (and so nobody was alerted by it)
+                        owed.missed.add(("alert", r.target, item.name, kind, lead, at, True))
+                        continue
+                    sent[kind].append((fire, lead, at))
+                    owed.add(("alert", r.target, item.name, kind, lead, at, late), fire, end - ALERT_SLACK)
             _notices(owed, item, r, sent, end)
     for d in digests:
-        for key, at in digest_slots(d, scenario.start, end):
+        for key, at in digest_slots(d, scenario.start, end, scenario.downtimes, scenario.faults):
             owed.add(key, at, end - ALERT_SLACK)
     return owed
 
@@ -178,24 +228,38 @@ def _notices(owed: Owed, item: Item, r: Recipient, sent: dict[str, list[tuple[in
             live[kind] = [(s, at) for s, at in live[kind] if at not in moved]
 
 
-def digest_slots(d: Digest, start: int, end: int) -> list[tuple[Key, int]]:
-    """(key, instant) of every daily slot of a digest in [start, end]: its local time on each local day."""
+def digest_slots(
+    d: Digest, start: int, end: int, downtimes: Sequence[Window] = (), faults: Sequence[Window] = ()
+) -> list[tuple[Key, int]]:
+    """(key, instant) of every slot of a digest in [start, end]: its local time on each local day (a weekly
+    one: on its weekday), late if the bot was down or Discord failing then, dropped if caught up too late."""
     zone = ZoneInfo(d.zone)
     hour, minute = (int(p) for p in d.local_time.split(":"))
     first = datetime.fromtimestamp(start, tz=zone).date() - timedelta(days=1)
+    span = "24 hours" if d.cadence == "daily" else "7 days"
     out: list[tuple[Key, int]] = []
     for n in range((end - start) // DAY + 3):
         day = first + timedelta(days=n)
+        if d.cadence == "weekly" and day.weekday() != d.weekday:
+            continue
         local = datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
         at = int(local.astimezone(UTC).timestamp())
-        if d.created_at <= at <= end and at >= start:
-            out.append((("digest", d.target, f"{local:%a %d %b}"), at))
+        if not (d.created_at <= at <= end and at >= start):
+            continue
+        sent = at
+        for w in (*downtimes, *faults):
+            if w.start < at < w.end:
+                sent = w.end
+        if sent - at >= DIGEST_CATCH_UP:
+            continue  # the bot was down too long: that slot is not sent
+        out.append((("digest", d.target, span, f"{local:%a %d %b}", sent - at > DIGEST_LATE_AFTER), at))
     return out
 
 
 def alert_fire_instants(scenario: Scenario, recipients: list[Recipient], now: int) -> dict[int, set[str]]:
     """Fire instant -> names of the items owing an alert then, for fire instants after ``now`` by the
-    versions current at ``now`` (what the bot's alert jobs should be)."""
+    versions current at ``now`` and the users not muted at ``now`` (what the bot's alert jobs should be)."""
+    recipients = [r for r in recipients if not r.muted(now) and r.created_at <= now]
     out: dict[int, set[str]] = defaultdict(set)
     for item in scenario.items:
         v = item.version_at(now)
@@ -215,11 +279,13 @@ def alert_fire_instants(scenario: Scenario, recipients: list[Recipient], now: in
 # -- reading delivered messages ------------------------------------------------------------------------
 
 _ALERT = re.compile(r"^(?:<@&\d+>\n)?⏰ T-([0-9dhms ]+): \*\*(.+?)\*\*: ([a-z ]+) <t:(\d+):F>")
+_ALERT_LATE = "\n*Late: I was offline when this alert was due.*"
+_DIGEST_LATE = "\n*Late: I was offline at the usual time.*"
 _MOVED = re.compile(r"^🔁 \*\*(.+?)\*\*: ([a-z ]+) moved from <t:(\d+):F> to <t:(\d+):F>")
 _HOLD = re.compile(r"^✋ \*\*(.+?)\*\* is on hold")
 _TBD = re.compile(r"^🕳️ \*\*(.+?)\*\* was scrubbed")
 _OUTCOME = re.compile(r"^🏁 \*\*(.+?)\*\*: ")
-_DIGEST = re.compile(r"^🗓️ \*\*Coming up in the next 24 hours\*\* \((\w{3} \d{2} \w{3}), times in [\w/]+\)")
+_DIGEST = re.compile(r"^🗓️ \*\*Coming up in the next (24 hours|7 days)\*\* \((\w{3} \d{2} \w{3}), times in [\w/]+\)")
 _UNITS = {"d": DAY, "h": 3_600, "m": MIN, "s": 1}
 
 
@@ -231,7 +297,8 @@ def lead_seconds(label: str) -> int:
 def key_of(target: str, content: str) -> Key | None:
     """The key of a delivered message (None: not a message the oracle knows)."""
     if m := _ALERT.match(content):
-        return ("alert", target, m.group(2), m.group(3), lead_seconds(m.group(1)), int(m.group(4)))
+        late = content.endswith(_ALERT_LATE)
+        return ("alert", target, m.group(2), m.group(3), lead_seconds(m.group(1)), int(m.group(4)), late)
     if m := _MOVED.match(content):
         return ("moved", target, m.group(1), m.group(2), int(m.group(3)), int(m.group(4)))
     if m := _HOLD.match(content):
@@ -241,5 +308,5 @@ def key_of(target: str, content: str) -> Key | None:
     if m := _OUTCOME.match(content):
         return ("outcome", target, m.group(1))
     if m := _DIGEST.match(content):
-        return ("digest", target, m.group(1))
+        return ("digest", target, m.group(1), m.group(2), content.endswith(_DIGEST_LATE))
     return None

@@ -30,17 +30,29 @@ from pydantic import SecretStr
 from bot.alerts import dispatcher, rules
 from bot.alerts.channels import add_channel_alert
 from bot.alerts.planner import HORIZON_SECONDS, NOTICE_WINDOW_SECONDS
+from bot.alerts.subscriptions import set_muted, subscribe_mission
 from bot.bot import TMinusBot
 from bot.channel_alerts import ChannelKind
 from bot.config import Settings
 from bot.db import digests as digest_store
 from bot.db.alerts import add_subscription
-from bot.db.settings import set_user_timezone
+from bot.db.events import get_event_by_source
+from bot.db.settings import set_guild_timezone, set_user_timezone
 from bot.digests import DigestService
 from bot.guild_events import enable as enable_mirror
+from bot.ll2.mapping import DOCKING_PREFIX, EVENT_PREFIX, LAUNCH_PREFIX
+from bot.models import Source
+from tests.fakediscord.faults import Fault, Phase
 from tests.fakediscord.pytest_plugin import FakeDiscordWithScene, bot_running, fake_discord_running
 from tests.fakediscord.ratelimit import Limit
-from tests.fakediscord.world import DEFAULT_EVERYONE, GUILD_ANNOUNCEMENT, GUILD_FORUM, GUILD_TEXT, MANAGE_EVENTS
+from tests.fakediscord.world import (
+    DEFAULT_EVERYONE,
+    GUILD_ANNOUNCEMENT,
+    GUILD_FORUM,
+    GUILD_TEXT,
+    MANAGE_EVENTS,
+    PUBLIC_THREAD,
+)
 from tests.fakell2.server import FakeLL2
 from tests.soak import oracle
 from tests.soak.oracle import Digest, Key, Recipient
@@ -52,6 +64,7 @@ from tests.soak.scenario import (
     HOUR,
     LAUNCH,
     MIN,
+    MISSION_LEADS,
     SPACEWALK,
     TBD,
     Item,
@@ -65,7 +78,24 @@ RATE = 1_000.0  # requests/s: the bot's pacing and the fake's global limit (real
 EXPECTED_TIMERS = {"housekeeping", "alerts-reconcile", "digests-resync", "guild-events-reconcile"}
 _CHANNEL_TYPES = {"text": GUILD_TEXT, "announcement": GUILD_ANNOUNCEMENT, "forum": GUILD_FORUM}
 EDIT_MESSAGE = "/channels/{channel_id}/messages/{message_id}"
-_KINDS = {"text": ChannelKind.TEXT, "announcement": ChannelKind.ANNOUNCEMENT, "forum": ChannelKind.FORUM}
+_KINDS = {
+    "text": ChannelKind.TEXT,
+    "announcement": ChannelKind.ANNOUNCEMENT,
+    "forum": ChannelKind.FORUM,
+    "thread": ChannelKind.THREAD,
+}
+
+
+# The item kinds each `/alerts events on what:` choice the scenario uses mirrors (README "Server alerts").
+_MIRROR_KINDS = {"liftoff and docking": (LAUNCH, DOCKING), "liftoff": (LAUNCH,), "docking": (DOCKING,)}
+
+
+class _Outage(Fault):
+    """Discord answering 503 to every REST request (503: discord.py raises it at once, without its own retries
+    of 500/502/504 that sleep in real time)."""
+
+    def matches(self, method: str, template: str, params: dict[str, str], phase: Phase) -> bool:
+        return phase == "before"
 
 
 @dataclass
@@ -81,6 +111,12 @@ class SoakConfig:
     mirror_guilds: int = 2
     digest_users: int = 20
     restarts: int = 2
+    weekly_digests: int = 5  # DM digests, after the daily ones
+    channel_digests: int = 3  # one per guild, daily and weekly in turn
+    presses: int = 30  # "Alert me" presses
+    mutes: int = 30  # users who mute (most unmute later)
+    downtimes: bool = True  # the bot down across fire instants: once late-marked, once missed
+    faults: bool = True  # Discord answering 503 for a few minutes around a fire instant
 
 
 @dataclass
@@ -116,6 +152,8 @@ class SoakResult:
     kinds: Counter[str] = field(default_factory=Counter)  # delivered messages by kind
     restarts: list[str] = field(default_factory=list)
     items: Counter[str] = field(default_factory=Counter)
+    owed_kinds: Counter[str] = field(default_factory=Counter)  # owed messages by kind (late ones apart)
+    extras: list[str] = field(default_factory=list)  # downtimes, faults, presses, mutes, as run
 
     @property
     def errors(self) -> int:
@@ -134,6 +172,8 @@ class SoakResult:
             f"{c.channel_alerts} channel alerts in {c.guilds} guilds, mirror on {c.mirror_guilds}, "
             f"{c.digest_users} daily digests",
             f"  scenario: {dict(self.items)}; restarts: {'; '.join(self.restarts) or 'none'}",
+            f"  extras: {'; '.join(self.extras) or 'none'}",
+            f"  owed by kind: {dict(sorted(self.owed_kinds.items()))}",
             f"  delivered {self.deliveries} messages ({dict(self.kinds)}); "
             f"{self.stops} stops, {self.wall_s:.0f} s wall",
             f"  owed {self.required}, delivered exactly once {self.once}; missing {len(self.missing)}, "
@@ -206,6 +246,12 @@ class Soak:
             guilds=config.guilds,
             mirror_guilds=config.mirror_guilds,
             digest_users=config.digest_users,
+            weekly_digests=config.weekly_digests,
+            channel_digests=config.channel_digests,
+            presses=config.presses,
+            mutes=config.mutes,
+            downtimes=config.downtimes,
+            faults=config.faults,
         )
         self.records = Records()
         self.result = SoakResult(config)
@@ -217,6 +263,9 @@ class Soak:
         self.channel_ids: list[int] = []
         self.guild_ids: list[int] = []
         self.traveller: Any = None
+        self.changes: list[tuple[int, Item, Version]] = []  # upstream changes not yet shown by the fake LL2
+        self.ll2: FakeLL2 | None = None
+        self.outage: Fault | None = None
 
     # -- time ---------------------------------------------------------------------------------------------
 
@@ -294,16 +343,26 @@ class Soak:
             self.guild_ids.append(guild.id)
             self.roles[g] = world.create_role(guild, "launch-fans", 0, mentionable=True).id
             for n, ctype in enumerate(types):
-                world.create_channel(guild, f"alerts-{n}", type=_CHANNEL_TYPES[ctype])
+                if ctype == "thread":  # a thread of a text channel: the alerts go into the thread itself
+                    parent = world.create_channel(guild, f"talk-{n}", type=GUILD_TEXT)
+                    thread = world.create_channel(guild, f"alerts-{n}", type=PUBLIC_THREAD, parent=parent)
+                    thread.owner_id = world.owner.id
+                else:
+                    world.create_channel(guild, f"alerts-{n}", type=_CHANNEL_TYPES[ctype])
         self.channels_by_guild = [
             [c.id for c in world.guilds[gid].channels.values() if (c.name or "").startswith("alerts-")]
             for gid in self.guild_ids
         ]
+        self.digest_channels = {
+            d.guild: world.create_channel(world.guilds[self.guild_ids[d.guild]], "digest", type=GUILD_TEXT).id
+            for d in s.channel_digests
+        }
 
     async def subscribe(self, bot: TMinusBot) -> None:
         """Every subscription, channel alert, mirror and digest, through the core calls the commands use."""
         s = self.scenario
         now = int(self.now())
+        quiet = {m.user: ((m.start, m.end or 2**62),) for m in s.mutes}
         for sub in s.dm_subs:
             owner = self.user_ids[sub.user]
             await add_subscription(
@@ -315,7 +374,23 @@ class Soak:
                 now=now,
                 match=sub.match,
             )
-            self.recipients.append(Recipient(f"user:{owner}", sub.what, sub.match, sub.leads, now))
+            self.recipients.append(
+                Recipient(f"user:{owner}", sub.what, sub.match, sub.leads, now, quiet=quiet.get(sub.user, ()))
+            )
+        for press in s.presses:  # made during the run (see press()); owed from the press on
+            item = s.items[press.item]
+            owner = self.user_ids[press.user]
+            self.recipients.append(
+                Recipient(
+                    f"user:{owner}",
+                    "mission",
+                    None,
+                    MISSION_LEADS,
+                    press.at,
+                    item=item.source_key,
+                    quiet=quiet.get(press.user, ()),
+                )
+            )
         owner_id = self.owner_id
         for cs in s.channel_subs:
             channel_id = self.channels_by_guild[cs.guild][cs.channel]
@@ -333,16 +408,34 @@ class Soak:
                 now=now,
             )
             self.recipients.append(Recipient(f"channel:{channel_id}", cs.what, cs.match, cs.leads, now))
-        for g in s.mirror_guilds:
+        for mirror in s.mirrors:
             await enable_mirror(
                 bot.db,
-                guild_id=self.guild_ids[g],
-                days=7,
-                what="liftoff and docking",
-                match=None,
+                guild_id=self.guild_ids[mirror.guild],
+                days=mirror.days,
+                what=mirror.what,
+                match=mirror.match,
                 user_id=owner_id,
                 now=now,
             )
+        stamp = datetime.fromtimestamp(now, tz=UTC)
+        for g, zone in enumerate(s.guild_zones):
+            await set_guild_timezone(bot.db, self.guild_ids[g], zone, now=stamp)
+        for cd in s.channel_digests:
+            zone = s.guild_zones[cd.guild]
+            channel_id = self.digest_channels[cd.guild]
+            await digest_store.set_digest(
+                bot.db,
+                owner_id=owner_id,
+                guild_id=self.guild_ids[cd.guild],
+                channel_id=channel_id,
+                cadence=cd.cadence,
+                weekday=cd.weekday,
+                local_time=cd.local_time,
+                zone=zone,
+                now=now,
+            )
+            self.digests.append(Digest(f"channel:{channel_id}", zone, cd.local_time, now, cd.cadence, cd.weekday))
         for d in s.digests:
             owner = self.user_ids[d.user]
             await set_user_timezone(bot.db, owner, d.zone, now=datetime.fromtimestamp(now, tz=UTC))
@@ -351,16 +444,63 @@ class Soak:
                 owner_id=owner,
                 guild_id=None,
                 channel_id=None,
-                cadence="daily",
-                weekday=None,
+                cadence=d.cadence,
+                weekday=d.weekday,
                 local_time=d.local_time,
                 zone=d.zone,
                 now=now,
             )
-            self.digests.append(Digest(f"user:{owner}", d.zone, d.local_time, now))
+            self.digests.append(Digest(f"user:{owner}", d.zone, d.local_time, now, d.cadence, d.weekday))
         service = self.digest_service(bot)
         await service.sync_jobs()
         bot.alerts.hint()
+
+    def actions(self) -> list[tuple[int, str, int]]:
+        """(instant, what, index) of what users and Discord do during the run: "Alert me" presses, Mute all and
+        Unmute, the start and end of each Discord outage."""
+        s = self.scenario
+        out = [(p.at, "press", n) for n, p in enumerate(s.presses)]
+        for n, m in enumerate(s.mutes):
+            out.append((m.start, "mute", n))
+            if m.end is not None:
+                out.append((m.end, "unmute", n))
+        for n, w in enumerate(s.faults):
+            out += [(w.start, "outage", n), (w.end, "recovery", n)]
+        return sorted(out)
+
+    def source_id(self, item: Item) -> str:
+        """The bot's source id of an item's LL2 record."""
+        if item.kind == LAUNCH:
+            return LAUNCH_PREFIX + self.records.launch_id(item)
+        if item.kind == SPACEWALK:
+            return f"{EVENT_PREFIX}{7000 + item.index}"
+        return f"{DOCKING_PREFIX}{9000 + item.index}"
+
+    async def act(self, bot: TMinusBot, fake: FakeDiscordWithScene, what: str, n: int) -> None:
+        """Do one action through the core calls the buttons use (and hint the alert engine, as they do)."""
+        s = self.scenario
+        now = int(self.now())
+        if what == "press":
+            press = s.presses[n]
+            item = s.items[press.item]
+            stored = await get_event_by_source(bot.db, Source.LL2, self.source_id(item))
+            if stored is None:
+                self.result.violations.append(f"Alert me: {item.name} is not in the bot's data at {now}")
+                return
+            guild = self.guild_ids[n % len(self.guild_ids)] if n % 2 else None  # pressed in a server or a DM
+            await subscribe_mission(
+                bot.db, owner_id=self.user_ids[press.user], event_id=stored.id, guild_id=guild, now=now
+            )
+            bot.alerts.hint()
+        elif what in ("mute", "unmute"):
+            await set_muted(bot.db, owner_id=self.user_ids[s.mutes[n].user], muted=what == "mute", now=now)
+            bot.alerts.hint()
+        elif what == "outage":
+            self.outage = fake.faults.add(_Outage("POST", "*", status=503, times=None))
+        elif self.outage is not None:
+            fake.faults.faults.remove(self.outage)
+            self.result.extras.append(f"outage {n}: {len(self.outage.hits)} requests answered 503")
+            self.outage = None
 
     def digest_service(self, bot: TMinusBot) -> DigestService:
         services = [getattr(c, "service", None) for c in bot.cogs.values()]
@@ -387,6 +527,7 @@ class Soak:
                     near
                     or any(abs(c - fire) < 30 * MIN for c in changes)
                     or any(abs(d - fire) < HOUR for d, _, _ in out)
+                    or any(w.start - HOUR < fire < w.end + HOUR for w in (*s.downtimes, *s.faults))
                 ):
                     continue
                 if n % 2 == 0:
@@ -407,13 +548,15 @@ class Soak:
             else:
                 channel = world.channels.get(d.channel_id)
                 parent = world.channels.get(channel.parent_id) if channel is not None and channel.parent_id else None
-                target = f"channel:{parent.id if parent is not None else d.channel_id}"
+                # A forum's mission posts count as the forum's; a thread with its own alerts is its own target.
+                forum = parent is not None and parent.type == GUILD_FORUM
+                target = f"channel:{parent.id if parent is not None and forum else d.channel_id}"
             key = oracle.key_of(target, d.content)
             self.result.deliveries += 1
             if key is None:
                 self.result.unknown.append(d.content)
                 continue
-            self.result.kinds[str(key[0])] += 1
+            self.result.kinds[kind_label(key)] += 1
             # Counted in the table made from the oracle before the run (so the harness's own memory does not
             # grow with the deliveries it reads); only a message nobody owed is a new entry.
             self.got[key] += 1
@@ -480,23 +623,31 @@ class Soak:
             self.result.job_mismatches.append(f"{stamp}: {len(digest_jobs)} digest jobs for {len(self.digests)}")
 
     def check_mirror(self, fake: FakeDiscordWithScene) -> None:
-        """Each mirrored guild shows one Scheduled Event per upcoming Go launch and docking in its window, at
-        its current time; none for a launch on hold, scrubbed or withdrawn; never two for one."""
+        """Each mirrored guild shows one Scheduled Event per upcoming Go item its options ask for (kind, text,
+        ``days`` ahead), at its current time; none for one on hold, scrubbed or withdrawn, none its options
+        leave out; never two for one."""
         now = self.now()
         stamp = datetime.fromtimestamp(now, tz=UTC).isoformat()
-        for g in self.scenario.mirror_guilds:
+        for mirror in self.scenario.mirrors:
+            g = mirror.guild
             guild = fake.world.guilds[self.guild_ids[g]]
             shown = [e for e in guild.scheduled_events.values() if e.get("status") == 1]
+            kinds = _MIRROR_KINDS[mirror.what]
             for item in self.scenario.items:
-                if item.kind not in (LAUNCH, DOCKING):
-                    continue
                 mine = [e for e in shown if item.name in str(e.get("name"))]
                 if len(mine) > 1:
                     self.result.mirror_mismatches.append(f"{stamp} guild {g}: {len(mine)} events for {item.name}")
+                needle = (mirror.match or "").casefold()
+                if item.kind not in kinds or not any(needle in f.casefold() for f in item.haystack()):
+                    if mine:
+                        self.result.mirror_mismatches.append(f"{stamp} guild {g}: {item.name} shown, not asked for")
+                    continue
                 v = item.version_at(int(now))
                 if v is None or any(now - FAR_MARGIN < x.since <= now for x in item.versions):
                     continue
-                if oracle.alive(v) and now + 30 * MIN <= v.at <= now + 6 * DAY:
+                if mine and v.at > now + mirror.days * DAY + HOUR:
+                    self.result.mirror_mismatches.append(f"{stamp} guild {g}: {item.name} beyond {mirror.days} days")
+                if oracle.alive(v) and now + 30 * MIN <= v.at <= now + (mirror.days - 1) * DAY:
                     starts = [_epoch(e["scheduled_start_time"]) for e in mine]
                     if starts != [v.at]:
                         self.result.mirror_mismatches.append(f"{stamp} guild {g}: {item.name} at {v.at}: {starts}")
@@ -524,7 +675,8 @@ class Soak:
         s = self.scenario
         ll2 = FakeLL2(lambda: datetime.now(UTC))
         ll2.launches, ll2.events, ll2.dockings, ll2.details = [], [], [], {}
-        changes = s.changes()
+        changes = self.changes = s.changes()
+        self.ll2 = ll2
         await ll2.start()
         try:
             async with fake_discord_running() as fake:
@@ -554,7 +706,12 @@ class Soak:
                 checkpoints = [s.start + DAY * (n + 1) for n in range(int((s.end - s.start) // DAY))]
                 if not checkpoints or checkpoints[-1] < s.end:
                     checkpoints.append(s.end)
+                # Two restarts away from fire instants (plan_restarts), and the scenario's downtimes across them.
                 restarts = self.plan_restarts()
+                restarts += [(w.start, w.end, f"down across fire instants ({w.why})") for w in s.downtimes]
+                restarts.sort()
+                actions = self.actions()
+                self.describe_extras()
                 # Every simulated hour the fakes' logs are read and emptied, so their growth over a busy day does
                 # not raise the process's high-water mark (what the daily RSS sample should measure is the bot).
                 tidy = [s.start + 3_600 * (n + 1) for n in range(int((s.end - s.start) // 3_600))]
@@ -564,6 +721,9 @@ class Soak:
                         while changes and changes[0][0] <= now:
                             _, item, v = changes.pop(0)
                             self.apply(ll2, item, v)
+                        while actions and actions[0][0] <= now:
+                            _, what, n = actions.pop(0)
+                            await self.act(bot, fake, what, n)
                         if ll2_due.timestamp() <= now:
                             ll2_due = await bot.ll2.step()
                         await self.settle(bot)
@@ -585,6 +745,7 @@ class Soak:
                         nxt += [changes[0][0]] if changes else []
                         nxt += [checkpoints[0]] if checkpoints else []
                         nxt += [restarts[0][0]] if restarts else []
+                        nxt += [actions[0][0]] if actions else []
                         nxt += [tidy[0]] if tidy else []
                         nxt += [self.next_run(bot)] if bot.scheduler.get_jobs() else []
                         self.move_to(min(nxt))
@@ -633,10 +794,32 @@ class Soak:
             f"{why} at {datetime.now(UTC):%d %H:%M:%S} ({len(fake.ledger.deliveries) - sent_before} sent while closing)"
         )
         self.move_to(up)
+        self._upstream_until(up)  # what upstream changed while the bot was down
         bot = await self._start(stack, fake, settings)
         due = await bot.ll2.step()
         await self.settle(bot)
         return bot, due
+
+    def _upstream_until(self, t: int) -> None:
+        """Make the fake LL2 show every change up to ``t``."""
+        while self.changes and self.changes[0][0] <= t:
+            _, item, v = self.changes.pop(0)
+            assert self.ll2 is not None
+            self.apply(self.ll2, item, v)
+
+    def describe_extras(self) -> None:
+        s = self.scenario
+        for w in s.downtimes:
+            self.result.extras.append(f"down {_hm(w.start)}-{_hm(w.end)} ({w.why})")
+        for w in s.faults:
+            self.result.extras.append(f"Discord 503 {_hm(w.start)}-{_hm(w.end)}")
+        unmuted = sum(m.end is not None for m in s.mutes)
+        self.result.extras.append(f"{len(s.presses)} Alert me presses, {len(s.mutes)} mutes ({unmuted} unmuted)")
+        weekly = sum(d.cadence == "weekly" for d in s.digests) + sum(d.cadence == "weekly" for d in s.channel_digests)
+        self.result.extras.append(
+            f"{len(s.digests)} DM and {len(s.channel_digests)} channel digests ({weekly} weekly); mirrors "
+            + ", ".join(f"{m.days} d {m.what}{f' ~{m.match}' if m.match else ''}" for m in s.mirrors)
+        )
 
     def tidy(self, fake: FakeDiscordWithScene, ll2: FakeLL2) -> None:
         """Read the ledger and the LL2 log, then empty what the fakes keep."""
@@ -669,6 +852,8 @@ class Soak:
         owed = self.owed or oracle.compute(self.scenario, self.recipients, self.digests)
         r = self.result
         r.required = len(owed.required)
+        r.owed_kinds = Counter(kind_label(key) for key in owed.required)
+        r.owed_kinds["alert (missed, not sent)"] = len(owed.missed)
         for key in owed.required:
             n = self.got.get(key, 0)
             if n == 0:
@@ -682,6 +867,16 @@ class Soak:
                 r.duplicates.append((key, n))
             elif key not in owed.required and key not in owed.optional:
                 r.unexpected.append(key)
+
+
+def kind_label(key: Key) -> str:
+    """A message's kind for the counts: alerts and digests sent late apart."""
+    late = key[0] in ("alert", "digest") and key[-1] is True
+    return f"{key[0]} (late)" if late else str(key[0])
+
+
+def _hm(t: int) -> str:
+    return f"{datetime.fromtimestamp(t, tz=UTC):%a %H:%M}"
 
 
 def _epoch(iso: str) -> int:

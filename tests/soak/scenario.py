@@ -7,15 +7,26 @@ Success; a station event's time passing). Every version change keeps out of a ma
 it affects (the old time's and the new time's, for every lead any subscription uses): the bot learns a
 change within minutes near T-0 and within a couple of hours far out (bot/ll2/schedule.py), so with the margin
 the oracle can say exactly what was owed without modelling when the bot polled.
+
+Beside the upstream timeline (from a second RNG, so the timeline of a seed is the same with or without them):
+two downtimes of the bot spanning fire instants (one whose alerts are still ahead of their milestone when it
+is back: sent late-marked; one across a liftoff: its alerts recorded missed), a few minutes of Discord
+answering 503 around a fire instant, "Alert me" presses on launches and dockings, users who mute their
+alerts (some unmuting later), weekly DM digests, daily and weekly channel digests in each server's zone, and
+the Scheduled Events mirror with non-default options. Each is kept off the instants where it could race the
+bot (fire instants, milestone times, digest slots, checkpoints, changes the bot has not seen yet), so what it
+changes is exact too.
 """
 
 from __future__ import annotations
 
+import bisect
 import copy
 import random
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from tests.fakell2.server import load_fixture
 
@@ -66,7 +77,11 @@ CHANNEL_KINDS: tuple[tuple[str, str | None, tuple[int, ...]], ...] = (
 ALL_LEADS = sorted({lead for kinds in (DM_KINDS, CHANNEL_KINDS) for _, _, leads in kinds for lead in leads})
 ZONES = ("Europe/London", "Europe/Berlin", "America/New_York", "Asia/Kolkata", "Australia/Sydney")
 DIGEST_TIMES = ("08:00", "07:30", "18:15", "12:00")
-CHANNEL_TYPES = ("text", "announcement", "forum")
+CHANNEL_TYPES = ("text", "announcement", "forum", "thread")
+# "Alert me": the mission's liftoff, docking and coverage start, at the default leads (README "Alerts").
+MISSION_LEADS = (HOUR, 10 * MIN)
+MISSION_KINDS = frozenset({LIFTOFF_KIND, "docking", COVERAGE_KIND})
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 @dataclass(frozen=True)
@@ -145,6 +160,56 @@ class DigestSpec:
     user: int
     zone: str
     local_time: str
+    cadence: str = "daily"
+    weekday: int | None = None  # weekly: Monday = 0
+
+
+@dataclass(frozen=True)
+class ChannelDigestSpec:
+    """A server's digest in one of its text channels, at a local time in the server's zone."""
+
+    guild: int
+    local_time: str
+    cadence: str = "daily"
+    weekday: int | None = None
+
+
+@dataclass(frozen=True)
+class MirrorSpec:
+    """The Scheduled Events mirror of one guild, with its `/alerts events on` options."""
+
+    guild: int
+    days: int = 7
+    what: str = "liftoff and docking"
+    match: str | None = None
+
+
+@dataclass(frozen=True)
+class Window:
+    """A stretch of simulated time [start, end): the bot down (``why`` "late" or "missed": what its alerts are
+    meant to become), or Discord answering 503 (``why`` "5xx")."""
+
+    start: int
+    end: int
+    why: str
+
+
+@dataclass(frozen=True)
+class MissionPress:
+    """A user pressing "Alert me" under one item (an index into ``Scenario.items``) at ``at``."""
+
+    user: int
+    item: int
+    at: int
+
+
+@dataclass(frozen=True)
+class Mute:
+    """A user pressing Mute all at ``start`` and Unmute at ``end`` (None: never)."""
+
+    user: int
+    start: int
+    end: int | None
 
 
 @dataclass
@@ -160,8 +225,18 @@ class Scenario:
     guilds: int
     channels_per_guild: list[list[str]]  # channel types per guild
     channel_subs: list[ChannelSub]
-    mirror_guilds: list[int]
+    mirrors: list[MirrorSpec]
     digests: list[DigestSpec]
+    channel_digests: list[ChannelDigestSpec] = field(default_factory=list)
+    guild_zones: list[str] = field(default_factory=list)
+    downtimes: list[Window] = field(default_factory=list)
+    faults: list[Window] = field(default_factory=list)
+    presses: list[MissionPress] = field(default_factory=list)
+    mutes: list[Mute] = field(default_factory=list)
+
+    @property
+    def mirror_guilds(self) -> list[int]:
+        return [m.guild for m in self.mirrors]
 
     def changes(self) -> list[tuple[int, Item, Version]]:
         """Every upstream change (the first version of each item included: its announcement), in time order."""
@@ -301,6 +376,12 @@ def build(
     guilds: int,
     mirror_guilds: int,
     digest_users: int,
+    weekly_digests: int = 0,
+    channel_digests: int = 0,
+    presses: int = 0,
+    mutes: int = 0,
+    downtimes: bool = False,
+    faults: bool = False,
 ) -> Scenario:
     """The scenario of one run (deterministic for a seed)."""
     rng = random.Random(seed)
@@ -353,7 +434,12 @@ def build(
         DigestSpec(u, ZONES[u % len(ZONES)], DIGEST_TIMES[(u // len(ZONES)) % len(DIGEST_TIMES)])
         for u in range(digest_users)
     ]
-    return Scenario(
+    # Mirrors: the first with the defaults, the others narrowed (fewer days, liftoffs only, one provider).
+    mirrors = [
+        MirrorSpec(g) if g == 0 else MirrorSpec(g, days=2 + g, what="liftoff", match="spacex")
+        for g in range(mirror_guilds)
+    ]
+    scenario = Scenario(
         seed,
         t_start,
         t_end,
@@ -363,9 +449,240 @@ def build(
         guilds,
         channels_per_guild,
         channel_subs,
-        list(range(mirror_guilds)),
+        mirrors,
         digests,
+        guild_zones=[ZONES[(g + 2) % len(ZONES)] for g in range(guilds)],
     )
+    _extras(
+        scenario,
+        random.Random(seed * 1_000_003 + 7),
+        weekly_digests=weekly_digests,
+        channel_digests=channel_digests,
+        presses=presses,
+        mutes=mutes,
+        downtimes=downtimes,
+        faults=faults,
+    )
+    return scenario
+
+
+# -- what happens around the timeline ----------------------------------------------------------------------
+
+
+def _near(instants: list[int], lo: int, hi: int) -> bool:
+    """Is any of the (sorted) ``instants`` in [lo, hi]?"""
+    i = bisect.bisect_left(instants, lo)
+    return i < len(instants) and instants[i] <= hi
+
+
+class _Calendar:
+    """The instants the extras keep off: every fire instant any version could have, milestone times, digest
+    slots, checkpoints, and when the bot has seen each upstream change."""
+
+    def __init__(self, s: Scenario) -> None:
+        fires: set[int] = set()
+        times: set[int] = set()
+        for item in s.items:
+            for v in item.versions:
+                for _, at in item.milestones(v):
+                    times.add(at)
+                    fires.update(at - lead for lead in ALL_LEADS)
+        self.fires = sorted(fires)
+        self.times = sorted(times)
+        slots: set[int] = set()
+        specs = {(d.zone, d.local_time) for d in s.digests}
+        specs |= {(s.guild_zones[d.guild], d.local_time) for d in s.channel_digests}
+        first = datetime.fromtimestamp(s.start, tz=UTC).date() - timedelta(days=1)
+        for n in range(int((s.end - s.start) // DAY) + 3):
+            day = first + timedelta(days=n)
+            for zone, local in specs:  # every day's (a weekly digest's other days too: kept clear all the same)
+                hour, minute = (int(p) for p in local.split(":"))
+                local_at = datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZoneInfo(zone))
+                slots.add(int(local_at.timestamp()))
+        self.slots = sorted(slots)
+        self.checkpoints = [s.start + DAY * (n + 1) for n in range(int((s.end - s.start) // DAY))] + [s.end]
+        # (change instant, when the bot has surely seen it, whether it moves no fire instant, the fire instants
+        # of the times it moves from and to)
+        self.changes: list[tuple[int, int, bool, list[int]]] = []
+        for item in s.items:
+            for i, v in enumerate(item.versions):
+                old = item.versions[i - 1] if i else None
+                near = old is not None and old.precise and old.at - FOCUS <= v.since <= old.at + 10 * MIN
+                seen = v.since + (NEAR_MARGIN if near else FAR_MARGIN) + BEFORE_MARGIN
+                moved = [
+                    at - lead for x in (old, v) if x is not None for _, at in item.milestones(x) for lead in ALL_LEADS
+                ]
+                self.changes.append((v.since, seen, v.status in (IN_FLIGHT, SUCCESS) or v.over, moved))
+        self.busy: list[tuple[int, int]] = []  # windows already taken by an extra
+
+    def free(self, lo: int, hi: int) -> bool:
+        """May something happen at [lo, hi] (no checkpoint or other extra near)?"""
+        return not _near(self.checkpoints, lo - 15 * MIN, hi + 15 * MIN) and not any(
+            a - 2 * HOUR < hi and lo < b + 2 * HOUR for a, b in self.busy
+        )
+
+    def settled(self, lo: int, hi: int) -> bool:
+        """Does no change the bot may not have seen at ``lo``, nor one made from ``lo`` to 30 min after ``hi``
+        (but a liftoff, an outcome or a passing time), move a fire instant from ``lo`` to 30 min after ``hi``?"""
+        for c, seen, benign, moved in self.changes:
+            if (c < lo < seen or (lo <= c <= hi + 30 * MIN and not benign)) and any(
+                lo - 3 * MIN <= f <= hi + 30 * MIN for f in moved
+            ):
+                return False
+        return True
+
+
+def _downtime(s: Scenario, cal: _Calendar, rng: random.Random, why: str) -> Window | None:
+    """The bot down across fire instants: "late" spans a 1 h alert (its liftoff still ahead when the bot is
+    back), "missed" spans a liftoff (its alerts are over when the bot is back)."""
+    launches = [item for item in s.items if item.kind == LAUNCH and item.versions[-1].status == SUCCESS]
+    rng.shuffle(launches)
+    # One with a digest slot inside (caught up late at start-up) if there is one, else any.
+    for with_slot in (True, False):
+        for item in launches:
+            at = item.versions[-1].at
+            for _ in range(4):
+                if why == "late":
+                    down, up = at - HOUR - rng.randint(4, 9) * MIN, at - HOUR + rng.randint(6, 14) * MIN
+                else:
+                    down, up = at - rng.randint(13, 20) * MIN, at + rng.randint(4, 9) * MIN
+                if _downtime_fits(s, cal, down, up) and (not with_slot or _near(cal.slots, down + MIN, up - 8 * MIN)):
+                    cal.busy.append((down, up))
+                    return Window(down, up, why)
+    return None
+
+
+def _downtime_fits(s: Scenario, cal: _Calendar, down: int, up: int) -> bool:
+    if not s.start + 2 * HOUR <= down < up <= s.end - 3 * HOUR:
+        return False
+    # No fire instant at the moment it goes down or comes back; no milestone time near the return (an alert
+    # is missed once its milestone is a minute over); no digest slot where its lateness would be a toss-up.
+    if _near(cal.fires, down - 3 * MIN, down + MIN) or _near(cal.fires, up - MIN, up + 3 * MIN):
+        return False
+    if _near(cal.times, up - 3 * MIN, up + 2 * MIN) or not _near(cal.fires, down, up):
+        return False
+    if _near(cal.slots, down - 2 * MIN, down + MIN) or _near(cal.slots, up - 8 * MIN, up + MIN):
+        return False
+    return cal.free(down, up) and cal.settled(down, up)
+
+
+def _fault(s: Scenario, cal: _Calendar, rng: random.Random) -> Window | None:
+    """Discord answering 503 from a minute or two before a fire instant to a few minutes after it: every alert
+    firing inside goes out when it is over, more than a minute after its fire instant (late-marked)."""
+    # The 1 h and 10 min alerts of liftoffs at their final time (most subscriptions ask for one of them).
+    finals = [(item, [v for v in item.versions if v.status == GO][-1]) for item in s.items if item.kind == LAUNCH]
+    candidates = [
+        v.at - lead
+        for item, v in finals
+        for lead in (HOUR, 10 * MIN)
+        if v.since + FAR_MARGIN <= v.at - lead
+        and item.version_at(v.at - lead) is v
+        and v.listed
+        and s.start + 2 * HOUR < v.at - lead < s.end - 3 * HOUR
+    ]
+    rng.shuffle(candidates)
+    for fire in candidates:
+        start, end = fire - rng.randint(1, 3) * MIN, fire + rng.randint(3, 6) * MIN
+        # Nothing firing just before it (a fan-out in flight) or in its last 90 s (its lateness a toss-up) or
+        # just after it; no milestone time before its alerts' retries are done; no digest slot in it.
+        if _near(cal.fires, start - 2 * MIN, start + 10) or _near(cal.fires, end - 90, end + 3 * MIN):
+            continue
+        if _near(cal.times, start, end + 6 * MIN) or _near(cal.slots, start - 2 * MIN, end + 3 * MIN):
+            continue
+        if not cal.free(start, end):
+            continue
+        cal.busy.append((start, end))
+        return Window(start, end, "5xx")
+    return None
+
+
+def _quiet_instant(s: Scenario, cal: _Calendar, rng: random.Random, lo: int, hi: int) -> int | None:
+    """An instant in [lo, hi] at least 3 min from every fire instant and away from the downtimes and faults."""
+    for _ in range(200):
+        if hi <= lo:
+            return None
+        t = rng.randint(lo, hi)
+        windows = s.downtimes + s.faults
+        if not _near(cal.fires, t - 3 * MIN, t + 3 * MIN) and not any(
+            w.start - 10 * MIN <= t <= w.end + 10 * MIN for w in windows
+        ):
+            return t
+    return None
+
+
+def _extras(
+    s: Scenario,
+    rng: random.Random,
+    *,
+    weekly_digests: int,
+    channel_digests: int,
+    presses: int,
+    mutes: int,
+    downtimes: bool,
+    faults: bool,
+) -> None:
+    days = int((s.end - s.start) // DAY) or 1
+    # Weekly DM digests (users after the daily ones), each on a weekday the run reaches.
+    first = len(s.digests)
+    for n in range(weekly_digests):
+        u = first + n
+        zone = ZONES[u % len(ZONES)]
+        day = datetime.fromtimestamp(s.start + rng.randrange(days) * DAY + DAY // 2, tz=ZoneInfo(zone))
+        s.digests.append(DigestSpec(u, zone, DIGEST_TIMES[n % len(DIGEST_TIMES)], "weekly", day.weekday()))
+    for g in range(min(channel_digests, s.guilds)):
+        local = DIGEST_TIMES[(g + 1) % len(DIGEST_TIMES)]
+        if g % 2 == 0:
+            s.channel_digests.append(ChannelDigestSpec(g, local))
+        else:
+            day = datetime.fromtimestamp(s.start + rng.randrange(days) * DAY + DAY // 2, tz=ZoneInfo(s.guild_zones[g]))
+            s.channel_digests.append(ChannelDigestSpec(g, local, "weekly", day.weekday()))
+    cal = _Calendar(s)
+    if downtimes:
+        for why in ("late", "missed"):
+            window = _downtime(s, cal, rng, why)
+            if window is not None:
+                s.downtimes.append(window)
+    if faults:
+        window = _fault(s, cal, rng)
+        if window is not None:
+            s.faults.append(window)
+    # "Alert me" under launches and dockings the bot has seen, by users who may also hold other subscriptions.
+    pressable = [i for i, item in enumerate(s.items) if item.kind in (LAUNCH, DOCKING)]
+    pressed: set[tuple[int, int]] = set()
+    for _ in range(presses * 20):
+        if len(s.presses) >= presses or not pressable:
+            break
+        i = rng.choice(pressable)
+        user = rng.randrange(s.users)
+        item = s.items[i]
+        first_seen = next(seen for c, seen, _, _ in cal.changes if c == item.versions[0].since)
+        live = [v for v in item.versions if v.status in (GO, SCHEDULED) and v.precise and v.listed and not v.over]
+        if (user, i) in pressed or not live:
+            continue
+        at = _quiet_instant(s, cal, rng, max(s.start + 20 * MIN, first_seen), min(live[-1].at - 20 * MIN, s.end))
+        if at is None:
+            continue
+        v = item.version_at(at)
+        # The version shown then is one the bot has seen, and the item is still listed and upcoming.
+        later = [x for x in item.versions if x.since <= at]
+        if (
+            v is None
+            or not v.listed
+            or v.over
+            or any(seen > at for c, seen, _, _ in cal.changes if c in {x.since for x in later})
+        ):
+            continue
+        pressed.add((user, i))
+        s.presses.append(MissionPress(user, i, at))
+    s.presses.sort(key=lambda p: p.at)
+    for user in rng.sample(range(s.users), min(mutes, s.users)):
+        start = _quiet_instant(s, cal, rng, s.start + 30 * MIN, s.end - 6 * HOUR)
+        if start is None:
+            continue
+        end = None
+        if rng.random() < 0.6:
+            end = _quiet_instant(s, cal, rng, start + 2 * HOUR, min(start + 20 * HOUR, s.end - HOUR))
+        s.mutes.append(Mute(user, start, end))
 
 
 # -- LL2 records ---------------------------------------------------------------------------------------
