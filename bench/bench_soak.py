@@ -3,9 +3,12 @@
 The real bot in process on the fake Discord and the fake LL2 with a real SQLite file, the wall clock moved
 with time-machine (``tests/soak``): a launch every 3 hours, dockings and spacewalks, slips of minutes and of
 days, holds, scrubs, withdrawals; 1,000 DM subscribers, 50 channel alerts in 5 guilds (text, announcement and
-forum channels, role pings), the Scheduled Events mirror on 2 guilds, 20 daily digests in 5 zones across
-Europe's change to summer time (28 March 2027), and two restarts (one just before a fire instant, one during a
-fan-out).
+forum channels and threads, role pings), the Scheduled Events mirror on 2 guilds (one with the defaults, one
+narrowed to SpaceX liftoffs within 3 days), 20 daily and 5 weekly DM digests and 3 channel digests in 5 zones
+across Europe's change to summer time (28 March 2027), 30 "Alert me" presses, 30 users who mute (most unmute
+later), two restarts (one just before a fire instant, one during a fan-out), two downtimes across fire instants
+(one whose alerts go out late-marked, one across a liftoff whose alerts are recorded missed) and a few minutes
+of Discord answering 503 around a fire instant.
 
 Figures: the share of owed messages delivered exactly once with nothing else delivered (missing, duplicated
 and not-owed messages all count against it), the daily job and mirror checks that matched the plan, resident
@@ -45,8 +48,12 @@ def config(quick: bool) -> SoakConfig:
             users=200,
             channel_alerts=15,
             guilds=3,
-            mirror_guilds=1,
+            mirror_guilds=2,
             digest_users=10,
+            weekly_digests=4,
+            channel_digests=3,
+            presses=8,
+            mutes=8,
         )
     return SoakConfig()
 

@@ -13,6 +13,8 @@ from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -32,6 +34,7 @@ from tests.soak.scenario import (
     SUCCESS,
     TBD,
     Item,
+    MirrorSpec,
     Scenario,
     Version,
     Window,
@@ -121,6 +124,13 @@ def _assert_extras_were_exercised(soak: Soak, report: str) -> None:
         for item in s.items
         for kind in oracle.kinds_of(item)
     ), "some alert fired while its user was muted"
+    told = ("moved", "hold", "tbd", "outcome")
+    assert any(
+        k[0] in told and k[1] == r.target and a <= at < b
+        for k, at in owed.required.items()
+        for r in muted
+        for a, b in r.quiet
+    ), "a muted user is still told about an alert they had"
     # Weekly DM and channel digests, channel alerts in threads, a narrowed mirror.
     digests = [k for k in keys if k[0] == "digest"]
     assert any(k[2] == "7 days" and str(k[1]).startswith("user:") for k in digests), report
@@ -358,6 +368,25 @@ def test_oracle_weekly_digest_comes_on_its_weekday_only_and_late_or_not_at_all_a
     assert oracle.digest_slots(weekly, T0, T0 + 2 * DAY, brief)[0][0][4] is False
     long = [Window(sunday_noon - 5 * MIN, sunday_noon + 2 * HOUR + MIN, "late")]
     assert oracle.digest_slots(weekly, T0, T0 + 2 * DAY, long) == []
+
+
+def test_mirror_check_fails_an_event_its_narrowed_options_leave_out_and_one_it_asks_for_missing(
+    tmp_path: Path, time_machine: Any
+) -> None:
+    t = T0 + 10 * HOUR
+    spacex = launch(Version(T0 - DAY, t, GO))
+    electron = launch(Version(T0 - DAY, t + HOUR, GO), name="Electron Soak-002", provider="Rocket Lab")
+    soak = _soak(tmp_path, spacex, [])
+    soak.scenario.items.append(electron)
+    soak.scenario.mirrors = [MirrorSpec(0, days=3, what="liftoff", match="spacex")]
+    soak.guild_ids = [1]
+    event = {"status": 1, "name": f"🚀 {electron.name}", "scheduled_start_time": "2027-03-27T17:00:00Z"}
+    fake: Any = SimpleNamespace(world=SimpleNamespace(guilds={1: SimpleNamespace(scheduled_events={7: event})}))
+    time_machine.move_to(datetime.fromtimestamp(T0 + 6 * HOUR, tz=UTC), tick=False)
+    soak.check_mirror(fake)
+    assert len(soak.result.mirror_mismatches) == 2, soak.result.mirror_mismatches
+    assert "Electron Soak-002 shown, not asked for" in soak.result.mirror_mismatches[1]
+    assert f"{spacex.name} at {t}: []" in soak.result.mirror_mismatches[0]
 
 
 def _soak(tmp_path: Path, item: Item, recipients: list[Recipient]) -> Soak:
