@@ -42,9 +42,9 @@ RETRY_AFTER = timedelta(seconds=60)
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _CRON_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 HORIZON = {"daily": timedelta(hours=24), "weekly": timedelta(days=7)}
-# A slot missed while the bot was down is still sent (marked late) this long after its time.
+# A slot missed while the bot was down is still sent (marked late) this long after its time; a slot Discord
+# keeps failing is retried as long (then it is given up: the next slot is near enough).
 CATCH_UP = timedelta(hours=2)
-MAX_ATTEMPTS = 10
 MAX_CONTENT = 2_000
 MAX_LINES = 40
 _TIME = re.compile(r"^\s*(\d{1,2})(?:[:.h](\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?\s*$", re.IGNORECASE)
@@ -271,11 +271,17 @@ class DigestService:
         """Send every pending run (one at a time: a digest is one message)."""
         async with self._lock:
             report = FireReport()
-            for run in await store.pending_runs(self.db):
+            runs = await store.pending_runs(self.db)
+            for n, run in enumerate(runs):
                 digest = await store.get_digest(self.db, run.digest_id)
                 if digest is None:
                     continue
                 await self._send(digest, run, report)
+                if report.left:
+                    # Discord is failing: the others wait for the retry job, which tries one again first (a busy
+                    # digest time in an outage would otherwise retry every pending digest on every fire).
+                    report.left += len(runs) - n - 1
+                    break
             if report.left:
                 self.scheduler.add_job(
                     self.send_pending,
@@ -305,8 +311,8 @@ class DigestService:
             await self._pause(digest, str(exc), to_epoch(now))
             report.paused += 1
             return
-        except DigestSendError as exc:
-            final = run.attempts + 1 >= MAX_ATTEMPTS
+        except DigestSendError as exc:  # transient (server_ports maps every refusal to UndeliverableError)
+            final = now - slot > CATCH_UP
             await store.note_run_attempt(self.db, run, str(exc), to_epoch(now), final=final)
             report.failed += final
             report.left += not final

@@ -237,3 +237,32 @@ async def test_a_dm_digest_follows_its_owners_zone_when_it_changes(env: Env) -> 
     job = bot.scheduler.get_job(f"digest:{d.id}")
     assert job is not None
     assert str(job.trigger.timezone) == "Australia/Sydney"
+
+
+async def test_a_discord_outage_at_a_busy_digest_time_loses_no_digest_and_retries_one_at_a_time(env: Env) -> None:
+    fake, bot, clock = env
+    users = [fake.world.create_user(f"early{n}") for n in range(12)]
+    for user in users:
+        await store.set_digest(
+            bot.db, owner_id=user.id, guild_id=None, channel_id=None, cadence="daily", weekday=None,
+            local_time="08:00", zone="UTC", now=int(clock.now().timestamp()),
+        )  # fmt: skip
+    await service(bot).service.sync_jobs()
+    jobs = [j for j in bot.scheduler.get_jobs() if j.id.startswith("digest:")]
+    assert len(jobs) == len(users)
+    outage = fake.fail("POST", "/channels/{channel_id}/messages", status=503, times=None)
+    slot = jobs[0].trigger.get_next_fire_time(None, clock.now())
+    clock.set(slot)
+    for job in jobs:  # every digest of 08:00 fires while Discord answers 503
+        await job.func(*job.args)
+    for minute in range(1, 13):  # ... for 12 minutes: the retry job runs every minute
+        clock.set(slot + timedelta(minutes=minute))
+        await service(bot).service.send_pending()
+    assert len(outage.hits) <= 13 + len(users), "one send tried per run, not every pending digest each time"
+    fake.faults.clear()
+    clock.set(slot + timedelta(minutes=13))
+    report = await service(bot).service.send_pending()
+    assert report.sent == len(users)
+    for user in users:
+        (dm,) = fake.ledger.to_recipient(user.id)
+        assert "Late" in dm.content
