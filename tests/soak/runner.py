@@ -27,10 +27,9 @@ from typing import Any
 import time_machine
 from pydantic import SecretStr
 
-from bot.alerts import dispatcher, rules
+from bot.alerts import rules
 from bot.alerts.channels import add_channel_alert
 from bot.alerts.planner import HORIZON_SECONDS, NOTICE_WINDOW_SECONDS
-from bot.alerts.subscriptions import set_muted, subscribe_mission
 from bot.bot import TMinusBot
 from bot.channel_alerts import ChannelKind
 from bot.config import Settings
@@ -52,6 +51,7 @@ from tests.fakediscord.world import (
     GUILD_TEXT,
     MANAGE_EVENTS,
     PUBLIC_THREAD,
+    User,
 )
 from tests.fakell2.server import FakeLL2
 from tests.soak import oracle
@@ -74,6 +74,7 @@ from tests.soak.scenario import (
     build,
 )
 
+RETRY_DELAYS_S = (0.05, 0.1, 0.2)
 RATE = 1_000.0  # requests/s: the bot's pacing and the fake's global limit (real Discord: 50)
 EXPECTED_TIMERS = {"housekeeping", "alerts-reconcile", "digests-resync", "guild-events-reconcile"}
 _CHANNEL_TYPES = {"text": GUILD_TEXT, "announcement": GUILD_ANNOUNCEMENT, "forum": GUILD_FORUM}
@@ -335,7 +336,8 @@ class Soak:
         world = fake.world
         s = self.scenario
         self.owner_id = world.owner.id
-        self.user_ids = [world.create_user(f"fan{n}").id for n in range(s.users)]
+        self.users = [world.create_user(f"fan{n}") for n in range(s.users)]
+        self.user_ids = [u.id for u in self.users]
         self.roles: dict[int, int] = {}
         for g, types in enumerate(s.channels_per_guild):
             perms = DEFAULT_EVERYONE | (MANAGE_EVENTS if g in s.mirror_guilds else 0)
@@ -477,7 +479,8 @@ class Soak:
         return f"{DOCKING_PREFIX}{9000 + item.index}"
 
     async def act(self, bot: TMinusBot, fake: FakeDiscordWithScene, what: str, n: int) -> None:
-        """Do one action through the core calls the buttons use (and hint the alert engine, as they do)."""
+        """Do one action as a user would: ``/launch`` then its Alert me button, ``/subscriptions`` then Mute all
+        or Unmute (in a DM with the bot, through the fake); or start or end an outage."""
         s = self.scenario
         now = int(self.now())
         if what == "press":
@@ -487,20 +490,32 @@ class Soak:
             if stored is None:
                 self.result.violations.append(f"Alert me: {item.name} is not in the bot's data at {now}")
                 return
-            guild = self.guild_ids[n % len(self.guild_ids)] if n % 2 else None  # pressed in a server or a DM
-            await subscribe_mission(
-                bot.db, owner_id=self.user_ids[press.user], event_id=stored.id, guild_id=guild, now=now
-            )
-            bot.alerts.hint()
+            user = self.users[press.user]
+            shown = await fake.slash("launch", user=user, options={"name": item.name})
+            await self._press(fake, shown.original, f"tm:alertme:{stored.id}", user, "I'll DM you before")
         elif what in ("mute", "unmute"):
-            await set_muted(bot.db, owner_id=self.user_ids[s.mutes[n].user], muted=what == "mute", now=now)
-            bot.alerts.hint()
+            user = self.users[s.mutes[n].user]
+            shown = await fake.slash("subscriptions", user=user)
+            on = what == "mute"
+            await self._press(fake, shown.original, f"tm:sub:mute:{int(on)}", user, "Muted" if on else "Your alerts")
         elif what == "outage":
             self.outage = fake.faults.add(_Outage("POST", "*", status=503, times=None))
         elif self.outage is not None:
             fake.faults.faults.remove(self.outage)
             self.result.extras.append(f"outage {n}: {len(self.outage.hits)} requests answered 503")
             self.outage = None
+
+    async def _press(
+        self, fake: FakeDiscordWithScene, message: dict[str, Any] | None, custom_id: str, user: User, says: str
+    ) -> None:
+        if message is None:
+            self.result.violations.append(f"no message to press {custom_id} on")
+            return
+        result = await fake.press_button(message, custom_id, user=user)
+        answer = result.original or {}
+        text = f"{answer.get('content')} {answer.get('embeds')}"
+        if says not in text:
+            self.result.violations.append(f"{custom_id} by {user.id} answered {text[:200]!r}")
 
     def digest_service(self, bot: TMinusBot) -> DigestService:
         services = [getattr(c, "service", None) for c in bot.cogs.values()]
@@ -660,14 +675,9 @@ class Soak:
         wall = time.monotonic()
         s = self.scenario
         self.result.items = Counter(item.kind for item in s.items)
-        delays = dispatcher.RETRY_DELAYS_S
-        dispatcher.RETRY_DELAYS_S = (0.05, 0.1, 0.2)  # in-run retries in tenths of a second (none expected)
-        try:
-            with time_machine.travel(datetime.fromtimestamp(s.start - 600, tz=UTC), tick=True) as traveller:
-                self.traveller = traveller
-                await self._run()
-        finally:
-            dispatcher.RETRY_DELAYS_S = delays
+        with time_machine.travel(datetime.fromtimestamp(s.start - 600, tz=UTC), tick=True) as traveller:
+            self.traveller = traveller
+            await self._run()
         self.result.wall_s = time.monotonic() - wall
         return self.result
 
@@ -767,6 +777,9 @@ class Soak:
         await stack.enter_async_context(bot_running(fake, bot))
         # The harness steps the LL2 sync itself (its loop sleeps in real time; the simulated clock jumps).
         await bot.ll2.stop()
+        # The in-run retries of a send (0.5, 1, 2 s) sleep in real time: a tenth of them during the outage; the
+        # spacing under test is the retry job's, on the moved clock.
+        bot.alerts.dispatcher.retry_delays = RETRY_DELAYS_S
         return bot
 
     async def _restart(
