@@ -504,6 +504,7 @@ class _Calendar:
         # (change instant, when the bot has surely seen it, whether it moves no fire instant, the fire instants
         # of the times it moves from and to)
         self.changes: list[tuple[int, int, bool, list[int]]] = []
+        self.seen: dict[str, list[int]] = {}  # source key -> when the bot has surely seen each version
         for item in s.items:
             for i, v in enumerate(item.versions):
                 old = item.versions[i - 1] if i else None
@@ -513,6 +514,7 @@ class _Calendar:
                     at - lead for x in (old, v) if x is not None for _, at in item.milestones(x) for lead in ALL_LEADS
                 ]
                 self.changes.append((v.since, seen, v.status in (IN_FLIGHT, SUCCESS) or v.over, moved))
+                self.seen.setdefault(item.source_key, []).append(seen)
         self.busy: list[tuple[int, int]] = []  # windows already taken by an extra
 
     def free(self, lo: int, hi: int) -> bool:
@@ -655,22 +657,17 @@ def _extras(
         i = rng.choice(pressable)
         user = rng.randrange(s.users)
         item = s.items[i]
-        first_seen = next(seen for c, seen, _, _ in cal.changes if c == item.versions[0].since)
+        seen = cal.seen[item.source_key]
         live = [v for v in item.versions if v.status in (GO, SCHEDULED) and v.precise and v.listed and not v.over]
         if (user, i) in pressed or not live:
             continue
-        at = _quiet_instant(s, cal, rng, max(s.start + 20 * MIN, first_seen), min(live[-1].at - 20 * MIN, s.end))
+        at = _quiet_instant(s, cal, rng, max(s.start + 20 * MIN, seen[0]), min(live[-1].at - 20 * MIN, s.end))
         if at is None:
             continue
         v = item.version_at(at)
-        # The version shown then is one the bot has seen, and the item is still listed and upcoming.
-        later = [x for x in item.versions if x.since <= at]
-        if (
-            v is None
-            or not v.listed
-            or v.over
-            or any(seen > at for c, seen, _, _ in cal.changes if c in {x.since for x in later})
-        ):
+        # The bot has seen every version shown so far, and the item is still listed and upcoming.
+        shown = [n for n, x in enumerate(item.versions) if x.since <= at]
+        if v is None or not v.listed or v.over or any(seen[n] > at for n in shown):
             continue
         pressed.add((user, i))
         s.presses.append(MissionPress(user, i, at))
