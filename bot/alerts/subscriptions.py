@@ -66,7 +66,8 @@ async def subscribe_mission(
 async def set_muted(db: Database, *, owner_id: int, muted: bool, now: int) -> None:
     """Mute all / Unmute. An alert that fired while muted is not sent on Unmute, however soon after its fire time
     the Unmute comes (README "Alerts")."""
-    if not muted:
+    state = await store.recipient_state(db, owner_id)
+    if not muted and (state.muted or state.paused_reason):
         await forgo_while_muted(db, owner_id, now=now)
     await store.set_muted(db, owner_id, muted, now)
 
