@@ -12,8 +12,9 @@ bot/alerts/rules.py. Re-derived from the rules as the README and the issues stat
 - a daily digest goes out once per local day at its local time, in its owner's zone (a channel digest: its
   server's), across DST changes; a weekly one on its weekday only;
 - "Alert me" subscribes its presser to that one item's liftoff, docking and coverage start at 1 h and 10 min;
-- a muted user is owed no alert whose fire instant comes while muted (not on Unmute either); the notices about
-  alerts they already had still come (README "Alerts": muting stops alerts, a notice corrects one you have);
+- a muted user is owed no alert whose fire instant comes while muted (not on Unmute either), and no notice
+  whose change the bot learns while they are muted (README "Alerts": Mute all is silence; the notice is
+  closed, not sent on Unmute); one learnt from a change made just before a mute or an Unmute may come or not;
 - the bot down: an alert whose fire instant passed meanwhile goes out when it is back, marked late, if its
   milestone is not over (a minute past) by then, else it is recorded missed and never sent; a digest slot
   passed meanwhile goes out if under 2 hours old, marked late if over 5 minutes;
@@ -33,13 +34,17 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from tests.soak.scenario import (
+    BEFORE_MARGIN,
     COVERAGE_KIND,
     DAY,
+    FAR_MARGIN,
+    FOCUS,
     GO,
     HOLD,
     LIFTOFF_KIND,
     MIN,
     MISSION_KINDS,
+    NEAR_MARGIN,
     SCHEDULED,
     SUCCESS,
     TBD,
@@ -97,6 +102,13 @@ class Recipient:
     def muted(self, t: int) -> bool:
         return any(a <= t < b for a, b in self.quiet)
 
+    def silenced(self, lo: int, hi: int) -> bool | None:
+        """Muted all through [lo, hi] (True), not at all (False), or muted or unmuted in between (None)?"""
+        spans = [(a, b) for a, b in self.quiet if a <= hi and lo < b]
+        if not spans:
+            return False
+        return True if any(a <= lo and hi < b for a, b in spans) else None
+
 
 @dataclass(frozen=True)
 class Digest:
@@ -117,6 +129,19 @@ class Owed:
     # Alerts the rules record as missed (the bot was down until their milestone was over): never sent, so a
     # delivery of one is "not owed". Kept to count them and to prove a run had some.
     missed: set[Key] = field(default_factory=set)
+    # Notices a muted user is not sent (closed unsent, never sent on Unmute): a delivery of one is "not owed".
+    silenced: set[Key] = field(default_factory=set)
+
+    def tell(self, key: Key, at: int, cutoff: int, silenced: bool | None) -> None:
+        """A notice: owed unless its user was muted all the while the bot may have learnt its change; either
+        way if they muted or unmuted meanwhile (it must not come twice)."""
+        if silenced is None:
+            self.required.pop(key, None)
+            self.optional.add(key)
+        elif silenced:
+            self.silenced.add(key)
+        else:
+            self.add(key, at, cutoff)
 
     def add(self, key: Key, at: int, cutoff: int) -> None:
         if key in self.required or key in self.optional:
@@ -202,8 +227,13 @@ def _notices(owed: Owed, item: Item, r: Recipient, sent: dict[str, list[tuple[in
     pending = {kind: list(alerts) for kind, alerts in sent.items()}
     told: set[str] = set()
     cutoff = end - NOTICE_SLACK
-    for v in item.versions[1:]:
+    for n, v in enumerate(item.versions[1:]):
         c = v.since
+        old_v = item.versions[n]
+        near = old_v.precise and old_v.at - FOCUS <= c <= old_v.at + 10 * MIN
+        # By when the bot has learnt the change (and written and sent, or closed, its notice): an outcome waits
+        # for a detail request, so for it as long as the end's slack.
+        learnt = c + (NOTICE_SLACK if v.status == SUCCESS else (NEAR_MARGIN if near else FAR_MARGIN) + BEFORE_MARGIN)
         recent: dict[str, list[tuple[int, int]]] = {}
         for kind in sent:
             while pending[kind] and pending[kind][0][0] < c:
@@ -216,7 +246,7 @@ def _notices(owed: Owed, item: Item, r: Recipient, sent: dict[str, list[tuple[in
         if reason is not None:
             if reason not in told:
                 told.add(reason)
-                owed.add((reason, r.target, item.name), c, cutoff)
+                owed.tell((reason, r.target, item.name), c, cutoff, r.silenced(c, learnt))
             continue
         if not v.listed or v.over:
             continue  # a withdrawal, or a station event whose time passed: no notice
@@ -224,7 +254,8 @@ def _notices(owed: Owed, item: Item, r: Recipient, sent: dict[str, list[tuple[in
         for kind, alerts in recent.items():
             moved = {at for _, at in alerts if abs(at - now_at[kind]) >= MIN}
             for old in sorted(moved):
-                owed.add(("moved", r.target, item.name, kind, old, now_at[kind]), c, cutoff)
+                key = ("moved", r.target, item.name, kind, old, now_at[kind])
+                owed.tell(key, c, cutoff, r.silenced(c, learnt))
             live[kind] = [(s, at) for s, at in live[kind] if at not in moved]
 
 

@@ -867,6 +867,7 @@ class Soak:
         r.required = len(owed.required)
         r.owed_kinds = Counter(kind_label(key) for key in owed.required)
         r.owed_kinds["alert (missed, not sent)"] = len(owed.missed)
+        r.owed_kinds["notice (muted, not sent)"] = len(owed.silenced)
         for key in owed.required:
             n = self.got.get(key, 0)
             if n == 0:

@@ -124,13 +124,7 @@ def _assert_extras_were_exercised(soak: Soak, report: str) -> None:
         for item in s.items
         for kind in oracle.kinds_of(item)
     ), "some alert fired while its user was muted"
-    told = ("moved", "hold", "tbd", "outcome")
-    assert any(
-        k[0] in told and k[1] == r.target and a <= at < b
-        for k, at in owed.required.items()
-        for r in muted
-        for a, b in r.quiet
-    ), "a muted user is still told about an alert they had"
+    assert owed.silenced, "a notice is held back from a muted user"
     # Weekly DM and channel digests, channel alerts in threads, a narrowed mirror.
     digests = [k for k in keys if k[0] == "digest"]
     assert any(k[2] == "7 days" and str(k[1]).startswith("user:") for k in digests), report
@@ -341,18 +335,23 @@ def test_oracle_owes_alert_me_for_its_own_item_only_liftoff_and_coverage_at_the_
     assert [lead for _, lead, _ in oracle.owed_alerts(mine, late_press, T0 + DAY)] == [10 * MIN]
 
 
-def test_oracle_owes_a_muted_user_no_alert_while_muted_even_after_unmute_but_the_notice_of_one_they_had() -> None:
+def test_oracle_owes_a_muted_user_no_alert_and_no_notice_while_muted_nor_on_unmute() -> None:
     first, later = T0 + 5 * HOUR, T0 + 9 * HOUR
     item = launch(Version(T0 - DAY, first, GO), Version(first - 30 * MIN, later, GO))
-    muted = everyone((HOUR, 10 * MIN))
-    muted = replace(muted, quiet=((first - 40 * MIN, later - 30 * MIN),))
+    muted = replace(everyone((HOUR, 10 * MIN)), quiet=((first - 40 * MIN, later - 30 * MIN),))
     owed = oracle.compute(_scenario(item), [muted], [])
-    assert {(k[0], k[4] if k[0] == "alert" else None) for k in owed.required} == {
+    assert {(k[0], k[4]) for k in owed.required} == {
         ("alert", HOUR),  # the first time's 1 h alert, before the mute
-        ("moved", None),  # its slip notice, though muted by then
         ("alert", 10 * MIN),  # the new time's 10 min alert, after Unmute
     }
     assert ("alert", "user:1", item.name, "liftoff", HOUR, later, False) not in owed.required  # fired while muted
+    assert owed.silenced == {("moved", "user:1", item.name, "liftoff", first, later)}, "the slip, learnt while muted"
+    assert owed.optional == set()
+    # Muted a minute after the slip: the bot may or may not have learnt it by then; either way at most once.
+    racing = replace(muted, quiet=((first - 29 * MIN, later - 30 * MIN),))
+    owed = oracle.compute(_scenario(item), [racing], [])
+    assert owed.optional == {("moved", "user:1", item.name, "liftoff", first, later)}
+    assert owed.silenced == set()
 
 
 def test_oracle_weekly_digest_comes_on_its_weekday_only_and_late_or_not_at_all_after_a_downtime() -> None:
