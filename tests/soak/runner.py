@@ -514,6 +514,9 @@ class Soak:
         result = await fake.press_button(message, custom_id, user=user)
         answer = result.original or {}
         text = f"{answer.get('content')} {answer.get('embeds')}"
+        # The fake keeps every interaction it ran (for tests that read them back): not the bot's memory.
+        fake.interactions.clear()
+        fake._by_token.clear()
         if says not in text:
             self.result.violations.append(f"{custom_id} by {user.id} answered {text[:200]!r}")
 
