@@ -559,3 +559,169 @@ def test_a_date_alone_is_read_in_the_readers_zone() -> None:
 def test_a_launch_site_followed_by_local_is_its_zone() -> None:
     parsed = _parse("Feb. 17 10:00 Baikonur local")
     assert (isoformat_z(parsed.utc), parsed.zone) == ("2024-02-17T05:00:00Z", "Asia/Qyzylorda")
+
+
+# --- numeric dates ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "utc"),
+    [
+        ("2030/02/17", "2030-02-17T00:00:00Z"),
+        ("2030/2/7 10:00 UTC", "2030-02-07T10:00:00Z"),
+        ("10:00 UTC 2030/02/17", "2030-02-17T10:00:00Z"),
+        ("10:00 UTC 17/2/2030", "2030-02-17T10:00:00Z"),
+        ("17/2/2030", "2030-02-17T00:00:00Z"),  # the day first: 17 cannot be a month
+        ("2/17/30", "2030-02-17T00:00:00Z"),  # the month first; a two-digit year is this century's
+        ("13/5/2030", "2030-05-13T00:00:00Z"),  # the first past 12 is the day
+        ("5/13/2030", "2030-05-13T00:00:00Z"),  # the second past 12 is the day
+        ("13/12/2030", "2030-12-13T00:00:00Z"),
+        ("12/12/2030", "2030-12-12T00:00:00Z"),  # both the same: either way round
+    ],
+)
+def test_a_numeric_date_is_read_when_only_one_order_is_possible(text: str, utc: str) -> None:
+    assert isoformat_z(_parse(text).utc) == utc
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("12/5/2030", "'12/5/2030' could be month/day or day/month. Try: the month as a word, e.g. Feb. 3 or 2 March"),
+        ("5/12/2030", "'5/12/2030' could be month/day or day/month. Try: the month as a word, e.g. Feb. 3 or 2 March"),
+        ("2/3", "'2/3' could be month/day or day/month. Try: the month as a word, e.g. Feb. 3 or 2 March"),
+        ("31/2/2030", "'31/2/2030' is not a calendar date. Try: a real date such as Feb. 17, 2024"),
+        ("2030/02/30", "'2030/02/30' is not a calendar date. Try: a real date such as Feb. 17, 2024"),
+        (
+            "2030/02/17 1:12 (0612 GMT)",
+            "the renderings disagree: '2030/02/17 1:12' is 2030-02-17T01:12:00Z but '0612 GMT' is "
+            "2030-02-17T06:12:00Z. Try: one of them, or check which is right",
+        ),
+        (
+            "17/2/2030 1:12 (0612 GMT)",
+            "the renderings disagree: '17/2/2030 1:12' is 2030-02-17T01:12:00Z but '0612 GMT' is "
+            "2030-02-17T06:12:00Z. Try: one of them, or check which is right",
+        ),
+    ],
+)
+def test_a_numeric_date_either_way_round_or_impossible_is_refused(text: str, said: str) -> None:
+    assert _refusal(text) == said
+
+
+# --- ISO-8601 and the military "Z" ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "utc", "precision_is_second", "zone"),
+    [
+        ("2024-02-17T06:12:30.5Z", "2024-02-17T06:12:30Z", True, "UTC"),
+        ("2024-02-17t06:12z", "2024-02-17T06:12:00Z", False, "UTC"),
+        ("2024-02-17 06:12Z", "2024-02-17T06:12:00Z", False, "UTC"),
+        ("2024-02-17T10:30+14:00", "2024-02-16T20:30:00Z", False, "UTC+14:00"),
+        ("2024-02-17T06:12Z (1:12 a.m. EST)", "2024-02-17T06:12:00Z", False, "UTC"),
+        ("Feb. 17 06:12Z", "2024-02-17T06:12:00Z", False, "UTC"),
+    ],
+)
+def test_iso_and_military_times_are_read_with_their_zone_and_precision(
+    text: str, utc: str, precision_is_second: bool, zone: str
+) -> None:
+    parsed = _parse(text, NY)
+    assert (isoformat_z(parsed.utc), parsed.precision.name == "SECOND", parsed.zone, parsed.note) == (
+        utc,
+        precision_is_second,
+        zone,
+        None,
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("2024-13-45", "'2024-13-45' is not a valid ISO-8601 time. Try: 2024-02-17T06:12Z"),
+        (
+            "2024-02-17T06:12Z (1:13 a.m. ET)",
+            "the renderings disagree: '2024-02-17 06:12 Z' is 2024-02-17T06:12:00Z but '1:13 a.m. ET' is "
+            "2024-02-17T06:13:00Z",
+        ),
+        (
+            "Feb. 17 1130Z (1:12 a.m. EST)",
+            "the renderings disagree: 'Feb. 17 1130 Z' is 2024-02-17T11:30:00Z but '1:12 a.m. EST' is "
+            "2024-02-17T06:12:00Z. Try: one of them, or check which is right",
+        ),
+    ],
+)
+def test_iso_and_military_refusals_quote_what_was_written(text: str, said: str) -> None:
+    assert _refusal(text).startswith(said)
+
+
+# --- zones written out: launch sites, offsets, punctuation around them -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "utc", "zone"),
+    [
+        ("Feb. 17 10:00 local time at the Baikonur Cosmodrome", "2024-02-17T05:00:00Z", "Asia/Qyzylorda"),
+        ("Feb. 17 10:00 Cape Canaveral Space Force Station time", "2024-02-17T15:00:00Z", NY),
+        ("Feb. 17 10:00 Kennedy Space Center local time", "2024-02-17T15:00:00Z", NY),
+        ("Feb. 17 10:00 local time in Wallops Flight Facility", "2024-02-17T15:00:00Z", NY),
+        ("Feb. 17 10:00 UTC+03:00", "2024-02-17T07:00:00Z", "UTC+03:00"),
+        ("Feb. 17 10:00 UTC+0300", "2024-02-17T07:00:00Z", "UTC+03:00"),
+        ("Feb. 17 10:00 US/Eastern", "2024-02-17T15:00:00Z", "US/Eastern"),
+        ("Feb. 17 10:00 utc", "2024-02-17T10:00:00Z", "UTC"),
+        ("Feb. 17 10:00 UTC.", "2024-02-17T10:00:00Z", "UTC"),
+        ("Feb. 17, 10:00 UTC", "2024-02-17T10:00:00Z", "UTC"),
+        ("Feb. 17 at 10:00 UTC!", "2024-02-17T10:00:00Z", "UTC"),
+        ("10:00 on Feb. 17 \u2013 UTC", "2024-02-17T10:00:00Z", "UTC"),
+    ],
+)
+def test_zones_and_the_words_around_them_are_read(text: str, utc: str, zone: str) -> None:
+    parsed = _parse(text)
+    assert (isoformat_z(parsed.utc), parsed.zone) == (utc, zone)
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [("Feb. 17 10:00 UTC+3x", "+"), ("Feb. 17 10:00 America/New_Yorkx", "America")],
+)
+def test_a_zone_glued_to_more_letters_is_not_a_zone(text: str, word: str) -> None:
+    assert _refusal(text).startswith(f"I don't understand {word!r}")
+
+
+# --- the reader's zone --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("tz", "zone", "utc"),
+    [
+        ("EST", "EST (UTC-05:00)", "2024-07-04T15:00:00Z"),
+        ("est", "EST (UTC-05:00)", "2024-07-04T15:00:00Z"),
+        (" America/New_York ", NY, "2024-07-04T14:00:00Z"),
+        ("Eastern", NY, "2024-07-04T14:00:00Z"),
+        ("eastern standard time", "EST (UTC-05:00)", "2024-07-04T15:00:00Z"),
+        ("Kourou", "America/Cayenne", "2024-07-04T13:00:00Z"),
+        ("utc+5:30", "UTC+05:30", "2024-07-04T04:30:00Z"),
+    ],
+)
+def test_the_readers_zone_may_be_written_any_way_a_zone_in_the_text_may(tz: str, zone: str, utc: str) -> None:
+    parsed = parse_time("July 4, 2024 10:00", tz=tz, ref=REF)
+    assert (isoformat_z(parsed.utc), parsed.zone, parsed.zone_assumed) == (utc, zone, True)
+
+
+@pytest.mark.parametrize(
+    ("tz", "said"),
+    [
+        (
+            "IST",
+            "IST can mean India (UTC+5:30), Israel (UTC+2) or Irish Summer Time (UTC+1). "
+            "Try: the UTC offset (e.g. UTC+5:30) or an IANA zone such as Asia/Kolkata",
+        ),
+        (
+            "Mars/Olympus_Mons",
+            "'Mars/Olympus_Mons' is not an IANA time zone name such as UTC or America/New_York. "
+            "Try: an IANA name such as America/New_York, an abbreviation such as EST, or UTC",
+        ),
+    ],
+)
+def test_a_readers_zone_that_cannot_be_used_is_refused_with_what_to_set_instead(tz: str, said: str) -> None:
+    with pytest.raises(TimeParseError) as info:
+        parse_time("July 4, 2024 10:00", tz=tz, ref=REF)
+    assert str(info.value) == said

@@ -1,0 +1,289 @@
+"""The planner's rules one at a time: the plan ``python -m bot plan`` shows, the reconcile's window and watermark,
+the fan-out cost of each fire time, and which rows and notices a reconcile writes.
+
+tests/bot/alerts/test_planner.py follows whole stories (down and back, hints or none, soak findings); these pin
+each boundary those stories pass through, on a real SQLite file.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bot.alerts.planner import (
+    HORIZON_SECONDS,
+    LOOKBACK_SECONDS,
+    WATERMARK_KEY,
+    WATERMARK_SLACK_SECONDS,
+    PlanLine,
+    compute_plan,
+    plan_lines,
+    reconcile,
+    window,
+)
+from bot.alerts.rules import DAY, HOUR, MINUTE, WHAT_KINDS
+from bot.channel_alerts import ChannelKind
+from bot.db import Database
+from bot.db import alerts as store
+from bot.db import channel_alerts as channel_store
+from bot.db.events import to_epoch, upsert_events
+from bot.models import Event, EventStatus, EventType, Milestone, MilestoneKind, Precision, Source
+
+T0 = datetime(2031, 3, 1, 12, 0, tzinfo=UTC)
+NOW = to_epoch(T0)
+
+
+def launch(at: datetime, source_id: str = "launch:1", status: EventStatus = EventStatus.GO) -> Event:
+    return Event(
+        source=Source.LL2,
+        source_id=source_id,
+        type=EventType.LAUNCH,
+        name=f"Falcon 9 | {source_id}",
+        status=status,
+        milestones=(Milestone(MilestoneKind.LIFTOFF, at, Precision.MINUTE),),
+        provider="SpaceX",
+    )
+
+
+async def subscribe(db: Database, owner: int, leads: tuple[int, ...], at: datetime = T0) -> None:
+    await store.add_subscription(
+        db, owner_id=owner, what="liftoff", kinds=WHAT_KINDS["liftoff"], leads=leads, now=to_epoch(at)
+    )
+
+
+# --- the plan shown by `python -m bot plan` ----------------------------------------------------------------------
+
+
+async def test_plan_lines_count_the_recipients_of_each_alert_soonest_first(tmp_path: Path) -> None:
+    liftoff = T0 + timedelta(hours=5)
+    async with Database(tmp_path / "t.sqlite3") as db:
+        await subscribe(db, 1, (HOUR, 10 * MINUTE))
+        await subscribe(db, 2, (HOUR,))
+        await upsert_events(db, [launch(liftoff)], feed="launches", now=T0)
+        lines = await plan_lines(db, NOW)
+    at = to_epoch(liftoff)
+    assert lines == [
+        PlanLine("Falcon 9 | launch:1", MilestoneKind.LIFTOFF, at, HOUR, at - HOUR, 2),
+        PlanLine("Falcon 9 | launch:1", MilestoneKind.LIFTOFF, at, 10 * MINUTE, at - 10 * MINUTE, 1),
+    ]
+
+
+async def test_plan_lines_leave_out_alerts_already_written_and_those_whose_time_has_passed(tmp_path: Path) -> None:
+    liftoff = T0 + timedelta(hours=2)
+    async with Database(tmp_path / "t.sqlite3") as db:
+        await subscribe(db, 1, (3 * HOUR, HOUR, 10 * MINUTE))
+        await subscribe(db, 2, (HOUR,))
+        await upsert_events(db, [launch(liftoff)], feed="launches", now=T0)
+        fire = to_epoch(liftoff) - HOUR
+        await reconcile(db, now=fire, due_by=fire)  # writes both 1 h rows
+        lines = await plan_lines(db, fire)
+    at = to_epoch(liftoff)
+    # The 3 h alert fired before the plan's now; both 1 h alerts have rows: only the 10 min one is still to come.
+    assert lines == [PlanLine("Falcon 9 | launch:1", MilestoneKind.LIFTOFF, at, 10 * MINUTE, at - 10 * MINUTE, 1)]
+
+
+async def test_plan_lines_show_an_alert_firing_now_and_milestones_a_week_ahead(tmp_path: Path) -> None:
+    async with Database(tmp_path / "t.sqlite3") as db:
+        await subscribe(db, 1, (HOUR,))
+        await upsert_events(
+            db, [launch(T0 + timedelta(hours=1)), launch(T0 + timedelta(days=8), "launch:2")], feed="launches", now=T0
+        )
+        lines = await plan_lines(db, NOW)
+    assert [(line.name, line.fire_at) for line in lines] == [
+        ("Falcon 9 | launch:1", NOW),
+        ("Falcon 9 | launch:2", NOW + 8 * DAY - HOUR),
+    ]
+
+
+async def test_plan_lines_until_a_time_reach_a_milestone_as_far_beyond_it_as_the_longest_lead(tmp_path: Path) -> None:
+    until = NOW + DAY
+    async with Database(tmp_path / "t.sqlite3") as db:
+        await subscribe(db, 1, (14 * DAY,))
+        await subscribe(db, 2, (HOUR,))
+        await upsert_events(db, [launch(T0 + timedelta(days=14, hours=12))], feed="launches", now=T0)
+        lines = await plan_lines(db, NOW, until=until)
+    assert [(line.lead, line.fire_at, line.recipients) for line in lines] == [(14 * DAY, NOW + 12 * HOUR, 1)]
+
+
+async def test_compute_plan_holds_every_owed_alert_by_its_until_and_none_after(tmp_path: Path) -> None:
+    liftoff = to_epoch(T0 + timedelta(days=2))
+    async with Database(tmp_path / "t.sqlite3") as db:
+        await subscribe(db, 1, (DAY, HOUR))
+        await upsert_events(db, [launch(T0 + timedelta(days=2))], feed="launches", now=T0)
+        everything = await compute_plan(db, NOW)
+        by_tomorrow = await compute_plan(db, NOW, until=liftoff - DAY)
+        by_just_before = await compute_plan(db, NOW, until=liftoff - DAY - 1)
+    assert [(a.lead, a.fire_at) for a in everything] == [(DAY, liftoff - DAY), (HOUR, liftoff - HOUR)]
+    assert [a.lead for a in by_tomorrow] == [DAY]
+    assert by_just_before == []
+
+
+async def test_compute_plan_with_no_subscriptions_is_empty(tmp_path: Path) -> None:
+    async with Database(tmp_path / "t.sqlite3") as db:
+        await upsert_events(db, [launch(T0 + timedelta(hours=3))], feed="launches", now=T0)
+        assert await compute_plan(db, NOW) == []
+        assert await compute_plan(db, NOW, until=NOW + DAY) == []
+        assert await plan_lines(db, NOW, until=NOW + DAY) == []
+
+
+async def test_compute_plan_still_holds_alerts_of_a_milestone_up_to_a_week_back(tmp_path: Path) -> None:
+    # Owed alerts a week back are still looked at (a reconcile after a long outage writes them as missed).
+    async with Database(tmp_path / "t.sqlite3") as db:
+        await subscribe(db, 1, (HOUR,), at=T0 - timedelta(days=10))
+        await upsert_events(
+            db,
+            [launch(T0 - timedelta(days=6)), launch(T0 - timedelta(days=8), "launch:old")],
+            feed="launches",
+            now=T0 - timedelta(days=10),
+        )
+        plan = await compute_plan(db, NOW)
+    assert [a.target_at for a in plan] == [NOW - 6 * DAY]
+    assert LOOKBACK_SECONDS == 7 * DAY
+
+
+# --- the reconcile's window --------------------------------------------------------------------------------------
+
+
+async def test_the_window_starts_a_week_back_then_at_the_watermark_less_its_slack(tmp_path: Path) -> None:
+    async with Database(tmp_path / "t.sqlite3") as db:
+        assert await window(db, now=NOW, due_by=NOW) == (NOW - LOOKBACK_SECONDS, NOW + HORIZON_SECONDS)
+        await db.set_state(WATERMARK_KEY, str(NOW - HOUR))
+        assert await window(db, now=NOW, due_by=NOW) == (NOW - HOUR - WATERMARK_SLACK_SECONDS, NOW + HORIZON_SECONDS)
+        # A watermark older than the week looked back is not followed further back.
+        await db.set_state(WATERMARK_KEY, str(NOW - 30 * DAY))
+        assert (await window(db, now=NOW, due_by=NOW))[0] == NOW - LOOKBACK_SECONDS
+        # A job running early looks as far past its due time as a reconcile at that time would.
+        assert (await window(db, now=NOW, due_by=NOW + 600))[1] == NOW + 600 + HORIZON_SECONDS
+        assert (await window(db, now=NOW + 600, due_by=NOW))[1] == NOW + 600 + HORIZON_SECONDS
+    assert (WATERMARK_SLACK_SECONDS, HORIZON_SECONDS) == (60, 6 * HOUR)
+
+
+async def test_a_reconcile_moves_the_watermark_to_its_now_and_never_back(tmp_path: Path) -> None:
+    async with Database(tmp_path / "t.sqlite3") as db:
+        await reconcile(db, now=NOW, due_by=NOW)
+        assert await db.get_state(WATERMARK_KEY) == str(NOW)
+        await reconcile(db, now=NOW + 600, due_by=NOW + 600)
+        assert await db.get_state(WATERMARK_KEY) == str(NOW + 600)
+        await reconcile(db, now=NOW + 300, due_by=NOW + 300)  # a late-running job with an older now
+        assert await db.get_state(WATERMARK_KEY) == str(NOW + 600)
+
+
+async def test_a_subscription_committed_within_the_slack_before_the_watermark_still_gets_its_alert(
+    tmp_path: Path,
+) -> None:
+    # A reconcile ran at NOW and found nothing; a subscription made just before NOW (its commit raced the
+    # reconcile) asks for alerts that fired just before NOW. The next reconcile reaches back the slack, no more.
+    async with Database(tmp_path / "t.sqlite3") as db:
+        await reconcile(db, now=NOW, due_by=NOW)
+        await subscribe(db, 1, (HOUR,), at=T0 - timedelta(seconds=90))
+        inside = T0 - timedelta(seconds=WATERMARK_SLACK_SECONDS) + timedelta(hours=1)
+        outside = inside - timedelta(seconds=1)
+        await upsert_events(
+            db,
+            [launch(inside, "launch:inside"), launch(outside, "launch:outside")],
+            feed="launches",
+            now=T0 - timedelta(days=1),
+        )
+        result = await reconcile(db, now=NOW + 10, due_by=NOW + 10)
+        rows = await store.deliveries_of(db, 1)
+    assert result.written == 1
+    assert [(r["target_at"], r["state"], r["late"]) for r in rows] == [(to_epoch(inside), "pending", 1)]
+
+
+# --- what a fire time costs, and what a reconcile writes ----------------------------------------------------------
+
+
+async def test_a_fire_time_costs_one_request_per_cached_dm_or_channel_and_two_per_dm_to_open(tmp_path: Path) -> None:
+    liftoff = T0 + timedelta(hours=3)
+    async with Database(tmp_path / "t.sqlite3") as db:
+        for owner in (1, 2, 3):
+            await subscribe(db, owner, (HOUR,))
+        await store.cache_dm_channel(db, 2, 9002, NOW)
+        await channel_store.add_channel_subscription(
+            db,
+            added_by=1,
+            guild_id=500,
+            channel_id=700,
+            kind=ChannelKind.TEXT,
+            role_id=None,
+            what="liftoff",
+            kinds=WHAT_KINDS["liftoff"],
+            leads=(HOUR,),
+            match=None,
+            now=NOW,
+        )
+        await upsert_events(db, [launch(liftoff)], feed="launches", now=T0)
+        result = await reconcile(db, now=NOW, due_by=NOW)
+    # 1 and 3 open a DM first (2 each), 2's DM channel is cached (1), the channel alert posts straight away (1).
+    assert result.fire_times == {to_epoch(liftoff) - HOUR: 2 + 1 + 2 + 1}
+
+
+async def test_a_reconcile_reports_the_rows_it_wrote_and_how_many_of_them_were_missed(tmp_path: Path) -> None:
+    async with Database(tmp_path / "t.sqlite3") as db:
+        await subscribe(db, 1, (HOUR, 10 * MINUTE), at=T0 - timedelta(days=1))
+        await upsert_events(
+            db,
+            [launch(T0 - timedelta(minutes=30), "launch:over"), launch(T0 + timedelta(minutes=15), "launch:soon")],
+            feed="launches",
+            now=T0 - timedelta(days=1),
+        )
+        result = await reconcile(db, now=NOW, due_by=NOW)
+        again = await reconcile(db, now=NOW, due_by=NOW)
+    # launch:over's two alerts are missed; launch:soon's 1 h alert is late but still sent, its 10 min one is ahead.
+    assert (result.written, result.missed) == (3, 2)
+    assert (again.written, again.missed) == (0, 0)
+    # Rows written and pending are the fan-out's, not a job's: only the 10 min alert still needs a fire time.
+    soon_10_min = NOW + 15 * MINUTE - 10 * MINUTE
+    assert result.fire_times == again.fire_times == {soon_10_min: 2}
+
+
+async def test_a_reconcile_plans_only_fire_times_inside_its_window_though_a_longer_lead_loads_the_milestone(
+    tmp_path: Path,
+) -> None:
+    liftoff = T0 + timedelta(hours=8)
+    async with Database(tmp_path / "t.sqlite3") as db:
+        await subscribe(db, 1, (3 * HOUR, HOUR))
+        await upsert_events(db, [launch(liftoff)], feed="launches", now=T0)
+        result = await reconcile(db, now=NOW, due_by=NOW)
+    # The 3 h alert fires 5 h ahead (inside the 6 h horizon); the 1 h alert 7 h ahead is the next timer's.
+    assert result.fire_times == {to_epoch(liftoff) - 3 * HOUR: 2}
+    assert [(a.lead, a.target_at) for a in result.planned] == [(3 * HOUR, to_epoch(liftoff))]
+
+
+async def test_a_reconcile_with_no_subscriptions_writes_nothing_and_plans_nothing(tmp_path: Path) -> None:
+    async with Database(tmp_path / "t.sqlite3") as db:
+        await upsert_events(db, [launch(T0 + timedelta(minutes=30))], feed="launches", now=T0)
+        result = await reconcile(db, now=NOW, due_by=NOW)
+    assert (result.planned, result.fire_times, result.written, result.dropped, result.notices) == ([], {}, 0, 0, 0)
+
+
+async def test_rows_written_at_their_due_time_keep_no_job_and_an_early_sent_alert_none_either(tmp_path: Path) -> None:
+    liftoff = T0 + timedelta(hours=2)
+    fire = to_epoch(liftoff) - HOUR
+    async with Database(tmp_path / "t.sqlite3") as db:
+        await subscribe(db, 1, (HOUR,))
+        await subscribe(db, 2, (HOUR,))
+        await upsert_events(db, [launch(liftoff)], feed="launches", now=T0)
+        early = await reconcile(db, now=fire - 5, due_by=fire)  # the job, 5 s early: both rows written
+        assert early.written == 2
+        # At the due time itself the rows are being sent: no job is kept for them.
+        assert fire not in (await reconcile(db, now=fire, due_by=fire)).fire_times
+        # One sent before its fire time (the fan-out started early); a restart before the fire time keeps a job
+        # only for the one still pending.
+        first, _ = await store.pending_deliveries(db, due_by=fire)
+        await store.mark_deliveries_sent(db, [(first.id, 10, 100, fire - 3, False)])
+        restarted = await reconcile(db, now=fire - 2, due_by=fire - 2)
+        assert restarted.fire_times == {fire: 2}
+
+
+async def test_an_alert_already_written_does_not_stop_the_others_due_with_it(tmp_path: Path) -> None:
+    liftoff = T0 + timedelta(hours=2)
+    fire = to_epoch(liftoff) - HOUR
+    async with Database(tmp_path / "t.sqlite3") as db:
+        await subscribe(db, 1, (HOUR,))
+        await upsert_events(db, [launch(liftoff)], feed="launches", now=T0)
+        assert (await reconcile(db, now=fire, due_by=fire)).written == 1
+        # A second subscriber (made before the fire time, seen only now) is owed the same alert.
+        await subscribe(db, 2, (HOUR,), at=T0 + timedelta(minutes=30))
+        assert (await reconcile(db, now=fire + 5, due_by=fire + 5)).written == 1
+        assert len(await store.deliveries_of(db, 2)) == 1
