@@ -7,9 +7,13 @@ each boundary those stories pass through, on a real SQLite file.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
+from bot.alerts.messages import moved_text, notice_nonce, status_text
 from bot.alerts.planner import (
     HORIZON_SECONDS,
     LOOKBACK_SECONDS,
@@ -287,3 +291,155 @@ async def test_an_alert_already_written_does_not_stop_the_others_due_with_it(tmp
         await subscribe(db, 2, (HOUR,), at=T0 + timedelta(minutes=30))
         assert (await reconcile(db, now=fire + 5, due_by=fire + 5)).written == 1
         assert len(await store.deliveries_of(db, 2)) == 1
+
+
+# --- notices: a slip, a hold, an outcome ----------------------------------------------------------------------------
+
+
+async def _alerted(db: Database, owners: tuple[int, ...], *events: Event) -> int:
+    """Subscribe ``owners`` (1 h lead), store ``events`` and send every alert due an hour before the first; returns
+    that due time."""
+    for owner in owners:
+        await subscribe(db, owner, (HOUR,))
+    await upsert_events(db, list(events), feed="launches", now=T0)
+    due = min(to_epoch(m.at) for e in events for m in e.milestones) - HOUR
+    await reconcile(db, now=due, due_by=due)
+    rows = await store.pending_deliveries(db, due_by=due)
+    await store.mark_deliveries_sent(db, [(row.id, 10, 100 + row.id, due, False) for row in rows])
+    return due
+
+
+async def test_a_slip_is_told_once_to_each_recipient_with_the_old_and_new_time(tmp_path: Path) -> None:
+    liftoff, slipped = T0 + timedelta(hours=3), T0 + timedelta(hours=5)
+    async with Database(tmp_path / "t.sqlite3") as db:
+        due = await _alerted(db, (1, 2), launch(liftoff))
+        mid = (await store.deliveries_of(db, 1))[0]["milestone_id"]
+        await upsert_events(db, [launch(slipped)], feed="launches", now=T0, complete=False)
+        result = await reconcile(db, now=due + 60, due_by=due + 60)
+        again = await reconcile(db, now=due + 120, due_by=due + 120)
+        notices = await store.pending_notices(db)
+    old, new = to_epoch(liftoff), to_epoch(slipped)
+    assert (result.notices, again.notices) == (2, 0)
+    assert sorted((s.recipient_id, s.target_at, s.current_at) for s in result.supersede) == [
+        (1, old, new),
+        (2, old, new),
+    ]
+    body = moved_text("Falcon 9 | launch:1", MilestoneKind.LIFTOFF, old, new)
+    assert sorted((n.recipient_id, n.body, n.nonce) for n in notices) == [
+        (1, body, notice_nonce(1, mid, "moved", f"{old}>{new}")),
+        (2, body, notice_nonce(2, mid, "moved", f"{old}>{new}")),
+    ]
+
+
+@pytest.mark.parametrize("small_first", [True, False])
+async def test_a_move_under_a_minute_is_not_told_and_does_not_hide_a_real_slip(
+    tmp_path: Path, small_first: bool
+) -> None:
+    a, b = T0 + timedelta(hours=3), T0 + timedelta(hours=3, minutes=20)
+    small, big = ("launch:a", "launch:b") if small_first else ("launch:b", "launch:a")
+    moves = {small: timedelta(seconds=59), big: timedelta(hours=2)}
+    async with Database(tmp_path / "t.sqlite3") as db:
+        due = await _alerted(db, (1,), launch(a, "launch:a"), launch(b, "launch:b"))
+        await reconcile(db, now=to_epoch(b) - HOUR, due_by=to_epoch(b) - HOUR)
+        sent = await store.pending_deliveries(db, due_by=to_epoch(b) - HOUR)
+        assert len(sent) == 1
+        await store.mark_deliveries_sent(db, [(row.id, 10, 200 + row.id, due, False) for row in sent])
+        await upsert_events(
+            db,
+            [launch(a + moves["launch:a"], "launch:a"), launch(b + moves["launch:b"], "launch:b")],
+            feed="launches",
+            now=T0,
+            complete=False,
+        )
+        now = to_epoch(b) - HOUR + 60
+        result = await reconcile(db, now=now, due_by=now)
+    assert result.notices == 1
+    assert [s.current_at - s.target_at for s in result.supersede] == [2 * HOUR]
+
+
+async def test_a_hold_notice_says_on_hold_and_a_second_hold_after_a_slip_is_told_again(tmp_path: Path) -> None:
+    liftoff, slipped = T0 + timedelta(hours=3), T0 + timedelta(hours=6)
+    async with Database(tmp_path / "t.sqlite3") as db:
+        due = await _alerted(db, (1,), launch(liftoff))
+        mid = (await store.deliveries_of(db, 1))[0]["milestone_id"]
+        await upsert_events(db, [launch(liftoff, status=EventStatus.HOLD)], feed="launches", now=T0, complete=False)
+        held = await reconcile(db, now=due + 60, due_by=due + 60)
+        await upsert_events(db, [launch(slipped, status=EventStatus.HOLD)], feed="launches", now=T0, complete=False)
+        held_again = await reconcile(db, now=due + 120, due_by=due + 120)
+        notices = await store.pending_notices(db)
+    assert (held.notices, held_again.notices) == (1, 1)
+    body = status_text("Falcon 9 | launch:1", "hold", EventStatus.HOLD.label)
+    assert [(n.body, n.nonce) for n in notices] == [
+        (body, notice_nonce(1, mid, "hold", f"hold@{to_epoch(liftoff)}")),
+        (body, notice_nonce(1, mid, "hold", f"hold@{to_epoch(slipped)}")),
+    ]
+
+
+async def test_an_outcome_is_told_once_though_the_time_is_corrected_after_it(tmp_path: Path) -> None:
+    liftoff = T0 + timedelta(hours=3)
+    async with Database(tmp_path / "t.sqlite3") as db:
+        due = await _alerted(db, (1,), launch(liftoff))
+        mid = (await store.deliveries_of(db, 1))[0]["milestone_id"]
+        told = 0
+        for n, at in enumerate((liftoff, liftoff + timedelta(minutes=7), liftoff + timedelta(minutes=9))):
+            await upsert_events(db, [launch(at, status=EventStatus.SUCCESS)], feed="launches", now=T0, complete=False)
+            told += (await reconcile(db, now=due + 600 * (n + 1), due_by=due + 600 * (n + 1))).notices
+        notices = await store.pending_notices(db)
+    assert told == 1
+    assert [n.nonce for n in notices] == [notice_nonce(1, mid, "outcome", "success")]
+
+
+async def test_every_recipient_is_told_a_hold_once_however_many_of_its_milestones_they_were_alerted_for(
+    tmp_path: Path,
+) -> None:
+    liftoff = T0 + timedelta(hours=3)
+    coverage = Milestone(MilestoneKind.COVERAGE_START, liftoff - timedelta(minutes=45), Precision.MINUTE)
+    async with Database(tmp_path / "t.sqlite3") as db:
+        for owner in (1, 2):
+            await store.add_subscription(
+                db, owner_id=owner, what="all", kinds=WHAT_KINDS["all"], leads=(HOUR,), now=NOW
+            )
+        await subscribe(db, 3, (HOUR,))  # liftoff only: told after the others' second alerts are read
+        event = launch(liftoff)
+        webcast = replace(event, milestones=(*event.milestones, coverage))
+        await upsert_events(db, [webcast], feed="launches", now=T0)
+        due = to_epoch(liftoff) - HOUR
+        await reconcile(db, now=due, due_by=due)
+        rows = await store.pending_deliveries(db, due_by=due)
+        assert len(rows) == 5
+        await store.mark_deliveries_sent(db, [(row.id, 10, 100 + row.id, due, False) for row in rows])
+        held = replace(webcast, status=EventStatus.HOLD)
+        await upsert_events(db, [held], feed="launches", now=T0, complete=False)
+        result = await reconcile(db, now=due + 60, due_by=due + 60)
+        notices = await store.pending_notices(db)
+    assert result.notices == 3
+    assert sorted(n.recipient_id for n in notices) == [1, 2, 3]
+
+
+async def test_an_alert_sent_for_a_time_under_a_minute_off_is_not_sent_again_and_the_next_alert_still_is(
+    tmp_path: Path,
+) -> None:
+    liftoff = T0 + timedelta(hours=2)
+    async with Database(tmp_path / "t.sqlite3") as db:
+        due = await _alerted(db, (1,), launch(liftoff))
+        # Launch 1 moves 30 s; launch 2 fires 10 s after launch 1's new fire time, in the same reconcile.
+        nudged, other = liftoff + timedelta(seconds=30), liftoff + timedelta(seconds=40)
+        await upsert_events(db, [launch(nudged), launch(other, "launch:2")], feed="launches", now=T0, complete=False)
+        result = await reconcile(db, now=due + 50, due_by=due + 50)
+        assert result.written == 1
+        assert [r["target_at"] for r in await store.deliveries_of(db, 1)] == [to_epoch(liftoff), to_epoch(other)]
+        # Moved two minutes: the alert is owed again for the new time.
+        moved = liftoff + timedelta(minutes=2)
+        await upsert_events(db, [launch(moved)], feed="launches", now=T0, complete=False)
+        again = await reconcile(db, now=due + 130, due_by=due + 130)
+    assert again.written == 1
+
+
+async def test_compute_plan_owes_nothing_to_a_muted_user(tmp_path: Path) -> None:
+    async with Database(tmp_path / "t.sqlite3") as db:
+        await subscribe(db, 1, (HOUR,))
+        await subscribe(db, 2, (HOUR,))
+        await upsert_events(db, [launch(T0 + timedelta(hours=3))], feed="launches", now=T0)
+        await store.set_muted(db, 1, True, NOW)
+        plan = await compute_plan(db, NOW, until=NOW + DAY)
+    assert [a.recipient_id for a in plan] == [2]
