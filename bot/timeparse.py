@@ -787,10 +787,11 @@ class _Scanner:
 
     def _clock_before(self) -> bool:
         # "12 a.m. Feb 17 2024 UTC": a clock earlier in the same expression leaves only the year for the digits.
+        # A bracket starts another rendering: "10:25 p.m. EST (Feb. 15 0325 GMT)" has no clock before 0325.
         for token in reversed(self.tokens):
             if token.kind is Kind.CLOCK:
                 return True
-            if token.kind in (Kind.WORD, Kind.STOP):
+            if token.kind in (Kind.WORD, Kind.STOP, Kind.OPEN, Kind.CLOSE):
                 return False
         return False
 

@@ -302,6 +302,9 @@ def test_typed_input_is_read_whatever_its_case(text: str, utc: str) -> None:
         ("Feb. 15 0612 Eastern", "2024-02-15T11:12:00Z"),  # a named zone after it: the clock
         ("Feb. 15 0612 Moscow time", "2024-02-15T03:12:00Z"),
         ("Feb. 15 0825 Baikonur time", "2024-02-15T03:25:00Z"),  # a launch site's time after it
+        # A clock outside the brackets belongs to another rendering: inside them 0325 is still the clock.
+        ("10:25 p.m. EST (Feb. 15 0325 GMT)", "2024-02-15T03:25:00Z"),
+        ("10:25 p.m. EST Feb. 14 (Feb. 15, 2024 0325 GMT)", "2024-02-15T03:25:00Z"),
     ],
 )
 def test_four_digits_after_a_date_are_read_as_year_or_clock_by_what_they_can_be(text: str, utc: str) -> None:
@@ -725,3 +728,28 @@ def test_a_readers_zone_that_cannot_be_used_is_refused_with_what_to_set_instead(
     with pytest.raises(TimeParseError) as info:
         parse_time("July 4, 2024 10:00", tz=tz, ref=REF)
     assert str(info.value) == said
+
+
+# --- brackets: which rendering each day and zone belongs to --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "zone"),
+    [
+        ("Saturday (Feb. 17) at 1:12 a.m. EST (0612 GMT)", "EST (UTC-05:00)"),
+        ("Feb. 17 (Saturday) 1:12 a.m. EST (0612 GMT)", "EST (UTC-05:00)"),
+        ("1:12 a.m. EST (0612 GMT [Feb. 17])", "GMT"),
+        ("(Feb. 17) 1:12 a.m. EST", "EST (UTC-05:00)"),
+        ("1:12 a.m. EST (Saturday) (0612 GMT)", "EST (UTC-05:00)"),
+        ("(Saturday) (Feb. 17) 1:12 a.m. EST", "EST (UTC-05:00)"),
+        # Inside one bracket, a day word after a clock that has one goes to the next clock.
+        ("1:12 a.m. EST Feb. 17 (Feb. 17 06:12 GMT and Feb. 17 9:12 a.m. Moscow time)", "EST (UTC-05:00)"),
+    ],
+)
+def test_bracketed_days_and_renderings_belong_to_the_time_they_explain(text: str, zone: str) -> None:
+    parsed = _parse(text, NY)
+    assert (isoformat_z(parsed.utc), parsed.zone) == ("2024-02-17T06:12:00Z", zone)
+
+
+def test_fillers_alone_are_no_time() -> None:
+    assert _refusal("on the") == f"no time or date in 'on the'. Try: {EXAMPLE}"
