@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from bot.models import isoformat_z
-from bot.timeparse import ParsedTime, TimeParseError, parse_time
+from bot.timeparse import ParsedTime, TimeParseError, lookup_zone, parse_time
 
 # Wednesday 2024-02-14 20:00Z, as in tests/bot/test_timeparse.py.
 REF = datetime(2024, 2, 14, 20, 0, tzinfo=UTC)
@@ -93,6 +93,11 @@ REFUSALS = [
         "Feb. 17 10:00 local time",
         "'local time' does not say where. "
         "Try: name the place ('local time in Baikonur') or the zone (UTC+5, Asia/Qyzylorda)",
+    ),
+    (
+        "Feb. 17 10:00 +05:30 (0500 GMT)",
+        "the renderings disagree: 'Feb. 17 10:00 +05:30' is 2024-02-17T04:30:00Z but '0500 GMT' is "
+        "2024-02-17T05:00:00Z. Try: one of them, or check which is right",
     ),
     ("this", f"I don't understand 'this'. Try: {EXAMPLE}"),
     ("last", f"I don't understand 'last'. Try: {EXAMPLE}"),
@@ -318,6 +323,7 @@ def test_four_digits_after_a_date_are_read_as_year_or_clock_by_what_they_can_be(
         ("Feb. 17 2200 UTC", "2200", "22:00"),  # the last year in range
         ("Feb. 17 2059 UTC", "2059", "20:59"),  # the last minute of an hour
         ("10:00; Feb. 17 2024 UTC", "2024", "20:24"),  # a clock in another clause gives no year
+        ("(10:00) Feb. 17 2024 UTC", "2024", "20:24"),  # nor does one in brackets before it
     ],
 )
 def test_four_digits_that_could_be_either_are_refused(text: str, digits: str, clock: str) -> None:
@@ -753,3 +759,50 @@ def test_bracketed_days_and_renderings_belong_to_the_time_they_explain(text: str
 
 def test_fillers_alone_are_no_time() -> None:
     assert _refusal("on the") == f"no time or date in 'on the'. Try: {EXAMPLE}"
+
+
+def test_a_bare_time_one_reading_of_which_is_still_ahead_on_a_spring_forward_day_is_refused() -> None:
+    # 07:00Z on 2024-03-10 is 3 a.m. EDT: "2:30 a.m." never happened today, but read as EST (07:30Z) it is still
+    # ahead, so today is the day taken, and its wall time does not exist.
+    message = _refusal("2:30 a.m.", NY, datetime(2024, 3, 10, 7, 0, tzinfo=UTC))
+    assert message.startswith("2024-03-10 02:30 does not exist in America/New_York: clocks jump from EST to EDT")
+
+
+def test_a_date_past_the_end_of_the_calendar_is_refused_not_a_crash() -> None:
+    text = "tomorrow" + " at the" * 10
+    assert _refusal(text, ref=datetime(9999, 12, 31, 12, tzinfo=UTC)) == (
+        f"cannot read {text[:60]!r} as a time (date value out of range). Try: {EXAMPLE}"
+    )
+
+
+# --- words, separators and punctuation -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("Feb. 17 10:00UTC", f"I don't understand '10'. Try: {EXAMPLE}"),  # glued letters make one unknown word
+        ("Feb. 17 10:00 UTC..", f"I don't understand '.'. Try: {EXAMPLE}"),
+        ("10 a.m. or 11 a.m.", "more than one time given. Try: one time, optionally with another zone in brackets"),
+        ("10 a.m. / 11 a.m.", "more than one time given. Try: one time, optionally with another zone in brackets"),
+    ],
+)
+def test_words_that_join_or_break_a_time_are_told_apart(text: str, said: str) -> None:
+    assert _refusal(text) == said
+
+
+@pytest.mark.parametrize(
+    "text", ["Feb. 17 AT 10:00 UTC", "Feb. 17 10:00 UTC!?", "Feb. 17 10:00 Eastern   time", "Feb. 17 10:00 UTC ; "]
+)
+def test_fillers_stops_and_extra_spaces_do_not_change_a_reading(text: str) -> None:
+    assert _parse(text, NY).utc == _parse(" ".join(text.split()).rstrip(" !?;").replace(" AT ", " at "), NY).utc
+
+
+def test_lookup_zone_refuses_an_unknown_name_and_describes_an_ambiguous_one() -> None:
+    with pytest.raises(TimeParseError) as info:
+        lookup_zone("Nowhere")
+    assert str(info.value) == (
+        "unknown time zone 'Nowhere'. Try: an IANA name such as America/New_York, an abbreviation such as EST, or UTC"
+    )
+    ist = lookup_zone(" ist ")
+    assert (ist.name, ist.tz, ist.site_needed) == ("IST", None, False)
