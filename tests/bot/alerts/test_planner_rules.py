@@ -386,7 +386,8 @@ async def test_an_outcome_is_told_once_though_the_time_is_corrected_after_it(tmp
             told += (await reconcile(db, now=due + 600 * (n + 1), due_by=due + 600 * (n + 1))).notices
         notices = await store.pending_notices(db)
     assert told == 1
-    assert [n.nonce for n in notices] == [notice_nonce(1, mid, "outcome", "success")]
+    body = status_text("Falcon 9 | launch:1", "outcome", EventStatus.SUCCESS.label)
+    assert [(n.body, n.nonce) for n in notices] == [(body, notice_nonce(1, mid, "outcome", "success"))]
 
 
 async def test_every_recipient_is_told_a_hold_once_however_many_of_its_milestones_they_were_alerted_for(
