@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from bot.extract import extract_with_problems
 from bot.models import isoformat_z
 from bot.timeparse import ParsedTime, TimeParseError, lookup_zone, parse_time
 
@@ -454,6 +455,13 @@ def test_a_date_alone_carries_the_calendar_day_meant(text: str, day: date) -> No
     assert _parse(text, NY).day == day
 
 
+@pytest.mark.parametrize(
+    ("text", "utc"), [("Feb. 17, 1950", "1950-02-17T00:00:00Z"), ("Feb. 17, 2200", "2200-02-17T00:00:00Z")]
+)
+def test_the_first_and_last_years_in_range_are_read(text: str, utc: str) -> None:
+    assert isoformat_z(_parse(text).utc) == utc
+
+
 def test_a_time_carries_no_calendar_day() -> None:
     assert _parse("Feb. 17 10:00 UTC").day is None
 
@@ -806,3 +814,52 @@ def test_lookup_zone_refuses_an_unknown_name_and_describes_an_ambiguous_one() ->
     )
     ist = lookup_zone(" ist ")
     assert (ist.name, ist.tz, ist.site_needed) == ("IST", None, False)
+
+
+# --- prose: the lenient reading extraction uses ---------------------------------------------------------------------
+
+
+def _prose(text: str, published: date | None) -> tuple[list[tuple[str, str, str, bool]], list[str]]:
+    found, problems = extract_with_problems(text, published=published)
+    return [(f.kind.value, isoformat_z(f.utc), f.zone, f.past) for f in found], problems
+
+
+def test_prose_reads_a_weekday_time_earlier_on_the_day_of_publication_as_that_day() -> None:
+    # An article is read against its day of publication, not against "now": a time already past that day is fine.
+    found, _ = _prose("The launch is set for Wednesday at 9 a.m. UTC.", date(2024, 2, 14))
+    assert found == [("liftoff", "2024-02-14T09:00:00Z", "UTC", False)]
+
+
+@pytest.mark.parametrize("published", [date(2024, 2, 14), None])
+def test_an_ambiguous_abbreviation_is_read_as_the_launch_sites_offset(published: date | None) -> None:
+    found, _ = _prose("Liftoff is scheduled for 16:08 IST on Feb. 17, 2024 from Sriharikota.", published)
+    assert found == [("liftoff", "2024-02-17T10:38:00Z", "IST (UTC+05:30, the launch site's)", False)]
+
+
+def test_an_ambiguous_abbreviation_that_is_not_the_launch_sites_offset_is_refused() -> None:
+    found, problems = _prose("Ariane 6 will lift off from Kourou at 16:08 IST on Feb. 17, 2024.", date(2024, 2, 14))
+    assert found == []
+    assert problems == [
+        "'16:08 IST on Feb. 17, 2024': IST can mean India (UTC+5:30), Israel (UTC+2) or Irish Summer Time (UTC+1). "
+        "Try: the UTC offset (e.g. UTC+5:30) or an IANA zone such as Asia/Kolkata"
+    ]
+
+
+def test_prose_without_a_publication_date_cannot_read_a_relative_day() -> None:
+    found, problems = _prose("The rocket launches tomorrow at 10:00 UTC.", None)
+    assert found == []
+    assert problems == [
+        "'tomorrow at 10:00 UTC': no reference date to read a relative or year-less day against. Try: a full date"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "utc"),
+    [
+        ("The rocket launched on Saturday at 10:00 UTC.", "2024-02-17T10:00:00Z"),  # a report: the last Saturday
+        ("The rocket launched this Saturday at 10:00 UTC.", "2024-02-24T10:00:00Z"),  # "this": the coming one
+    ],
+)
+def test_a_weekday_in_a_past_tense_report_is_the_last_one_unless_it_says_this(text: str, utc: str) -> None:
+    found, _ = _prose(text, date(2024, 2, 21))
+    assert found == [("liftoff", utc, "UTC", True)]
