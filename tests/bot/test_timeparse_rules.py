@@ -863,3 +863,30 @@ def test_prose_without_a_publication_date_cannot_read_a_relative_day() -> None:
 def test_a_weekday_in_a_past_tense_report_is_the_last_one_unless_it_says_this(text: str, utc: str) -> None:
     found, _ = _prose(text, date(2024, 2, 21))
     assert found == [("liftoff", utc, "UTC", True)]
+
+
+@pytest.mark.parametrize(
+    ("text", "zone"),
+    [
+        ("Soyuz launches from Baikonur at 10:00 local time on Feb. 17, 2024.", "Asia/Qyzylorda"),
+        ("Launch from Sriharikota at 16:08 IST on Feb. 17, 2024.", "IST (UTC+05:30, the launch site's)"),
+    ],
+)
+def test_a_zone_taken_from_the_launch_site_is_not_an_assumed_zone(text: str, zone: str) -> None:
+    (item,) = extract_with_problems(text, published=date(2024, 2, 14))[0]
+    assert (item.zone, item.zone_assumed, item.zone_source) == (zone, False, "site")
+
+
+def test_prose_keeps_reading_the_other_renderings_after_one_it_cannot_read() -> None:
+    text = "Liftoff is at 10:25 p.m. EST on Feb. 14, 2024 (0325 IST and 0325 GMT on Feb. 15)."
+    (item,) = extract_with_problems(text, published=date(2024, 2, 14))[0]
+    assert item.conflict is not None
+    assert item.conflict.startswith("'0325 IST' cannot be read: IST can mean")
+    assert [(a.phrase, isoformat_z(a.utc)) for a in item.alternatives] == [("0325 GMT Feb. 15", "2024-02-15T03:25:00Z")]
+
+
+def test_an_offset_zone_in_a_disagreement_is_quoted_as_written() -> None:
+    assert _refusal("Feb. 17 10:00 UTC+3 (0600 GMT)") == (
+        "the renderings disagree: 'Feb. 17 10:00 UTC+3' is 2024-02-17T07:00:00Z but '0600 GMT' is "
+        "2024-02-17T06:00:00Z. Try: one of them, or check which is right"
+    )
