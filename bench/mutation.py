@@ -7,7 +7,8 @@ bench/mutation_equivalents.md (equivalent: no test can tell them apart from the 
 and not run against the whole suite, so the score reads as killed / (total - equivalent).
 
 Run (from the repository root, in the project's venv):
-    python bench/mutation.py                      # issue 14's modules (events, budget, models, schedule, rules)
+    python bench/mutation.py                      # the default modules (events, budget, models, schedule, rules,
+                                                  # planner, timeparse)
     python bench/mutation.py bot/ll2/budget.py    # one module (any file under bot/ the config mutates)
     python bench/mutation.py --children 1 ...     # mutmut worker processes (default 2; the machine is shared)
 
