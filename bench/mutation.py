@@ -66,6 +66,7 @@ OWN_TESTS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "tests/bot/test_timeparse_careful.py",
             "tests/bot/test_timeparse_rules.py",
             "tests/bot/test_timeparse_durations.py",
+            "tests/bot/test_timeparse_case.py",
             "tests/bot/test_cli_time.py",
             "tests/bot/test_extract.py",
             "tests/bot/test_extract_context.py",
