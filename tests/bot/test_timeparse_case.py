@@ -16,7 +16,7 @@ from bot.models import isoformat_z
 from bot.timeparse import TimeParseError, parse_time
 
 REF = datetime(2024, 2, 14, 20, 0, tzinfo=UTC)  # a Wednesday
-EXAMPLE = '"Feb. 17 1:12 a.m. EST", "2024-02-17T06:12Z" or "tomorrow 13:05 UTC"'
+EXAMPLE = '"Feb. 17 1:12 a.m. EST", "2024-02-17T06:12Z", "tomorrow 13:05 UTC" or "in 2 hours"'
 
 
 @pytest.mark.parametrize(
