@@ -444,3 +444,17 @@ async def test_compute_plan_owes_nothing_to_a_muted_user(tmp_path: Path) -> None
         await store.set_muted(db, 1, True, NOW)
         plan = await compute_plan(db, NOW, until=NOW + DAY)
     assert [a.recipient_id for a in plan] == [2]
+
+
+async def test_at_start_up_only_alerts_that_fired_before_the_hold_wait_for_the_first_sync(tmp_path: Path) -> None:
+    # hold_before is the engine's start-up: an LL2 alert that fired before it waits for the first sync; one
+    # firing at that very second is not late for it and is written.
+    liftoff = T0 + timedelta(hours=2)
+    hold_before = NOW + HOUR
+    async with Database(tmp_path / "t.sqlite3") as db:
+        await subscribe(db, 1, (2 * HOUR, HOUR))
+        await upsert_events(db, [launch(liftoff)], feed="launches", now=T0)
+        result = await reconcile(db, now=hold_before + 5, due_by=hold_before + 5, hold_before=hold_before)
+        rows = await store.deliveries_of(db, 1)
+    assert (result.held, result.written) == (1, 1)
+    assert [r["fire_at"] for r in rows] == [hold_before]
