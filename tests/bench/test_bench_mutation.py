@@ -183,6 +183,17 @@ def test_full_run_re_runs_exactly_the_stale_modules_and_reports_their_new_score(
     assert mutation_record.load(tree.results)["bot/beta.py"].killed == 98
 
 
+def test_full_run_told_not_to_mutate_shows_the_stale_module_as_a_failed_row(
+    tree: Tree, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TMINUS_MUTATION_RERUN", "0")
+    tree.write("bot/beta.py", "def f():\n    return None\n")
+    rows = tree.figures(quick=False)
+    assert tree.reruns == []
+    assert isinstance(rows[1], str)
+    assert "its source changed" in rows[1]
+
+
 def test_full_run_with_every_record_current_mutates_nothing(tree: Tree) -> None:
     tree.figures(quick=False)
     assert tree.reruns == []
