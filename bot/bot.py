@@ -8,6 +8,7 @@ import hashlib
 import json
 import logging
 import pkgutil
+import weakref
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -197,6 +198,7 @@ class TMinusBot(commands.Bot):
                 await start
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        _stop_views(self)
         session = getattr(self, "http_session", None)
         if session is not None and not session.closed:
             await session.close()
@@ -224,8 +226,31 @@ def _watch_view_store(bot: discord.Client) -> None:
         interaction.extras[HANDLED] = _has_handler(bot, interaction)
         dispatch_modal(custom_id, interaction, *args)
 
-    store.dispatch_view, store.dispatch_modal = watched_view, watched_modal
+    # Every view the store starts, so close() can stop them (see _stop_views); weakly, so a view that times out
+    # or stops is not held here.
+    views: weakref.WeakSet[Any] = weakref.WeakSet()
+    add_view = store.add_view
+
+    def tracked_add_view(view: Any, message_id: int | None = None) -> None:
+        views.add(view)
+        add_view(view, message_id)
+
+    store.dispatch_view, store.dispatch_modal, store.add_view = watched_view, watched_modal, tracked_add_view
+    store._tminus_views = views
     store._tminus_watched = True
+
+
+def _stop_views(bot: discord.Client) -> None:
+    """Stop every view still listening, so its timeout task ends with the client.
+
+    discord.py gives an ephemeral reply's view (``/subscriptions``' buttons) a 15-minute timeout task even when
+    its buttons are dynamic items that answer for ever, and close() leaves those tasks pending: each holds its
+    view, the view the store, the store the closed client with all its caches, for up to 15 minutes. A bot
+    restarted in one process (the soak's restarts and downtimes) kept every earlier client alive that way.
+    """
+    store = getattr(getattr(bot, "_connection", None), "_view_store", None)
+    for view in list(getattr(store, "_tminus_views", ())):
+        view.stop()
 
 
 STALE_COMPONENT = "That button or form is no longer active (it expired, or the bot restarted). Run the command again."

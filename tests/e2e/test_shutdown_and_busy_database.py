@@ -12,10 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from bot.bot import TMinusBot
 from bot.db import Database
 from tests.cli_env import clean_env
 from tests.cli_faults import ROOT, integrity_ok
-from tests.fakediscord.pytest_plugin import FakeDiscordWithScene
+from tests.e2e.test_alerts import bot_settings
+from tests.fakediscord.pytest_plugin import FakeDiscordWithScene, bot_running
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
@@ -168,3 +170,26 @@ async def test_start_up_waits_out_another_process_writing_then_migrates_and_runs
     assert integrity_ok(db_path)
     with sqlite3.connect(db_path) as conn:
         assert conn.execute("PRAGMA user_version").fetchone() == (latest_version(),)
+
+
+def view_timeouts() -> list[asyncio.Task[object]]:
+    """discord.py's pending view timeout tasks."""
+    return [t for t in asyncio.all_tasks() if "timeout_task_impl" in getattr(t.get_coro(), "__qualname__", "")]
+
+
+async def test_closing_the_bot_stops_the_timeout_tasks_of_its_views(
+    fake_discord: FakeDiscordWithScene, tmp_path: Path
+) -> None:
+    # /subscriptions' Mute button edits its ephemeral reply with a new view, which discord.py gives a 15-minute
+    # timeout task; left pending after close() it held the closed client (all its caches) alive for those 15
+    # minutes, once per restart in one process (the soak's restarts and downtimes).
+    fake, scene = fake_discord, fake_discord.scene
+    bot = TMinusBot(bot_settings(fake, tmp_path / "t.sqlite3"))
+    async with bot, bot_running(fake, bot):
+        await fake.wait_for(lambda: bool(fake.global_commands), timeout_s=10)
+        shown = await fake.slash("subscriptions", user=scene.member, guild=scene.guild, channel=scene.general)
+        assert shown.original is not None
+        await fake.press_button(shown.original, "tm:sub:mute:1", user=scene.member)
+        assert view_timeouts(), "the reply's view has no timeout task, so closing would prove nothing"
+    await asyncio.sleep(0)  # the cancelled tasks finish
+    assert view_timeouts() == []
