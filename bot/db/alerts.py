@@ -282,18 +282,27 @@ async def cache_dm_channel(db: Database, user_id: int, channel_id: int, now: int
 
 async def dm_channels(db: Database, user_ids: Iterable[int]) -> dict[int, int]:
     """Cached DM channels of these users."""
-    ids = sorted(set(user_ids))
-    found: dict[int, int] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        # Only "?" marks, one per id of a chunk of at most 500; every value is bound.
-        rows = await db.fetchall(
-            f"SELECT user_id, dm_channel_id FROM alert_recipients WHERE dm_channel_id IS NOT NULL "  # noqa: S608
-            f"AND user_id IN ({','.join('?' * len(chunk))})",
-            chunk,
-        )
-        found.update({int(r["user_id"]): int(r["dm_channel_id"]) for r in rows})
-    return found
+    rows = await _rows_with_ids_in(
+        db,
+        "SELECT user_id, dm_channel_id FROM alert_recipients WHERE dm_channel_id IS NOT NULL AND user_id IN ({marks})",
+        user_ids,
+    )
+    return {int(r["user_id"]): int(r["dm_channel_id"]) for r in rows}
+
+
+# Ids asked at a time in an IN list: far below SQLite's bound-parameter limit (999 in older builds).
+IN_CHUNK = 500
+
+
+async def _rows_with_ids_in(db: Database, select: str, ids: Iterable[int]) -> list[aiosqlite.Row]:
+    """The rows of ``select`` (whose IN list is ``{marks}``) for every one of ``ids``, asked a chunk at a time."""
+    unique = sorted(set(ids))
+    rows: list[aiosqlite.Row] = []
+    for start in range(0, len(unique), IN_CHUNK):
+        chunk = unique[start : start + IN_CHUNK]
+        # Only "?" marks, one per id of the chunk, go into the text; every value is bound.
+        rows += await db.fetchall(select.format(marks=",".join("?" * len(chunk))), chunk)
+    return rows
 
 
 # Milestones as the rules see them ----------------------------------------------------------------
@@ -366,36 +375,27 @@ async def match_suggestions(db: Database, current: str, *, guild_id: int | None,
 
 async def delivery_targets(db: Database, milestone_ids: Iterable[int]) -> dict[tuple[int, int, int], dict[int, str]]:
     """(recipient, milestone, lead) -> {time version: state} for the rows of these milestones."""
-    ids = sorted(set(milestone_ids))
+    rows = await _rows_with_ids_in(
+        db,
+        "SELECT recipient_id, milestone_id, lead_seconds, target_at, state FROM deliveries "
+        "WHERE milestone_id IN ({marks})",
+        milestone_ids,
+    )
     found: dict[tuple[int, int, int], dict[int, str]] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        # Only "?" marks, one per id of a chunk; every value is bound.
-        rows = await db.fetchall(
-            "SELECT recipient_id, milestone_id, lead_seconds, target_at, state FROM deliveries "  # noqa: S608
-            f"WHERE milestone_id IN ({','.join('?' * len(chunk))})",
-            chunk,
-        )
-        for r in rows:
-            key = (int(r["recipient_id"]), int(r["milestone_id"]), int(r["lead_seconds"]))
-            found.setdefault(key, {})[int(r["target_at"])] = str(r["state"])
+    for r in rows:
+        key = (int(r["recipient_id"]), int(r["milestone_id"]), int(r["lead_seconds"]))
+        found.setdefault(key, {})[int(r["target_at"])] = str(r["state"])
     return found
 
 
 async def ll2_milestone_ids(db: Database, milestone_ids: Iterable[int]) -> set[int]:
     """Those of ``milestone_ids`` whose event comes from Launch Library 2 (not typed by hand)."""
-    ids = sorted(set(milestone_ids))
-    found: set[int] = set()
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        # Only "?" marks, one per id of a chunk; every value is bound.
-        rows = await db.fetchall(
-            "SELECT m.id FROM milestones m JOIN events e ON e.id = m.event_id "  # noqa: S608
-            f"WHERE e.source = 'll2' AND m.id IN ({','.join('?' * len(chunk))})",
-            chunk,
-        )
-        found.update(int(r["id"]) for r in rows)
-    return found
+    rows = await _rows_with_ids_in(
+        db,
+        "SELECT m.id FROM milestones m JOIN events e ON e.id = m.event_id WHERE e.source = 'll2' AND m.id IN ({marks})",
+        milestone_ids,
+    )
+    return {int(r["id"]) for r in rows}
 
 
 @dataclass(frozen=True, slots=True)
